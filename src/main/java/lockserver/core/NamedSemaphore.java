@@ -1,0 +1,277 @@
+package lockserver.core;
+
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A counting semaphore with a FIFO queue of tickets. Guarantees: never more than
+ * {@code size} tickets granted; after every operation, either every slot is taken or
+ * the queue is empty, so a freed slot goes to the oldest waiter at once; fencing tokens
+ * grow with every grant. Thread-safe: all state below is guarded by {@link #lock}, and
+ * nothing is done under it but bookkeeping (no I/O, no logging).
+ */
+public final class NamedSemaphore {
+    private final String name;
+    private final Clock clock;
+    private final ExpiryQueue expiryQueue;
+    private final LockRegistry registry;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    // guarded by lock
+    private LockSettings settings;
+    private final LinkedHashSet<Ticket> queue = new LinkedHashSet<>();
+    private final LinkedHashSet<Ticket> granted = new LinkedHashSet<>();
+    private long lastToken;
+    private boolean closed;
+
+    NamedSemaphore(String name, LockSettings settings, LockRegistry registry) {
+        this.name = name;
+        this.settings = settings;
+        this.registry = registry;
+        this.clock = registry.clock;
+        this.expiryQueue = registry.expiryQueue;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    Ticket query(String id, String info) {
+        lock.lock();
+        try {
+            if (closed) {
+                throw new LockException(Fault.SHUTTING_DOWN, "the server is shutting down");
+            }
+            if (queue.size() >= settings.maxQueue()) {
+                throw new LockException(Fault.QUEUE_FULL,
+                        "lock '" + name + "' already has " + queue.size() + " tickets queued (MAX_QUEUE)");
+            }
+            long now = clock.nanoTime();
+            Ticket t = new Ticket(id, info, this, now);
+            queue.add(t);
+            registry.tickets.put(id, t);
+            t.scheduled = expiryQueue.schedule(t, now + settings.idleNanos());
+            grantWaiting(now);
+            return t;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Blocks up to {@code timeoutNanos} of real time until {@code t} is granted. Returns
+     * true if it is granted (and claims the grant), false if not yet, gone, or closing.
+     */
+    boolean await(Ticket t, long timeoutNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            if (t.state == TicketState.GONE) {
+                return false;
+            }
+            t.lastSeen = clock.nanoTime();
+            if (t.state == TicketState.QUEUED && timeoutNanos > 0 && !closed) {
+                if (t.change == null) {
+                    t.change = lock.newCondition();
+                }
+                t.waiters++;
+                try {
+                    long nanos = timeoutNanos;
+                    while (t.state == TicketState.QUEUED && nanos > 0 && !closed) {
+                        nanos = t.change.awaitNanos(nanos);
+                    }
+                } finally {
+                    t.waiters--;
+                }
+                if (t.state == TicketState.GONE) {
+                    return false;
+                }
+                t.lastSeen = clock.nanoTime();
+            }
+            if (t.state == TicketState.GRANTED) {
+                t.claimed = true;
+                return true;
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean release(Ticket t) {
+        lock.lock();
+        try {
+            if (t.state == TicketState.GONE) {
+                return false;
+            }
+            remove(t);
+            expiryQueue.cancel(t.scheduled);
+            t.scheduled = null;
+            grantWaiting(clock.nanoTime());
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean renew(Ticket t) {
+        lock.lock();
+        try {
+            if (t.state == TicketState.GONE) {
+                return false;
+            }
+            t.lastSeen = clock.nanoTime();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    TicketView check(Ticket t) {
+        lock.lock();
+        try {
+            if (t.state == TicketState.GONE) {
+                return TicketView.gone(t.id);
+            }
+            long now = clock.nanoTime();
+            t.lastSeen = now;
+            int position = 0;
+            if (t.state == TicketState.GRANTED) {
+                t.claimed = true;
+            } else {
+                for (Ticket q : queue) {
+                    position++;
+                    if (q == t) {
+                        break;
+                    }
+                }
+            }
+            boolean held = t.state == TicketState.GRANTED;
+            return new TicketView(t.id, name, t.state, position, held ? t.token : 0, t.info,
+                    held ? now - t.grantedAt : 0, Math.max(0, deadline(t) - now));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public LockStatus status() {
+        lock.lock();
+        try {
+            return new LockStatus(name, settings.size(), granted.size(), queue.size());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public LockSettings settings() {
+        lock.lock();
+        try {
+            return settings;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called by the lifecycle when {@code due} comes up; appends to {@code expired} if it removes the ticket. */
+    void onDeadline(ExpiryQueue.Entry due, long now, List<Expiry> expired) {
+        lock.lock();
+        try {
+            Ticket t = due.ticket();
+            if (t.scheduled != due) {
+                return; // released or rescheduled since
+            }
+            t.scheduled = null;
+            if (t.waiters > 0) {
+                t.lastSeen = now; // a blocked wait is a sign of life
+            }
+            Expiry.Cause cause = dueCause(t, now);
+            if (cause == null) {
+                t.scheduled = expiryQueue.schedule(t, deadline(t));
+                return;
+            }
+            remove(t);
+            expired.add(new Expiry(name, t.id, t.info, cause));
+            grantWaiting(now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops taking queries and answers every blocked wait. */
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            for (Ticket t : queue) {
+                if (t.waiters > 0) {
+                    t.change.signalAll();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // --- the rest runs under lock ---
+
+    private Expiry.Cause dueCause(Ticket t, long now) {
+        if (t.state == TicketState.GRANTED) {
+            if (!t.claimed && now - (t.grantedAt + settings.graceNanos()) >= 0) {
+                return Expiry.Cause.GRACE;
+            }
+            if (now - (t.grantedAt + settings.maxHoldNanos()) >= 0) {
+                return Expiry.Cause.MAX_LOCK_TIME;
+            }
+        }
+        return now - (t.lastSeen + settings.idleNanos()) >= 0 ? Expiry.Cause.IDLE : null;
+    }
+
+    /** The earliest time at which {@code t} may have to end. */
+    private long deadline(Ticket t) {
+        long at = t.lastSeen + settings.idleNanos();
+        if (t.state == TicketState.GRANTED) {
+            at = Math.min(at, t.grantedAt + settings.maxHoldNanos());
+            if (!t.claimed) {
+                at = Math.min(at, t.grantedAt + settings.graceNanos());
+            }
+        }
+        return at;
+    }
+
+    /** Takes {@code t} out of the lock and wakes its waiters; the caller deals with its expiry entry. */
+    private void remove(Ticket t) {
+        if (t.state == TicketState.GRANTED) {
+            granted.remove(t);
+        } else {
+            queue.remove(t);
+        }
+        t.state = TicketState.GONE;
+        registry.tickets.remove(t.id, t);
+        if (t.waiters > 0) {
+            t.change.signalAll();
+        }
+    }
+
+    /** Grants the oldest queued tickets while slots are free. */
+    private void grantWaiting(long now) {
+        Iterator<Ticket> it = queue.iterator();
+        while (granted.size() < settings.size() && it.hasNext()) {
+            Ticket t = it.next();
+            it.remove();
+            t.state = TicketState.GRANTED;
+            t.grantedAt = now;
+            t.token = ++lastToken;
+            t.claimed = false;
+            granted.add(t);
+            long at = deadline(t);
+            if (t.scheduled == null || at - t.scheduled.at() < 0) {
+                expiryQueue.cancel(t.scheduled);
+                t.scheduled = expiryQueue.schedule(t, at);
+            }
+            if (t.waiters > 0) {
+                t.change.signalAll();
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package lockserver.core;
+
+import java.util.concurrent.locks.Condition;
+
+/**
+ * One client's place in one lock: queued, then granted, then gone. Every mutable field
+ * is guarded by the lock of {@link #semaphore}; only {@code id}, {@code info} and
+ * {@code semaphore} may be read without it.
+ */
+final class Ticket {
+    final String id;
+    final String info;
+    final NamedSemaphore semaphore;
+
+    TicketState state = TicketState.QUEUED;
+    long lastSeen;          // last wait, check or renew (or the query)
+    long grantedAt;         // valid when GRANTED
+    long token;             // fencing token, valid when GRANTED
+    boolean claimed;        // the holder has seen its grant
+    int waiters;            // threads blocked in await on this ticket
+    Condition change;       // signalled on grant and on removal; created by the first waiter
+    ExpiryQueue.Entry scheduled; // the ticket's entry in the expiry queue, null once gone
+
+    Ticket(String id, String info, NamedSemaphore semaphore, long now) {
+        this.id = id;
+        this.info = info;
+        this.semaphore = semaphore;
+        this.lastSeen = now;
+    }
+}

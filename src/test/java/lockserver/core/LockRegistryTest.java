@@ -1,0 +1,338 @@
+package lockserver.core;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.Before;
+import org.junit.Test;
+
+/** The semaphore state machine, driven by a fake clock: no test here sleeps. */
+public class LockRegistryTest {
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    private static final long NO_WAIT = 0;
+
+    private FakeClock clock;
+    private LockRegistry registry;
+
+    @Before
+    public void setUp() {
+        clock = new FakeClock();
+        registry = new LockRegistry(clock);
+        // size 2, grace 10 s, idle 100 s, max hold 1000 s
+        registry.create("L", new LockSettings(2, 10 * SECOND, 100 * SECOND, 1000 * SECOND, 50));
+    }
+
+    private boolean granted(String ticket) throws InterruptedException {
+        return registry.await(ticket, NO_WAIT);
+    }
+
+    private TicketState state(String ticket) {
+        return registry.check(ticket).state();
+    }
+
+    @Test
+    public void queryIntoFreeLockIsGrantedAtOnce() throws Exception {
+        String a = registry.query("L", "a");
+        assertTrue(granted(a));
+        assertEquals(new LockStatus("L", 2, 1, 0), registry.status("L"));
+    }
+
+    @Test
+    public void grantsFollowQueryOrder() throws Exception {
+        List<String> tickets = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            tickets.add(registry.query("L", "t" + i));
+        }
+        assertTrue(granted(tickets.get(0)));
+        assertTrue(granted(tickets.get(1)));
+        for (int i = 2; i < 6; i++) {
+            assertFalse(granted(tickets.get(i)));
+            assertEquals(i - 1, registry.check(tickets.get(i)).position());
+        }
+        for (int i = 2; i < 6; i++) {
+            assertTrue(registry.release(tickets.get(i - 2)));
+            assertTrue("ticket " + i + " should be next", granted(tickets.get(i)));
+            if (i + 1 < 6) {
+                assertFalse(granted(tickets.get(i + 1)));
+            }
+        }
+    }
+
+    @Test
+    public void releaseHandsSlotToOldestWaiterWithoutATick() throws Exception {
+        String a = registry.query("L", "a");
+        String b = registry.query("L", "b");
+        String c = registry.query("L", "c");
+        String d = registry.query("L", "d");
+        assertFalse(granted(c));
+        assertTrue(registry.release(b));
+        assertTrue(granted(c));
+        assertFalse(granted(d));
+        assertEquals(new LockStatus("L", 2, 2, 1), registry.status("L"));
+        assertTrue(granted(a));
+    }
+
+    @Test
+    public void releaseOfQueuedTicketCancelsItAndKeepsOrder() throws Exception {
+        registry.query("L", "a");
+        String b = registry.query("L", "b");
+        String c = registry.query("L", "c");
+        String d = registry.query("L", "d");
+        assertTrue(registry.release(c));
+        assertEquals(TicketState.GONE, state(c));
+        assertEquals(1, registry.check(d).position());
+        assertTrue(registry.release(b));
+        assertTrue(granted(d));
+    }
+
+    @Test
+    public void releaseOfGoneTicketReturnsFalse() {
+        String a = registry.query("L", "a");
+        assertTrue(registry.release(a));
+        assertFalse(registry.release(a));
+        assertFalse(registry.renew(a));
+        assertFalse(registry.release("0123456789abcdef0123456789abcdef"));
+        assertEquals(TicketState.GONE, state("0123456789abcdef0123456789abcdef"));
+    }
+
+    @Test
+    public void fencingTokensGrowWithEveryGrant() throws Exception {
+        long last = 0;
+        for (int i = 0; i < 5; i++) {
+            String t = registry.query("L", "t" + i);
+            assertTrue(granted(t));
+            long token = registry.check(t).token();
+            assertTrue("token " + token + " after " + last, token > last);
+            last = token;
+            registry.release(t);
+        }
+    }
+
+    @Test
+    public void unclaimedGrantIsWithdrawnAfterGraceAndPassedOn() throws Exception {
+        String a = registry.query("L", "a");
+        String b = registry.query("L", "b");
+        String c = registry.query("L", "c");
+        assertTrue(granted(a));            // a claims; b is granted but never looks
+        clock.advanceSeconds(9);
+        assertTrue(registry.tick().isEmpty());
+        assertTrue(registry.renew(a));
+        clock.advanceSeconds(1);
+        List<Expiry> expired = registry.tick();
+        assertEquals(List.of(new Expiry("L", b, "b", Expiry.Cause.GRACE)), expired);
+        assertEquals(TicketState.GONE, state(b));
+        assertEquals(TicketState.GRANTED, state(a));
+        assertEquals(TicketState.GRANTED, state(c)); // the slot passed on in the same tick
+    }
+
+    @Test
+    public void claimedGrantOutlivesGraceTime() throws Exception {
+        String a = registry.query("L", "a");
+        assertEquals(TicketState.GRANTED, state(a)); // check claims
+        clock.advanceSeconds(50);
+        assertTrue(registry.tick().isEmpty());
+        assertEquals(TicketState.GRANTED, state(a));
+    }
+
+    @Test
+    public void silentTicketsExpireAfterIdleTimeQueuedOrGranted() throws Exception {
+        String a = registry.query("L", "a");
+        String b = registry.query("L", "b");
+        String queued = registry.query("L", "queued");
+        String alive = registry.query("L", "alive");
+        assertTrue(granted(a));
+        assertTrue(granted(b));
+        clock.advanceSeconds(60);
+        assertTrue(registry.renew(a));
+        assertTrue(registry.renew(alive));
+        clock.advanceSeconds(40);
+        List<Expiry> expired = registry.tick();
+        assertEquals(Set.of(new Expiry("L", b, "b", Expiry.Cause.IDLE),
+                new Expiry("L", queued, "queued", Expiry.Cause.IDLE)), new HashSet<>(expired));
+        assertEquals(TicketState.GRANTED, state(a));
+        assertEquals(TicketState.GRANTED, state(alive));
+    }
+
+    @Test
+    public void grantEndsAtMaxLockTimeWhateverTheHolderDoes() throws Exception {
+        String a = registry.query("L", "a");
+        assertTrue(granted(a));
+        for (int i = 0; i < 19; i++) {
+            clock.advanceSeconds(50);
+            assertTrue(registry.renew(a));
+            assertTrue(registry.tick().isEmpty());
+        }
+        clock.advanceSeconds(50);
+        assertTrue(registry.renew(a)); // still held until the tick runs
+        assertEquals(List.of(new Expiry("L", a, "a", Expiry.Cause.MAX_LOCK_TIME)), registry.tick());
+        assertFalse(registry.renew(a));
+    }
+
+    @Test
+    public void tickTouchesOnlyDueTicketsAndKeepsOthersScheduled() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            registry.query("L", "t" + i);
+        }
+        clock.advanceSeconds(5);
+        assertTrue(registry.tick().isEmpty());
+        assertEquals(10, registry.expiryQueue.size()); // nothing due, nothing moved
+        clock.advanceSeconds(200);
+        assertEquals(10, registry.tick().size());
+        assertEquals(0, registry.expiryQueue.size());
+        assertEquals(0, registry.ticketCount());
+    }
+
+    @Test
+    public void checkReportsHeldAndLeftTimes() throws Exception {
+        String a = registry.query("L", "a");
+        clock.advanceSeconds(3);
+        TicketView v = registry.check(a);
+        assertEquals("L", v.lock());
+        assertEquals("a", v.info());
+        assertEquals(3 * SECOND, v.heldNanos());
+        assertEquals(100 * SECOND, v.leftNanos()); // check renewed the idle time
+    }
+
+    @Test
+    public void neverMoreThanSizeGrantedUnderConcurrency() throws Exception {
+        registry.create("C", new LockSettings(3, 10 * SECOND, 100 * SECOND, 1000 * SECOND, 1000));
+        int threads = 16;
+        CountDownLatch done = new CountDownLatch(threads);
+        AtomicBoolean exceeded = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger holding = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < threads; i++) {
+            new Thread(() -> {
+                try {
+                    for (int j = 0; j < 200; j++) {
+                        String t = registry.query("C", "x");
+                        while (!registry.await(t, SECOND)) {
+                            // loop like a client over the per-call cap
+                        }
+                        if (holding.incrementAndGet() > 3) {
+                            exceeded.set(true);
+                        }
+                        holding.decrementAndGet();
+                        registry.release(t);
+                        served.incrementAndGet();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    done.countDown();
+                }
+            }).start();
+        }
+        assertTrue(done.await(60, TimeUnit.SECONDS));
+        assertFalse(exceeded.get());
+        assertEquals(threads * 200, served.get());
+        assertEquals(new LockStatus("C", 3, 0, 0), registry.status("C"));
+    }
+
+    @Test
+    public void closeAnswersBlockedWaitsAndRefusesQueries() throws Exception {
+        registry.query("L", "a");
+        registry.query("L", "b");
+        String c = registry.query("L", "c");
+        CountDownLatch answered = new CountDownLatch(1);
+        AtomicBoolean result = new AtomicBoolean(true);
+        Thread waiter = new Thread(() -> {
+            try {
+                result.set(registry.await(c, TimeUnit.MINUTES.toNanos(5)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answered.countDown();
+        });
+        waiter.start();
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (waiter.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < giveUp) {
+            Thread.onSpinWait(); // close() must answer a wait that is already blocked
+        }
+        registry.close();
+        assertTrue(answered.await(10, TimeUnit.SECONDS));
+        assertFalse(result.get());
+        try {
+            registry.query("L", "late");
+            fail("query after close");
+        } catch (LockException e) {
+            assertEquals(Fault.SHUTTING_DOWN, e.fault());
+        }
+    }
+
+    @Test
+    public void blockedWaitIsGrantedWhenSlotFrees() throws Exception {
+        String a = registry.query("L", "a");
+        registry.query("L", "b");
+        String c = registry.query("L", "c");
+        CountDownLatch answered = new CountDownLatch(1);
+        AtomicBoolean result = new AtomicBoolean();
+        Thread waiter = new Thread(() -> {
+            try {
+                result.set(registry.await(c, TimeUnit.MINUTES.toNanos(5)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            answered.countDown();
+        });
+        waiter.start();
+        registry.release(a);
+        assertTrue(answered.await(10, TimeUnit.SECONDS));
+        assertTrue(result.get());
+    }
+
+    @Test
+    public void badInputIsRefusedWithFaults() {
+        assertFault(Fault.UNKNOWN_LOCK, () -> registry.query("Nope", "x"));
+        assertFault(Fault.BAD_ARGUMENT, () -> registry.query("bad name!", "x"));
+        assertFault(Fault.BAD_ARGUMENT, () -> registry.query("L", "x".repeat(LockRegistry.MAX_INFO_LENGTH + 1)));
+        assertFault(Fault.BAD_TICKET, () -> registry.release("not-a-ticket"));
+        assertFault(Fault.BAD_TICKET, () -> registry.check("0123456789ABCDEF0123456789ABCDEF"));
+        assertEquals(new LockStatus("L", 2, 0, 0), registry.status("L"));
+    }
+
+    @Test
+    public void fullQueueRefusesQueriesWithoutDisturbingHolders() {
+        registry.create("Q", new LockSettings(1, SECOND, SECOND, SECOND, 2));
+        String holder = registry.query("Q", "h");
+        registry.query("Q", "1");
+        registry.query("Q", "2");
+        assertFault(Fault.QUEUE_FULL, () -> registry.query("Q", "3"));
+        assertEquals(new LockStatus("Q", 1, 1, 2), registry.status("Q"));
+        assertEquals(TicketState.GRANTED, state(holder));
+    }
+
+    @Test
+    public void ticketIdsAreUniqueAndCarry128Bits() {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 40; i++) {
+            String t = registry.query("L", "t");
+            assertEquals(32, t.length());
+            assertTrue(seen.add(t));
+        }
+    }
+
+    @Test
+    public void createRefusesDuplicates() {
+        assertFalse(registry.create("L", new LockSettings(9, SECOND, SECOND, SECOND, 1)));
+        assertEquals(2, registry.status("L").size());
+    }
+
+    private static void assertFault(Fault expected, Runnable call) {
+        try {
+            call.run();
+            fail("expected fault " + expected);
+        } catch (LockException e) {
+            assertEquals(e.getMessage(), expected, e.fault());
+        }
+    }
+}
