@@ -151,7 +151,10 @@ public final class LockRegistry {
     }
 
     /** A short, printable form of client input for error messages. */
-    static String abbreviate(String s) {
+    public static String abbreviate(String s) {
+        if (s == null) {
+            return "";
+        }
         String head = s.length() <= 40 ? s : s.substring(0, 40) + "...";
         return head.replaceAll("[^\\p{Print}]", "?");
     }

@@ -1,0 +1,110 @@
+package lockserver.client;
+
+import java.time.Duration;
+
+/**
+ * One client's slot of a named lock on a lockserver, to close when done:
+ * <pre>{@code
+ * try (Lock lock = new Lock("http://host:9090/RPC2", "DefaultLock")) {
+ *     if (lock.acquire("backup of san01", Duration.ofMinutes(5))) {
+ *         // at most SIZE clients are here at once
+ *     }
+ * } // releases the slot (or the queued ticket)
+ * }</pre>
+ * Holds at most one ticket at a time. Not thread-safe: one thread drives one Lock.
+ * Failures throw {@link LockServerException}.
+ */
+public final class Lock implements AutoCloseable {
+    private final LockClient client;
+    private final String name;
+    private String ticket;
+    private long token;
+
+    /** A lock on the server at {@code url}, with a connection of its own. */
+    public Lock(String url, String name) {
+        this(new LockClient(url), name);
+    }
+
+    /** A lock using a shared connection. */
+    public Lock(LockClient client, String name) {
+        this.client = client;
+        this.name = name;
+    }
+
+    /** Joins the lock's queue; releases any ticket this Lock held before. Returns the new ticket id. */
+    public String query(String info) {
+        release();
+        ticket = client.query(name, info);
+        return ticket;
+    }
+
+    /**
+     * Waits up to {@code timeout} (null: as long as the ticket lives) for the slot. True
+     * once granted; false on timeout (the ticket stays queued: call again or close) or if
+     * the ticket is gone.
+     */
+    public boolean await(Duration timeout) {
+        if (ticket == null) {
+            throw new IllegalStateException("no ticket: call query first");
+        }
+        return client.await(ticket, timeout);
+    }
+
+    /** Queries and waits up to {@code timeout}; on timeout gives up its place in the queue and returns false. */
+    public boolean acquire(String info, Duration timeout) {
+        query(info);
+        if (await(timeout)) {
+            return true;
+        }
+        release();
+        return false;
+    }
+
+    /** Frees the slot or leaves the queue; false if there was nothing to release. */
+    public boolean release() {
+        if (ticket == null) {
+            return false;
+        }
+        String t = ticket;
+        ticket = null;
+        token = 0;
+        return client.release(t);
+    }
+
+    /** Tells the server the holder is alive; false if the ticket is gone. */
+    public boolean renew() {
+        return ticket != null && client.renew(ticket);
+    }
+
+    /** The server's view of the current ticket. */
+    public TicketInfo check() {
+        if (ticket == null) {
+            throw new IllegalStateException("no ticket: call query first");
+        }
+        TicketInfo info = client.check(ticket);
+        token = info.token();
+        return info;
+    }
+
+    /** The fencing token of the current grant (asks the server once per grant); 0 if not granted. */
+    public long token() {
+        if (token == 0 && ticket != null) {
+            check();
+        }
+        return token;
+    }
+
+    /** The current ticket id, or null. */
+    public String ticket() {
+        return ticket;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void close() {
+        release();
+    }
+}

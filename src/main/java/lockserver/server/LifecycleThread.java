@@ -1,0 +1,52 @@
+package lockserver.server;
+
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import lockserver.core.Expiry;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Runs the lifecycle tick every period until {@link #shutdown()}, logging what expired.
+ * A tick that throws is logged and the next one runs on time: the thread only ends when
+ * told to.
+ */
+final class LifecycleThread extends Thread {
+    private static final Logger log = LogManager.getLogger(LifecycleThread.class);
+
+    private final Supplier<List<Expiry>> tick;
+    private final long periodNanos;
+    private volatile boolean stopping;
+
+    LifecycleThread(Supplier<List<Expiry>> tick, long periodNanos) {
+        super("lifecycle");
+        setDaemon(true);
+        this.tick = tick;
+        this.periodNanos = periodNanos;
+    }
+
+    @Override
+    public void run() {
+        long next = System.nanoTime();
+        while (!stopping) {
+            try {
+                LockService.logExpiries(tick.get());
+            } catch (Throwable t) {
+                log.error("lifecycle tick failed; the next tick runs as usual", t);
+            }
+            long now = System.nanoTime();
+            next = Math.max(next + periodNanos, now); // an overrun does not cause a burst of ticks
+            while (!stopping && next - now > 0) {
+                LockSupport.parkNanos(this, next - now);
+                now = System.nanoTime();
+            }
+        }
+    }
+
+    void shutdown() throws InterruptedException {
+        stopping = true;
+        LockSupport.unpark(this);
+        join();
+    }
+}

@@ -1,0 +1,202 @@
+package lockserver.server;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import lockserver.core.Expiry;
+import lockserver.core.Fault;
+import lockserver.core.LockException;
+import lockserver.core.LockRegistry;
+import lockserver.core.LockStatus;
+import lockserver.core.TicketView;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.xmlrpc.XmlRpcHandler;
+import org.apache.xmlrpc.metadata.XmlRpcListableHandlerMapping;
+
+/**
+ * The XML-RPC methods of docs/API.md, adapting {@link LockRegistry} to the wire: checks
+ * argument counts and types, converts results to plain XML-RPC values. Dispatch is a map
+ * lookup, no reflection. Thread-safe; every refusal is a {@link LockException}.
+ */
+final class LockService implements XmlRpcListableHandlerMapping {
+    private static final Logger log = LogManager.getLogger(LockService.class);
+
+    private interface Body {
+        Object call(Args args) throws InterruptedException;
+    }
+
+    private record Method(String name, String[] argNames, String[][] signature, String help, XmlRpcHandler handler) {
+    }
+
+    private final LockRegistry registry;
+    private final ServerConfig config;
+    private final Map<String, Method> methods = new LinkedHashMap<>();
+
+    LockService(LockRegistry registry, ServerConfig config) {
+        this.registry = registry;
+        this.config = config;
+        add("lock.query", "string lock, string info -> string ticket",
+                "Queues a new ticket on the lock and returns its id; granted at once if a slot is free.",
+                a -> query(a.string(0, "lock"), a.string(1, "info")), "lock", "info");
+        add("lock.wait", "string ticket, double timeout -> boolean",
+                "Blocks until the ticket is granted (true) or the timeout in seconds passes (false); "
+                        + "one call blocks at most MAX_WAIT_TIME.",
+                a -> await(a.string(0, "ticket"), a.seconds(1, "timeout")), "ticket", "timeout");
+        add("lock.release", "string ticket -> boolean",
+                "Frees the ticket's slot or cancels it while queued; false if the ticket is gone.",
+                a -> release(a.string(0, "ticket")), "ticket");
+        add("lock.renew", "string ticket -> boolean",
+                "Restarts the ticket's idle expiration; false if the ticket is gone.",
+                a -> registry.renew(a.string(0, "ticket")), "ticket");
+        add("lock.check", "string ticket -> struct",
+                "Returns the ticket's state (queued, granted, gone), queue position, fencing token, info, "
+                        + "seconds held and seconds left.",
+                a -> toStruct(registry.check(a.string(0, "ticket"))), "ticket");
+        add("lock.status", "string lock -> struct",
+                "Returns the lock's name, size and its numbers of granted and queued tickets.",
+                a -> toStruct(registry.status(a.string(0, "lock"))), "lock");
+        add("lock.list", "-> array", "Returns lock.status of every lock, sorted by name.", a -> list());
+        add("lock.create", "string lock, int size -> boolean",
+                "Creates a lock with the default times; false if it exists. Needs ALLOW_REMOTE_CREATE=true.",
+                a -> create(a.string(0, "lock"), a.integer(1, "size")), "lock", "size");
+        add("server.ping", "-> boolean", "Returns true.", a -> Boolean.TRUE);
+        add("system.listMethods", "-> array", "Lists the methods.", a -> getListMethods());
+        add("system.methodHelp", "string method -> string", "Describes a method.",
+                a -> getMethodHelp(a.string(0, "method")), "method");
+        add("system.methodSignature", "string method -> array", "Returns a method's signatures.",
+                a -> getMethodSignature(a.string(0, "method")), "method");
+    }
+
+    private void add(String name, String signature, String help, Body body, String... argNames) {
+        String[] parts = signature.split("->");
+        List<String> types = new ArrayList<>();
+        types.add(parts[1].trim());
+        for (String arg : parts[0].split(",")) {
+            if (!arg.isBlank()) {
+                types.add(arg.trim().split(" ")[0]);
+            }
+        }
+        XmlRpcHandler handler = request -> {
+            try {
+                return body.call(new Args(name, argNames, request));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Boolean.FALSE;
+            }
+        };
+        methods.put(name, new Method(name, argNames, new String[][] {types.toArray(new String[0])},
+                help + " Signature: " + signature + ".", handler));
+    }
+
+    private String query(String lock, String info) {
+        String ticket = registry.query(lock, info);
+        log.debug("query {} info='{}' -> ticket {}", lock, info, ticket);
+        return ticket;
+    }
+
+    private Boolean await(String ticket, long timeoutNanos) throws InterruptedException {
+        boolean granted = registry.await(ticket, Math.min(timeoutNanos, config.maxWaitNanos()));
+        log.trace("wait {} -> {}", ticket, granted);
+        return granted;
+    }
+
+    private Boolean release(String ticket) {
+        boolean released = registry.release(ticket);
+        log.debug("release {} -> {}", ticket, released);
+        return released;
+    }
+
+    private Object[] list() {
+        List<LockStatus> all = registry.list();
+        Object[] out = new Object[all.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = toStruct(all.get(i));
+        }
+        return out;
+    }
+
+    private Boolean create(String lock, int size) {
+        if (!config.allowRemoteCreate()) {
+            throw new LockException(Fault.NOT_ALLOWED,
+                    "creating locks remotely is off; set ALLOW_REMOTE_CREATE=true in [general] to allow it");
+        }
+        if (size < 1 || size > 1_000_000) {
+            throw new LockException(Fault.BAD_ARGUMENT, "lock.create: size must be from 1 to 1000000, got " + size);
+        }
+        boolean created = registry.create(lock, config.defaultSettings().withSize(size));
+        if (created) {
+            log.info("created lock {} of size {} on request", lock, size);
+        }
+        return created;
+    }
+
+    /** Logs what the lifecycle ended; called by the lifecycle thread outside any lock. */
+    static void logExpiries(List<Expiry> expired) {
+        for (Expiry e : expired) {
+            log.info("expired ticket {} of lock {} ({}): {}", e.ticket(), e.lock(), e.info(), describe(e.cause()));
+        }
+    }
+
+    private static String describe(Expiry.Cause cause) {
+        switch (cause) {
+            case GRACE: return "grant not claimed within the grace time";
+            case IDLE: return "no sign of life within the expiration time";
+            default: return "held for the maximum lock time";
+        }
+    }
+
+    static Map<String, Object> toStruct(TicketView v) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("ticket", v.id());
+        m.put("lock", v.lock());
+        m.put("state", v.state().wireName());
+        m.put("position", v.position());
+        m.put("token", v.token() == 0 ? "" : Long.toString(v.token()));
+        m.put("info", v.info());
+        m.put("held", v.heldNanos() / 1e9);
+        m.put("left", v.leftNanos() / 1e9);
+        return m;
+    }
+
+    static Map<String, Object> toStruct(LockStatus s) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("name", s.name());
+        m.put("size", s.size());
+        m.put("granted", s.granted());
+        m.put("queued", s.queued());
+        return m;
+    }
+
+    @Override
+    public XmlRpcHandler getHandler(String name) {
+        Method m = methods.get(name);
+        if (m == null) {
+            throw new LockException(Fault.UNKNOWN_METHOD, "no method named '" + LockRegistry.abbreviate(name)
+                    + "'; system.listMethods lists them");
+        }
+        return m.handler();
+    }
+
+    @Override
+    public String[] getListMethods() {
+        return methods.keySet().toArray(new String[0]);
+    }
+
+    @Override
+    public String[][] getMethodSignature(String name) {
+        return methodOrFault(name).signature();
+    }
+
+    @Override
+    public String getMethodHelp(String name) {
+        return methodOrFault(name).help();
+    }
+
+    private Method methodOrFault(String name) {
+        getHandler(name);
+        return methods.get(name);
+    }
+}

@@ -1,0 +1,36 @@
+package lockserver.server;
+
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
+import org.apache.logging.log4j.core.config.builder.api.AppenderComponentBuilder;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilder;
+import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFactory;
+import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
+
+/** Points Log4j at LOG_FILE ("-" for standard output) at LOGLEVEL; the libraries log at INFO at most. */
+final class Logging {
+    private static final String PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n";
+
+    private Logging() {
+    }
+
+    static void configure(String logFile, Level level) {
+        ConfigurationBuilder<BuiltConfiguration> b = ConfigurationBuilderFactory.newConfigurationBuilder();
+        b.setStatusLevel(Level.ERROR);
+        b.setConfigurationName("lockserver");
+        b.setShutdownHook("disable"); // Main shuts logging down after the server's last words
+        AppenderComponentBuilder out;
+        if (logFile.equals("-")) {
+            out = b.newAppender("out", "Console").addAttribute("target", "SYSTEM_OUT");
+        } else {
+            out = b.newAppender("out", "File").addAttribute("fileName", logFile).addAttribute("append", true);
+        }
+        out.add(b.newLayout("PatternLayout").addAttribute("pattern", PATTERN));
+        b.add(out);
+        Level libraries = level.isMoreSpecificThan(Level.INFO) ? level : Level.INFO;
+        b.add(b.newRootLogger(libraries).add(b.newAppenderRef("out")));
+        b.add(b.newLogger("lockserver", level).addAttribute("additivity", true));
+        b.add(b.newLogger("org.eclipse.jetty", Level.WARN)); // its INFO lines repeat our start-up line
+        Configurator.reconfigure(b.build());
+    }
+}

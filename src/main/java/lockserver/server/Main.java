@@ -1,0 +1,117 @@
+package lockserver.server;
+
+import java.nio.file.Path;
+import java.util.StringJoiner;
+import lockserver.core.Clock;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * {@code java -jar lockserver.jar [--config FILE] [--check]}: loads the config, starts the
+ * server and stops it cleanly on SIGTERM. Errors are one line on stderr, no stack traces.
+ */
+public final class Main {
+    static final int EX_USAGE = 64;
+    static final int EX_CONFIG = 78;
+    static final int EX_UNAVAILABLE = 69;
+    private static final String USAGE = "usage: lockserver [--config FILE] [--check] [--version]";
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    static int run(String[] argv) {
+        Path configFile = null;
+        boolean checkOnly = false;
+        for (int i = 0; i < argv.length; i++) {
+            switch (argv[i]) {
+                case "--config", "-c" -> {
+                    if (i + 1 == argv.length) {
+                        return usage("--config needs a file name");
+                    }
+                    configFile = Path.of(argv[++i]);
+                }
+                case "--check" -> checkOnly = true;
+                case "--version" -> {
+                    System.out.println("lockserver " + version());
+                    return 0;
+                }
+                case "--help", "-h" -> {
+                    System.out.println(USAGE);
+                    System.out.println("  --config FILE  the INI config (default: built-in settings, as etc/lockserver.conf)");
+                    System.out.println("  --check        validate the config and exit");
+                    return 0;
+                }
+                default -> {
+                    return usage("unknown argument '" + argv[i] + "'");
+                }
+            }
+        }
+        ServerConfig config;
+        try {
+            config = configFile == null ? ServerConfig.defaults() : ServerConfig.load(configFile);
+        } catch (ConfigException e) {
+            System.err.println("lockserver: " + e.getMessage());
+            return EX_CONFIG;
+        }
+        if (checkOnly) {
+            config.warnings().forEach(w -> System.err.println("lockserver: warning: " + w));
+            System.out.println("lockserver: " + config.source() + ": OK, " + config.locks().size() + " lock(s)");
+            return 0;
+        }
+        System.setProperty("log4j2.shutdownHookEnabled", "false");
+        Logging.configure(config.logFile(), config.logLevel());
+        Logger log = LogManager.getLogger(Main.class);
+        config.warnings().forEach(log::warn);
+
+        LockServer server;
+        try {
+            server = LockServer.start(config, Clock.SYSTEM);
+        } catch (Exception e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            log.error("cannot listen on {}:{}: {}", config.host(), config.port(), why);
+            System.err.println("lockserver: cannot listen on " + config.host() + ":" + config.port() + ": " + why);
+            LogManager.shutdown();
+            return EX_UNAVAILABLE;
+        }
+        log.info("lockserver {} listening on {}:{} at {}; lifecycle period {} s; locks: {}; config: {}",
+                version(), config.host(), server.port(), LockServer.PATH,
+                config.lifecyclePeriodNanos() / 1e9, describe(config), config.source());
+        Thread hook = new Thread(() -> {
+            log.info("stopping on signal");
+            try {
+                server.close();
+            } catch (Exception e) {
+                log.warn("error while stopping: {}", e.toString());
+            }
+            LogManager.shutdown();
+        }, "shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            server.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static int usage(String problem) {
+        System.err.println("lockserver: " + problem);
+        System.err.println(USAGE);
+        return EX_USAGE;
+    }
+
+    static String describe(ServerConfig config) {
+        StringJoiner j = new StringJoiner(", ");
+        config.locks().forEach((name, s) -> j.add(name + " (size " + s.size() + ")"));
+        return j.toString();
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

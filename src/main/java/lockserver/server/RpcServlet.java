@@ -1,0 +1,169 @@
+package lockserver.server;
+
+import jakarta.servlet.ServletConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.parsers.SAXParserFactory;
+import lockserver.core.Fault;
+import lockserver.core.LockException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.xmlrpc.XmlRpcException;
+import org.apache.xmlrpc.XmlRpcRequest;
+import org.apache.xmlrpc.XmlRpcRequestConfig;
+import org.apache.xmlrpc.common.XmlRpcStreamRequestConfig;
+import org.apache.xmlrpc.parser.XmlRpcRequestParser;
+import org.apache.xmlrpc.server.XmlRpcHandlerMapping;
+import org.apache.xmlrpc.server.XmlRpcServerConfigImpl;
+import org.apache.xmlrpc.webserver.XmlRpcServlet;
+import org.apache.xmlrpc.webserver.XmlRpcServletServer;
+import org.xml.sax.ErrorHandler;
+import org.xml.sax.InputSource;
+import org.xml.sax.SAXParseException;
+import org.xml.sax.SAXException;
+import org.xml.sax.XMLReader;
+
+/**
+ * Apache XML-RPC's servlet, serving {@link LockService} with extensions off, a parser
+ * that refuses any DOCTYPE, and one place that turns every failure into a fault with a
+ * stable code and a one-line message: no client ever sees a stack trace.
+ */
+final class RpcServlet extends XmlRpcServlet {
+    private static final Logger log = LogManager.getLogger(RpcServlet.class);
+    private static final SAXParserFactory PARSERS = newParserFactory();
+
+    private final transient LockService service;
+
+    RpcServlet(LockService service) {
+        this.service = service;
+    }
+
+    @Override
+    protected XmlRpcServletServer newXmlRpcServer(ServletConfig config) {
+        XmlRpcServletServer server = new Server();
+        XmlRpcServerConfigImpl serverConfig = new XmlRpcServerConfigImpl();
+        serverConfig.setEnabledForExtensions(false);
+        serverConfig.setEnabledForExceptions(false);
+        serverConfig.setKeepAliveEnabled(true);
+        server.setConfig(serverConfig);
+        return server;
+    }
+
+    @Override
+    protected XmlRpcHandlerMapping newXmlRpcHandlerMapping() {
+        return service;
+    }
+
+    /** Fails on the first error, and unlike the default handler prints nothing to stderr. */
+    static final ErrorHandler STRICT = new ErrorHandler() {
+        @Override
+        public void warning(SAXParseException e) {
+        }
+
+        @Override
+        public void error(SAXParseException e) throws SAXException {
+            throw e;
+        }
+
+        @Override
+        public void fatalError(SAXParseException e) throws SAXException {
+            throw e;
+        }
+    };
+
+    private static SAXParserFactory newParserFactory() {
+        try {
+            SAXParserFactory f = SAXParserFactory.newInstance();
+            f.setNamespaceAware(true);
+            f.setValidating(false);
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            f.setFeature("http://xml.org/sax/features/external-general-entities", false);
+            f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+            f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+            return f;
+        } catch (ParserConfigurationException | SAXException e) {
+            throw new IllegalStateException("the JDK's XML parser lacks a required safety feature", e);
+        }
+    }
+
+    /** The fault a client gets for {@code error}. */
+    static LockException toFault(Throwable error) {
+        if (error instanceof LockException e) {
+            return e;
+        }
+        if (error instanceof XmlRpcException) {
+            String why = error.getMessage() == null ? "unreadable request" : error.getMessage();
+            if (why.contains("DOCTYPE")) {
+                why = "DOCTYPE declarations are not allowed";
+            }
+            return new LockException(Fault.BAD_REQUEST, "malformed XML-RPC request: "
+                    + why.replaceFirst("^Failed to (parse|read) XML-RPC request: ", "").replaceAll("\\s+", " "));
+        }
+        log.error("internal error while serving a request", error);
+        return new LockException(Fault.INTERNAL, "internal server error; the server log has the details");
+    }
+
+    private static final class Server extends XmlRpcServletServer {
+        @Override
+        protected XmlRpcRequest getRequest(XmlRpcStreamRequestConfig config, InputStream body) throws XmlRpcException {
+            XmlRpcRequestParser parser = new XmlRpcRequestParser(config, getTypeFactory());
+            try {
+                XMLReader reader = PARSERS.newSAXParser().getXMLReader();
+                reader.setContentHandler(parser);
+                reader.setErrorHandler(STRICT);
+                reader.parse(new InputSource(body));
+            } catch (SAXException e) {
+                if (e.getException() instanceof XmlRpcException x) {
+                    throw x;
+                }
+                throw new XmlRpcException("Failed to parse XML-RPC request: " + e.getMessage(), e);
+            } catch (IOException | ParserConfigurationException e) {
+                throw new XmlRpcException("Failed to read XML-RPC request: " + e.getMessage(), e);
+            }
+            String method = parser.getMethodName();
+            List<?> params = parser.getParams();
+            if (method == null || params == null) {
+                throw new XmlRpcException("not a methodCall");
+            }
+            return new XmlRpcRequest() {
+                @Override
+                public XmlRpcRequestConfig getConfig() {
+                    return config;
+                }
+
+                @Override
+                public String getMethodName() {
+                    return method;
+                }
+
+                @Override
+                public int getParameterCount() {
+                    return params.size();
+                }
+
+                @Override
+                public Object getParameter(int i) {
+                    return params.get(i);
+                }
+            };
+        }
+
+        @Override
+        protected void writeError(XmlRpcStreamRequestConfig config, OutputStream out, Throwable error)
+                throws XmlRpcException {
+            LockException fault = toFault(error);
+            log.debug("fault {} {}: {}", fault.fault().code, fault.fault(), fault.getMessage());
+            super.writeError(config, out, new XmlRpcException(fault.fault().code, fault.getMessage()));
+        }
+
+        @Override
+        protected void logError(Throwable error) {
+            // writeError logs; the library's own logger would print a stack trace for every bad request
+        }
+    }
+}

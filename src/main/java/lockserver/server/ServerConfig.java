@@ -1,0 +1,299 @@
+package lockserver.server;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import lockserver.core.LockRegistry;
+import lockserver.core.LockSettings;
+import org.apache.commons.configuration2.INIConfiguration;
+import org.apache.commons.configuration2.SubnodeConfiguration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.logging.log4j.Level;
+
+/**
+ * The server's settings, read once from an INI file and validated at start: every bad
+ * value stops start-up with one line naming the file, section, key and value; unknown
+ * keys and sections are kept as {@link #warnings()}. Immutable.
+ *
+ * <p>{@code [general]} holds the server keys and the {@code DEFAULT_LOCK_*} values; each
+ * {@code [lock NAME]} section adds a lock whose {@code SIZE}, {@code GRACE_TIME},
+ * {@code EXPIRATION_TIME}, {@code MAX_LOCK_TIME} and {@code MAX_QUEUE} default to those.
+ */
+public final class ServerConfig {
+    public static final String BUILT_IN = "built-in defaults";
+
+    /** The shipped etc/lockserver.conf, also the defaults when no file is given. */
+    static final String DEFAULTS = String.join("\n",
+            "[general]",
+            "SERVER=127.0.0.1",
+            "PORT=9090",
+            "LOG_FILE=lockserver.log",
+            "LOGLEVEL=info",
+            "LIFECYCLE_PERIOD=1",
+            "DEFAULT_LOCK=DefaultLock",
+            "DEFAULT_LOCK_SIZE=6",
+            "DEFAULT_LOCK_GRACE_TIME=10",
+            "DEFAULT_LOCK_EXPIRATION_TIME=1200",
+            "DEFAULT_LOCK_MAX_LOCK_TIME=1200",
+            "");
+
+    private static final String GENERAL = "general";
+    private static final String LOCK_SECTION = "lock ";
+    private static final Set<String> GENERAL_KEYS = Set.of("SERVER", "PORT", "LOG_FILE", "LOGLEVEL",
+            "LIFECYCLE_PERIOD", "MAX_WAIT_TIME", "MAX_THREADS", "ALLOW_REMOTE_CREATE", "DEFAULT_LOCK",
+            "DEFAULT_LOCK_SIZE", "DEFAULT_LOCK_GRACE_TIME", "DEFAULT_LOCK_EXPIRATION_TIME",
+            "DEFAULT_LOCK_MAX_LOCK_TIME", "DEFAULT_LOCK_MAX_QUEUE");
+    private static final Set<String> LOCK_KEYS = Set.of("SIZE", "GRACE_TIME", "EXPIRATION_TIME", "MAX_LOCK_TIME",
+            "MAX_QUEUE");
+    private static final Map<String, Level> LEVELS = Map.of("superdebug", Level.TRACE, "trace", Level.TRACE,
+            "debug", Level.DEBUG, "info", Level.INFO, "warning", Level.WARN, "warn", Level.WARN,
+            "error", Level.ERROR);
+    private static final Pattern DECIMAL = Pattern.compile("[0-9]+(\\.[0-9]*)?|\\.[0-9]+");
+    private static final Pattern WHOLE = Pattern.compile("[0-9]{1,9}");
+    private static final double MAX_SECONDS = 10 * 365 * 24 * 3600.0;
+
+    private final String source;
+    private final String host;
+    private final int port;
+    private final String logFile;
+    private final Level logLevel;
+    private final long lifecyclePeriodNanos;
+    private final long maxWaitNanos;
+    private final int maxThreads;
+    private final boolean allowRemoteCreate;
+    private final String defaultLock;
+    private final LockSettings defaultSettings;
+    private final Map<String, LockSettings> locks;
+    private final List<String> warnings;
+
+    /** Reads and validates {@code file}. */
+    public static ServerConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException(file + ": cannot read the config file: " + describe(e));
+        }
+        return parse(file.toString(), new StringReader(text));
+    }
+
+    /** The settings used when no config file is given: those of the shipped etc/lockserver.conf. */
+    public static ServerConfig defaults() {
+        try {
+            return parse(BUILT_IN, new StringReader(DEFAULTS));
+        } catch (ConfigException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Parses INI text; {@code source} names it in messages. */
+    public static ServerConfig parse(String source, Reader ini) throws ConfigException {
+        INIConfiguration conf = new INIConfiguration();
+        try {
+            conf.read(ini);
+        } catch (ConfigurationException | IOException | RuntimeException e) {
+            throw new ConfigException(source + ": not a valid INI file: " + describe(e));
+        }
+        return new ServerConfig(source, conf);
+    }
+
+    private ServerConfig(String source, INIConfiguration conf) throws ConfigException {
+        this.source = source;
+        List<String> warn = new ArrayList<>();
+        Section general = null;
+        Map<String, Section> lockSections = new LinkedHashMap<>();
+        for (String name : conf.getSections()) {
+            if (name == null) {
+                Section global = new Section(source, "(no section)", conf.getSection(null));
+                for (String key : global.keys()) {
+                    warn.add(global.where(key) + ": ignored, keys belong in [general] or [lock NAME]");
+                }
+            } else if (name.equals(GENERAL)) {
+                general = new Section(source, name, conf.getSection(name));
+            } else if (name.startsWith(LOCK_SECTION)) {
+                String lock = name.substring(LOCK_SECTION.length()).trim();
+                if (!LockRegistry.LOCK_NAME.matcher(lock).matches()) {
+                    throw new ConfigException(source + ": [" + name + "]: invalid lock name '" + lock
+                            + "': use 1 to 64 letters, digits, '_', '.', ':' or '-'");
+                }
+                lockSections.put(lock, new Section(source, name, conf.getSection(name)));
+            } else {
+                warn.add(source + ": [" + name + "]: unknown section, ignored");
+            }
+        }
+        if (general == null) {
+            general = new Section(source, GENERAL, null);
+        }
+        for (String key : general.keys()) {
+            if (!GENERAL_KEYS.contains(key)) {
+                warn.add(general.where(key) + ": unknown key, ignored");
+            }
+        }
+        host = general.string("SERVER", "127.0.0.1");
+        port = general.whole("PORT", 9090, 0, 65535);
+        logFile = general.string("LOG_FILE", "lockserver.log");
+        logLevel = general.level("LOGLEVEL", "info");
+        lifecyclePeriodNanos = general.seconds("LIFECYCLE_PERIOD", 1, 3600);
+        maxWaitNanos = general.seconds("MAX_WAIT_TIME", 30, 3600);
+        maxThreads = general.whole("MAX_THREADS", 256, 8, 100_000);
+        allowRemoteCreate = general.bool("ALLOW_REMOTE_CREATE", false);
+        defaultLock = general.lockName("DEFAULT_LOCK", "DefaultLock");
+        defaultSettings = new LockSettings(
+                general.whole("DEFAULT_LOCK_SIZE", 6, 1, 1_000_000),
+                general.seconds("DEFAULT_LOCK_GRACE_TIME", 10, MAX_SECONDS),
+                general.seconds("DEFAULT_LOCK_EXPIRATION_TIME", 1200, MAX_SECONDS),
+                general.seconds("DEFAULT_LOCK_MAX_LOCK_TIME", 1200, MAX_SECONDS),
+                general.whole("DEFAULT_LOCK_MAX_QUEUE", 10_000, 1, 10_000_000));
+
+        Map<String, LockSettings> all = new LinkedHashMap<>();
+        all.put(defaultLock, defaultSettings);
+        for (Map.Entry<String, Section> e : lockSections.entrySet()) {
+            Section s = e.getValue();
+            for (String key : s.keys()) {
+                if (!LOCK_KEYS.contains(key)) {
+                    throw new ConfigException(s.where(key) + ": unknown lock key; expected one of "
+                            + String.join(", ", new java.util.TreeSet<>(LOCK_KEYS)));
+                }
+            }
+            LockSettings d = defaultSettings;
+            all.put(e.getKey(), new LockSettings(
+                    s.whole("SIZE", d.size(), 1, 1_000_000),
+                    s.seconds("GRACE_TIME", d.graceNanos() / 1e9, MAX_SECONDS),
+                    s.seconds("EXPIRATION_TIME", d.idleNanos() / 1e9, MAX_SECONDS),
+                    s.seconds("MAX_LOCK_TIME", d.maxHoldNanos() / 1e9, MAX_SECONDS),
+                    s.whole("MAX_QUEUE", d.maxQueue(), 1, 10_000_000)));
+        }
+        locks = Collections.unmodifiableMap(all);
+        warnings = List.copyOf(warn);
+    }
+
+    public String source() { return source; }
+    public String host() { return host; }
+    public int port() { return port; }
+    /** The log file path, or "-" for standard output. */
+    public String logFile() { return logFile; }
+    public Level logLevel() { return logLevel; }
+    public long lifecyclePeriodNanos() { return lifecyclePeriodNanos; }
+    /** The longest one {@code lock.wait} call may block. */
+    public long maxWaitNanos() { return maxWaitNanos; }
+    public int maxThreads() { return maxThreads; }
+    public boolean allowRemoteCreate() { return allowRemoteCreate; }
+    public String defaultLock() { return defaultLock; }
+    /** The settings of the default lock, also used for locks created over the wire. */
+    public LockSettings defaultSettings() { return defaultSettings; }
+    /** Every lock to create at start-up, the default lock first. */
+    public Map<String, LockSettings> locks() { return locks; }
+    public List<String> warnings() { return warnings; }
+
+    private static String describe(Exception e) {
+        String m = e.getMessage();
+        return (m == null || m.isBlank() ? e.getClass().getSimpleName() : m).replaceAll("\\s+", " ");
+    }
+
+    /** One section's raw values, with the parsers that name the key in every error. */
+    private static final class Section {
+        private final String source;
+        private final String name;
+        private final Map<String, String> values = new LinkedHashMap<>();
+
+        Section(String source, String name, SubnodeConfiguration node) {
+            this.source = source;
+            this.name = name;
+            if (node != null) {
+                for (Iterator<String> it = node.getKeys(); it.hasNext(); ) {
+                    String key = it.next();
+                    values.put(key.toUpperCase(Locale.ROOT), node.getString(key).trim());
+                }
+            }
+        }
+
+        Set<String> keys() {
+            return values.keySet();
+        }
+
+        String where(String key) {
+            return source + ": [" + name + "] " + key + "=" + values.get(key);
+        }
+
+        private ConfigException bad(String key, String why) {
+            return new ConfigException(where(key) + ": " + why);
+        }
+
+        String string(String key, String dflt) throws ConfigException {
+            String v = values.get(key);
+            if (v == null) {
+                return dflt;
+            }
+            if (v.isEmpty()) {
+                throw bad(key, "must not be empty");
+            }
+            return v;
+        }
+
+        int whole(String key, int dflt, int min, int max) throws ConfigException {
+            String v = values.get(key);
+            if (v == null) {
+                return dflt;
+            }
+            int n = WHOLE.matcher(v).matches() ? Integer.parseInt(v) : -1;
+            if (n < min || n > max) {
+                throw bad(key, "must be a whole number from " + min + " to " + max);
+            }
+            return n;
+        }
+
+        long seconds(String key, double dflt, double max) throws ConfigException {
+            String v = values.get(key);
+            double s = dflt;
+            if (v != null) {
+                s = DECIMAL.matcher(v).matches() ? Double.parseDouble(v) : -1;
+                if (!(s > 0 && s <= max)) {
+                    throw bad(key, "must be a number of seconds greater than 0 and at most " + (long) max);
+                }
+            }
+            return Math.max(1, (long) (s * TimeUnit.SECONDS.toNanos(1)));
+        }
+
+        boolean bool(String key, boolean dflt) throws ConfigException {
+            String v = values.get(key);
+            if (v == null) {
+                return dflt;
+            }
+            switch (v.toLowerCase(Locale.ROOT)) {
+                case "true": case "yes": case "on": case "1": return true;
+                case "false": case "no": case "off": case "0": return false;
+                default: throw bad(key, "must be true or false");
+            }
+        }
+
+        Level level(String key, String dflt) throws ConfigException {
+            String v = values.getOrDefault(key, dflt);
+            Level level = LEVELS.get(v.toLowerCase(Locale.ROOT));
+            if (level == null) {
+                throw bad(key, "must be one of superdebug, debug, info, warning, error");
+            }
+            return level;
+        }
+
+        String lockName(String key, String dflt) throws ConfigException {
+            String v = string(key, dflt);
+            if (!LockRegistry.LOCK_NAME.matcher(v).matches()) {
+                throw bad(key, "invalid lock name: use 1 to 64 letters, digits, '_', '.', ':' or '-'");
+            }
+            return v;
+        }
+    }
+}
