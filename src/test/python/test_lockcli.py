@@ -1,0 +1,668 @@
+"""Tests of the lockcli module and the lockrun command against a running lockserver.
+
+Run:  LOCKSERVER_URL=http://127.0.0.1:PORT/RPC2 python3 -m unittest discover -s src/test/python -v
+
+The server must have ALLOW_REMOTE_CREATE=true: each test creates its own lock
+with lock.create, so tests never share a lock.
+"""
+
+import http.client
+import http.server
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+import uuid
+import xmlrpc.client
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PYDIR = os.path.normpath(os.path.join(HERE, "..", "..", "main", "python"))
+LOCKRUN = os.path.join(PYDIR, "lockrun")
+if PYDIR not in sys.path:
+    sys.path.insert(0, PYDIR)
+
+import lockcli  # noqa: E402
+
+URL = os.environ.get("LOCKSERVER_URL", "")
+
+
+def setUpModule():
+    if not URL:
+        raise RuntimeError(
+            "LOCKSERVER_URL is not set: these tests need a running lockserver "
+            "(with ALLOW_REMOTE_CREATE=true), e.g. LOCKSERVER_URL=http://127.0.0.1:9090/RPC2")
+    try:
+        rpc().server.ping()
+    except Exception as e:
+        raise RuntimeError("lockserver at LOCKSERVER_URL=%s does not answer server.ping: %s"
+                           % (URL, e))
+
+
+# ---------------------------------------------------------------------------
+# helpers
+
+class _Transport(xmlrpc.client.Transport):
+    def __init__(self, timeout):
+        super().__init__()
+        self._timeout = timeout
+
+    def make_connection(self, host):
+        conn = super().make_connection(host)
+        conn.timeout = self._timeout
+        return conn
+
+
+class rpc(object):
+    """Plain xmlrpc.client calls, independent of lockcli: ``rpc().lock.status(name)``.
+
+    Each call uses its own connection and closes it.
+    """
+
+    def __init__(self, timeout=10.0, url=None, name=None):
+        self._timeout, self._url, self._name = timeout, url or URL, name
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return rpc(self._timeout, self._url, attr if self._name is None else self._name + "." + attr)
+
+    def __call__(self, *args):
+        proxy = xmlrpc.client.ServerProxy(self._url, transport=_Transport(self._timeout))
+        try:
+            return getattr(proxy, self._name)(*args)
+        finally:
+            proxy("close")()
+
+
+def new_lock(size, tag="t"):
+    """Create a lock of its own for one test (names: [A-Za-z0-9][A-Za-z0-9_.:-]{0,63})."""
+    name = "py-%s-%s" % (tag[:30], uuid.uuid4().hex[:12])
+    created = rpc().lock.create(name, size)
+    if created is not True:
+        raise AssertionError("lock.create(%r, %d) returned %r" % (name, size, created))
+    return name
+
+
+def status(name):
+    return rpc().lock.status(name)
+
+
+def free_url():
+    """A URL at a port nothing listens on."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return "http://127.0.0.1:%d/RPC2" % port
+
+
+def wait_until(predicate, timeout=10.0, what="condition"):
+    """Poll ``predicate`` until it returns a true value, at most ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
+        time.sleep(0.05)
+
+
+def child_env(**extra):
+    env = dict(os.environ)
+    env.pop("LOCKSERVER_URL", None)
+    env.pop("LOCKSERVER_LOCK", None)
+    env.update(extra)
+    return env
+
+
+def snippet(url, lockname, hold, on_hold=None):
+    """The documented user code, with the 30 s job shortened; returns what it saw."""
+    l = lockcli.Lock(url, lockname)
+    if l.lock_query("i queried a lock from %s" % socket.gethostname()):
+        if l.lock_wait():
+            if on_hold:
+                on_hold(+1)
+            time.sleep(hold)  # the hard job
+            if on_hold:
+                on_hold(-1)
+            return l.lock_release()
+    return False
+
+
+class RecordingProxy(object):
+    """An HTTP proxy in front of the server that records the XML-RPC method names."""
+
+    def __init__(self, upstream):
+        self.upstream = urllib.parse.urlsplit(upstream)
+        self.calls = []
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                _, method = xmlrpc.client.loads(body)
+                with proxy._lock:
+                    proxy.calls.append(method)
+                conn = http.client.HTTPConnection(proxy.upstream.hostname,
+                                                  proxy.upstream.port, timeout=60)
+                conn.request("POST", proxy.upstream.path or "/RPC2", body,
+                             {"Content-Type": "text/xml"})
+                answer = conn.getresponse()
+                data = answer.read()
+                conn.close()
+                self.send_response(answer.status)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d/RPC2" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def count(self, method):
+        with self._lock:
+            return self.calls.count(method)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class LockTestCase(unittest.TestCase):
+    def hold(self, name):
+        """Take a slot of ``name`` with plain XML-RPC calls; released at cleanup."""
+        ticket = rpc().lock.query(name, "held by the test")
+        self.assertTrue(rpc().lock.wait(ticket, 5), "test could not take a slot of %s" % name)
+        self.addCleanup(lambda: rpc().lock.release(ticket))
+        return ticket
+
+
+# ---------------------------------------------------------------------------
+# the library
+
+class LibraryTest(LockTestCase):
+
+    def test_snippet_ten_copies_on_size_six(self):
+        name = new_lock(6, "snippet")
+        guard = threading.Lock()
+        holding = [0]
+        most = [0]
+        most_granted = [0]
+
+        def on_hold(delta):
+            with guard:
+                holding[0] += delta
+                most[0] = max(most[0], holding[0])
+
+        results = [None] * 10
+
+        def worker(i):
+            results[i] = snippet(URL, name, 0.3, on_hold)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(10)]
+        for t in threads:
+            t.start()
+        while any(t.is_alive() for t in threads):
+            most_granted[0] = max(most_granted[0], status(name)["granted"])
+            time.sleep(0.02)
+        for t in threads:
+            t.join(15)
+        self.assertEqual(results, [True] * 10, "every copy must be served and released")
+        self.assertLessEqual(most[0], 6, "more than 6 held the lock at once")
+        self.assertGreaterEqual(most[0], 2, "the copies never overlapped")
+        self.assertLessEqual(most_granted[0], 6, "lock.status showed more than 6 granted")
+        self.assertEqual(status(name), {"name": name, "size": 6, "granted": 0, "queued": 0})
+
+    def test_lock_wait_times_out_when_full(self):
+        name = new_lock(1, "waitfull")
+        self.hold(name)
+        l = lockcli.Lock(URL, name)
+        self.assertTrue(l.lock_query("waiter"))
+        t0 = time.monotonic()
+        self.assertFalse(l.lock_wait(1.0))
+        elapsed = time.monotonic() - t0
+        self.assertGreaterEqual(elapsed, 0.9)
+        self.assertLess(elapsed, 4.0)
+        self.assertIsInstance(l.last_error, lockcli.LockTimeout)
+        st = l.lock_check()     # the ticket stays queued after a timeout
+        self.assertEqual((st["state"], st["position"], st["lock"]), ("queued", 1, name))
+        self.assertTrue(l.lock_release())   # cancels the queued ticket
+        self.assertEqual(status(name)["queued"], 0)
+
+    def test_lock_wait_zero_tries_once(self):
+        name = new_lock(1, "waitzero")
+        self.hold(name)
+        l = lockcli.Lock(URL, name)
+        self.assertTrue(l.lock_query("waiter"))
+        t0 = time.monotonic()
+        self.assertFalse(l.lock_wait(0))
+        self.assertLess(time.monotonic() - t0, 2.0)
+        self.assertTrue(l.lock_release())
+
+    def test_long_wait_outlasts_http_timeout(self):
+        # a wait call's socket timeout is the wait asked plus http_timeout
+        name = new_lock(1, "longwait")
+        self.hold(name)
+        l = lockcli.Lock(URL, name, http_timeout=0.5)
+        self.assertTrue(l.lock_query("waiter"))
+        t0 = time.monotonic()
+        self.assertFalse(l.lock_wait(2.5))
+        self.assertGreaterEqual(time.monotonic() - t0, 2.4)
+        self.assertIsInstance(l.last_error, lockcli.LockTimeout)
+        self.assertTrue(l.lock_release())
+
+    def test_lock_wait_forever_is_granted_after_release(self):
+        name = new_lock(1, "forever")
+        holder = self.hold(name)
+        l = lockcli.Lock(URL, name)
+        self.assertTrue(l.lock_query("waiter"))
+        result = []
+        t = threading.Thread(target=lambda: result.append(l.lock_wait()))
+        t.start()
+        wait_until(lambda: status(name)["queued"] == 1, what="the waiter to be queued")
+        self.assertTrue(rpc().lock.release(holder))
+        t.join(10)
+        self.assertEqual(result, [True])
+        self.assertEqual(l.state, "granted")
+        self.assertTrue(l.token and l.token.isdigit(), "token %r" % l.token)
+        self.assertTrue(l.lock_release())
+        self.assertEqual(status(name)["granted"], 0)
+
+    def test_lock_wait_false_when_ticket_gone(self):
+        name = new_lock(1, "gone")
+        self.hold(name)
+        l = lockcli.Lock(URL, name)
+        self.assertTrue(l.lock_query("waiter"))
+        self.assertTrue(rpc().lock.release(l.ticket))   # behind its back
+        t0 = time.monotonic()
+        self.assertFalse(l.lock_wait(10))
+        self.assertLess(time.monotonic() - t0, 5.0, "a gone ticket must not wait out the timeout")
+        self.assertIsInstance(l.last_error, lockcli.LockGone)
+        self.assertEqual(l.state, "gone")
+
+    def test_lock_query_false_when_server_down(self):
+        l = lockcli.Lock(free_url(), "DefaultLock", http_timeout=5)
+        with self.assertLogs("lockcli", logging.WARNING) as logs:
+            t0 = time.monotonic()
+            self.assertFalse(l.lock_query("nobody listens"))
+        self.assertLess(time.monotonic() - t0, 5.0)
+        self.assertIsNone(l.ticket)
+        self.assertIsInstance(l.last_error, lockcli.LockUnreachable)
+        self.assertIn("cannot reach lockserver", "\n".join(logs.output))
+        self.assertFalse(l.lock_wait(1))
+        self.assertFalse(l.lock_release())
+
+    def test_lock_query_false_on_fault(self):
+        l = lockcli.Lock(URL, "no-such-lock-" + uuid.uuid4().hex[:8])
+        with self.assertLogs("lockcli", logging.WARNING) as logs:
+            self.assertFalse(l.lock_query("x"))
+        self.assertIsInstance(l.last_error, lockcli.LockFault)
+        self.assertEqual(l.last_error.code, lockcli.FAULT_UNKNOWN_LOCK)
+        self.assertIn("UNKNOWN_LOCK", "\n".join(logs.output))
+
+    def test_fault_constants_match_api(self):
+        self.assertEqual(
+            [lockcli.FAULT_UNKNOWN_LOCK, lockcli.FAULT_BAD_TICKET, lockcli.FAULT_BAD_ARGUMENT,
+             lockcli.FAULT_UNKNOWN_METHOD, lockcli.FAULT_QUEUE_FULL, lockcli.FAULT_NOT_ALLOWED,
+             lockcli.FAULT_SHUTTING_DOWN, lockcli.FAULT_BAD_REQUEST, lockcli.FAULT_INTERNAL],
+            [1, 2, 3, 4, 5, 6, 7, 8, 99])
+        # and the server uses them: a malformed ticket is BAD_TICKET
+        with self.assertRaises(xmlrpc.client.Fault) as cm:
+            rpc().lock.check("not-a-ticket")
+        self.assertEqual(cm.exception.faultCode, lockcli.FAULT_BAD_TICKET)
+
+    def test_check_renew_release_and_tokens(self):
+        name = new_lock(1, "calls")
+        tokens = []
+        for _ in range(2):
+            l = lockcli.Lock(URL, name)
+            self.assertTrue(l.lock_query("info text"))
+            self.assertRegex(l.ticket, "^[0-9a-f]{32}$")
+            self.assertTrue(l.lock_wait(5))
+            st = l.lock_check()
+            self.assertEqual((st["state"], st["lock"], st["info"], st["ticket"]),
+                             ("granted", name, "info text", l.ticket))
+            self.assertEqual(st["token"], l.token)
+            self.assertGreater(st["left"], 0)
+            self.assertTrue(l.lock_renew())
+            self.assertEqual(status(name)["granted"], 1)
+            ticket = l.ticket
+            self.assertTrue(l.lock_release())
+            self.assertIsNone(l.ticket)
+            self.assertEqual(rpc().lock.check(ticket)["state"], "gone")
+            tokens.append(int(st["token"]))
+        self.assertGreater(tokens[1], tokens[0], "fencing tokens must grow")
+        self.assertFalse(l.lock_release(), "nothing left to release")
+        self.assertFalse(l.lock_renew())
+        self.assertEqual(status(name)["granted"], 0)
+
+    def test_info_is_made_acceptable(self):
+        name = new_lock(1, "info")
+        l = lockcli.Lock(URL, name)
+        self.assertTrue(l.lock_query("ctl\x01\x1b chars " + "x" * 3000))
+        info = l.lock_check()["info"]
+        self.assertLessEqual(len(info), lockcli.MAX_INFO_CHARS)
+        self.assertTrue(info.startswith("ctl?? chars xxx"))
+        self.assertTrue(l.lock_release())
+
+    def test_acquired_releases_on_exception(self):
+        name = new_lock(2, "ctxexc")
+        lock = lockcli.Lock(URL, name)
+        with self.assertRaises(ZeroDivisionError):
+            with lock.acquired("context", timeout=5) as l:
+                self.assertIs(l, lock)
+                self.assertEqual(status(name)["granted"], 1)
+                self.assertEqual(l.lock_check()["state"], "granted")
+                1 / 0
+        self.assertEqual(status(name), {"name": name, "size": 2, "granted": 0, "queued": 0})
+        self.assertIsNone(lock.ticket)
+
+    def test_acquired_raises_lock_timeout_when_full(self):
+        name = new_lock(1, "ctxfull")
+        self.hold(name)
+        t0 = time.monotonic()
+        with self.assertRaises(lockcli.LockTimeout) as cm:
+            with lockcli.Lock(URL, name).acquired("context", timeout=0.5):
+                self.fail("the block must not run")
+        self.assertLess(time.monotonic() - t0, 4.0)
+        self.assertIsInstance(cm.exception, lockcli.LockError)
+        self.assertIn("timed out after 0.5 s waiting for lock %s" % name, str(cm.exception))
+        self.assertEqual(status(name)["queued"], 0, "the queued ticket must be cancelled")
+
+    def test_acquired_raises_lock_error_when_unreachable_or_refused(self):
+        with self.assertRaises(lockcli.LockError) as cm:
+            with lockcli.Lock(free_url(), "DefaultLock").acquired("x", timeout=1):
+                self.fail("the block must not run")
+        self.assertNotIsInstance(cm.exception, lockcli.LockTimeout)
+        self.assertIn("cannot reach lockserver", str(cm.exception))
+        with self.assertRaises(lockcli.LockFault) as cm:
+            with lockcli.Lock(URL, "no-such-lock-" + uuid.uuid4().hex[:8]).acquired("x", timeout=1):
+                self.fail("the block must not run")
+        self.assertEqual(cm.exception.code, lockcli.FAULT_UNKNOWN_LOCK)
+
+    def test_heartbeat_renews_while_held_and_stops_on_release(self):
+        name = new_lock(1, "heartbeat")
+        proxy = RecordingProxy(URL)
+        self.addCleanup(proxy.close)
+        lock = lockcli.Lock(proxy.url, name)
+        with lock.acquired("heartbeat", timeout=5, heartbeat=0.2):
+            wait_until(lambda: proxy.count("lock.renew") >= 3 and lock.renewals >= 3,
+                       timeout=5, what="3 renew calls")
+            self.assertTrue(lock.heartbeat_running)
+            self.assertEqual(lock.lock_check()["state"], "granted")
+        self.assertFalse(lock.heartbeat_running, "the heartbeat must stop on release")
+        self.assertEqual(status(name)["granted"], 0)
+        self.assertFalse(lock.lost)
+
+    def test_heartbeat_from_constructor_and_lost_ticket(self):
+        name = new_lock(1, "lost")
+        seen = []
+        lock = lockcli.Lock(URL, name, heartbeat=0.2, on_lost=seen.append)
+        self.assertTrue(lock.lock_query("heartbeat"))
+        self.assertTrue(lock.lock_wait(5))
+        self.assertTrue(lock.heartbeat_running)
+        wait_until(lambda: lock.renewals >= 1, timeout=5, what="a renewal")
+        self.assertTrue(rpc().lock.release(lock.ticket))    # the server drops the ticket
+        wait_until(lambda: lock.lost, timeout=5, what="the heartbeat to notice the loss")
+        self.assertEqual(seen, [lock])
+        self.assertEqual(lock.state, "gone")
+        wait_until(lambda: not lock.heartbeat_running, timeout=5, what="the heartbeat to end")
+
+    def test_redact_url(self):
+        self.assertEqual(lockcli.redact_url("http://u:secret@h:1/RPC2"), "http://u:***@h:1/RPC2")
+        self.assertEqual(lockcli.redact_url("http://h:1/RPC2"), "http://h:1/RPC2")
+        l = lockcli.Lock("http://u:secret@127.0.0.1:1/RPC2", "x")
+        self.assertFalse(l.lock_query("x"))
+        self.assertNotIn("secret", str(l.last_error))
+
+
+# ---------------------------------------------------------------------------
+# lockrun
+
+class LockrunTest(LockTestCase):
+
+    def lockrun(self, args, env=None, timeout=15, cmd=None):
+        started = time.monotonic()
+        proc = subprocess.run((cmd or [LOCKRUN]) + args, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, universal_newlines=True,
+                              env=env or child_env(), timeout=timeout)
+        proc.elapsed = time.monotonic() - started
+        self.assertNotIn("Traceback", proc.stderr)
+        return proc
+
+    def assertOneLine(self, text, contains):
+        self.assertEqual(len(text.splitlines()), 1, "want one line on stderr, got %r" % text)
+        self.assertIn(contains, text)
+
+    def test_exit_status_passed_through_and_slot_released(self):
+        name = new_lock(1, "status")
+        p = self.lockrun(["--url", URL, "--lock", name, "--", "sh", "-c", "exit 3"])
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+
+    def test_command_runs_holding_the_slot(self):
+        name = new_lock(1, "holds")
+        code = ("import os, xmlrpc.client as x; "
+                "print(x.ServerProxy(%r).lock.status(os.environ['LOCKRUN_LOCK'])['granted'], "
+                "os.environ['LOCKRUN_TOKEN'], len(os.environ['LOCKRUN_TICKET']))" % URL)
+        p = self.lockrun(["--url", URL, "--lock", name, sys.executable, "-c", code])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        granted, token, ticket_len = p.stdout.split()
+        self.assertEqual(granted, "1")
+        self.assertTrue(token.isdigit(), token)
+        self.assertEqual(ticket_len, "32")
+        self.assertEqual(status(name)["granted"], 0)
+
+    def test_default_info_names_host_and_command(self):
+        name = new_lock(1, "info")
+        code = ("import os, xmlrpc.client as x; "
+                "print(x.ServerProxy(%r).lock.check(os.environ['LOCKRUN_TICKET'])['info'])" % URL)
+        p = self.lockrun(["--url", URL, "--lock", name, sys.executable, "-c", code])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(p.stdout.startswith("lockrun on %s: " % socket.gethostname()), p.stdout)
+        self.assertIn(" -c ", p.stdout)
+        p = self.lockrun(["--url", URL, "--lock", name, "--info", "nightly job",
+                          sys.executable, "-c", code])
+        self.assertEqual(p.stdout.strip(), "nightly job")
+
+    def test_waits_for_the_lock_then_runs(self):
+        name = new_lock(1, "waits")
+        holder = self.hold(name)
+        proc = subprocess.Popen([LOCKRUN, "--url", URL, "--lock", name, "--", "sh", "-c", "exit 0"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                universal_newlines=True, env=child_env())
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        wait_until(lambda: status(name)["queued"] == 1, what="lockrun to queue")
+        self.assertIsNone(proc.poll(), "lockrun must wait while the lock is full")
+        self.assertTrue(rpc().lock.release(holder))
+        out, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(err, "", "no notice when stderr is not a terminal")
+        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+
+    def test_wait_timeout_exits_75(self):
+        name = new_lock(1, "timeout")
+        self.hold(name)
+        p = self.lockrun(["--url", URL, "--lock", name, "--wait", "0.5", "--", "true"])
+        self.assertEqual(p.returncode, 75, p.stderr)
+        self.assertEqual(p.stderr, "lockrun: timed out after 0.5 s waiting for lock %s\n" % name)
+        self.assertLess(p.elapsed, 8)
+        self.assertEqual(status(name)["queued"], 0, "the queued ticket must be cancelled")
+        # --wait 0: one try; --quiet: no message
+        p = self.lockrun(["--url", URL, "--lock", name, "--wait", "0", "--quiet", "--", "true"])
+        self.assertEqual(p.returncode, 75)
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 1, "queued": 0})
+
+    def test_heartbeat_while_command_runs(self):
+        name = new_lock(1, "runbeat")
+        proxy = RecordingProxy(URL)
+        self.addCleanup(proxy.close)
+        with tempfile.TemporaryDirectory() as tmp:
+            go = os.path.join(tmp, "go")
+            proc = subprocess.Popen(
+                [LOCKRUN, "--url", proxy.url, "--lock", name, "--heartbeat", "0.2", "--",
+                 "sh", "-c", 'while [ ! -e "$0" ]; do sleep 0.05; done', go],
+                stderr=subprocess.PIPE, universal_newlines=True, env=child_env())
+            self.addCleanup(lambda: proc.poll() is None and proc.kill())
+            wait_until(lambda: proxy.count("lock.renew") >= 2, what="2 renew calls from lockrun")
+            self.assertEqual(status(name)["granted"], 1)
+            open(go, "w").close()
+            _, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(err, "")
+        self.assertEqual(status(name)["granted"], 0)
+        self.assertEqual(proxy.calls[-1], "lock.release")
+
+    def test_sigterm_while_command_runs(self):
+        name = new_lock(1, "sigterm")
+        with tempfile.TemporaryDirectory() as tmp:
+            pidfile = os.path.join(tmp, "pid")
+            proc = subprocess.Popen(
+                [LOCKRUN, "--url", URL, "--lock", name, "--",
+                 "sh", "-c", 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec sleep 30', pidfile],
+                stderr=subprocess.PIPE, universal_newlines=True, env=child_env())
+            self.addCleanup(lambda: proc.poll() is None and proc.kill())
+            wait_until(lambda: os.path.exists(pidfile), what="the command to start")
+            with open(pidfile) as f:
+                child = int(f.read())
+            self.assertEqual(status(name)["granted"], 1)
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 128 + signal.SIGTERM, err)
+        self.assertEqual(status(name)["granted"], 0, "the slot must be released")
+
+        def child_gone():
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                return True
+            return False
+        wait_until(child_gone, timeout=5, what="the command to die of the forwarded signal")
+
+    def test_signalled_command_status_wins(self):
+        # a command that handles the forwarded signal decides the exit status
+        name = new_lock(1, "trap")
+        with tempfile.TemporaryDirectory() as tmp:
+            ready = os.path.join(tmp, "ready")
+            proc = subprocess.Popen(
+                [LOCKRUN, "--url", URL, "--lock", name, "--", "sh", "-c",
+                 'trap "exit 7" TERM; touch "$0"; while :; do sleep 0.1; done', ready],
+                stderr=subprocess.PIPE, universal_newlines=True, env=child_env())
+            self.addCleanup(lambda: proc.poll() is None and proc.kill())
+            wait_until(lambda: os.path.exists(ready), what="the command to start")
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 7, err)
+        self.assertEqual(status(name)["granted"], 0)
+
+    def test_sigterm_while_waiting_cancels_the_ticket(self):
+        name = new_lock(1, "sigwait")
+        self.hold(name)
+        proc = subprocess.Popen([LOCKRUN, "--url", URL, "--lock", name, "--quiet", "--", "true"],
+                                stderr=subprocess.PIPE, universal_newlines=True, env=child_env())
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        wait_until(lambda: status(name)["queued"] == 1, what="lockrun to queue")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 128 + signal.SIGTERM, err)
+        self.assertNotIn("Traceback", err)
+        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 1, "queued": 0})
+
+    def test_command_not_found_127(self):
+        name = new_lock(1, "notfound")
+        p = self.lockrun(["--url", URL, "--lock", name, "--", "no-such-command-%s" % uuid.uuid4().hex])
+        self.assertEqual(p.returncode, 127)
+        self.assertOneLine(p.stderr, "command not found")
+        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+
+    def test_command_not_executable_126(self):
+        name = new_lock(1, "noexec")
+        with tempfile.TemporaryDirectory() as tmp:
+            plain = os.path.join(tmp, "plain")
+            with open(plain, "w") as f:
+                f.write("echo hi\n")
+            os.chmod(plain, 0o644)
+            p = self.lockrun(["--url", URL, "--lock", name, "--", plain])
+            self.assertEqual(p.returncode, 126)
+            self.assertOneLine(p.stderr, "Permission denied")
+            # executable, but the kernel cannot start it (no #! line): fails after the grant
+            garbage = os.path.join(tmp, "garbage")
+            with open(garbage, "wb") as f:
+                f.write(b"\x7fELF\x00\x00garbage")
+            os.chmod(garbage, 0o755)
+            p = self.lockrun(["--url", URL, "--lock", name, "--", garbage])
+            self.assertEqual(p.returncode, 126)
+            self.assertOneLine(p.stderr, "garbage")
+        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+
+    def test_server_unreachable_69(self):
+        p = self.lockrun(["--url", free_url(), "--", "true"])
+        self.assertEqual(p.returncode, 69)
+        self.assertOneLine(p.stderr, "lockrun: cannot reach lockserver at http://127.0.0.1:")
+
+    def test_unknown_lock_69(self):
+        p = self.lockrun(["--url", URL, "--lock", "no-such-lock-" + uuid.uuid4().hex[:8], "--", "true"])
+        self.assertEqual(p.returncode, 69)
+        self.assertOneLine(p.stderr, "UNKNOWN_LOCK")
+
+    def test_usage_errors_64(self):
+        for args, env in [
+            (["--url", URL], None),                                  # no command
+            (["--", "true"], child_env()),                          # no URL
+            (["--url", URL, "--wait", "soon", "--", "true"], None),
+            (["--url", URL, "--wait", "-1", "--", "true"], None),
+            (["--url", URL, "--bogus", "--", "true"], None),
+            (["--url", "ftp://host/RPC2", "--", "true"], None),
+        ]:
+            p = self.lockrun(args, env=env)
+            self.assertEqual(p.returncode, 64, "%s: %s" % (args, p.stderr))
+            self.assertOneLine(p.stderr, "lockrun: ")
+        p = self.lockrun(["--help"])
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("LOCKSERVER_URL", p.stdout)
+
+    def test_url_from_environment(self):
+        name = new_lock(1, "env")
+        p = self.lockrun(["--lock", name, "--", "sh", "-c", "exit 5"],
+                         env=child_env(LOCKSERVER_URL=URL))
+        self.assertEqual(p.returncode, 5, p.stderr)
+        p = self.lockrun(["--", "sh", "-c", 'test "$LOCKRUN_LOCK" = "$0"', name],
+                         env=child_env(LOCKSERVER_URL=URL, LOCKSERVER_LOCK=name))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(status(name)["granted"], 0)
+
+    def test_default_lock_is_DefaultLock(self):
+        p = self.lockrun(["--url", URL, "--", "sh", "-c", 'test "$LOCKRUN_LOCK" = DefaultLock'])
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_python_m_lockcli_run(self):
+        name = new_lock(1, "module")
+        p = self.lockrun(["-m", "lockcli", "run", "--url", URL, "--lock", name,
+                          "--", "sh", "-c", "exit 4"],
+                         cmd=[sys.executable], env=child_env(PYTHONPATH=PYDIR))
+        self.assertEqual(p.returncode, 4, p.stderr)
+        self.assertEqual(status(name)["granted"], 0)
+        p = self.lockrun(["-m", "lockcli", "run", "--url", free_url(), "--", "true"],
+                         cmd=[sys.executable], env=child_env(PYTHONPATH=PYDIR))
+        self.assertEqual(p.returncode, 69)
+
+
+if __name__ == "__main__":
+    unittest.main()
