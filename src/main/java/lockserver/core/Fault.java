@@ -13,6 +13,7 @@ public enum Fault {
     NOT_ALLOWED(6),
     SHUTTING_DOWN(7),
     BAD_REQUEST(8),
+    BAD_CONFIG(9),
     INTERNAL(99);
 
     public final int code;

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -21,6 +23,7 @@ public final class LockRegistry {
     private static final Pattern TICKET_ID = Pattern.compile("[0-9a-f]{32}");
 
     final Clock clock;
+    final LockListener listener;
     final ExpiryQueue expiryQueue = new ExpiryQueue();
     final ConcurrentHashMap<String, Ticket> tickets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, NamedSemaphore> locks = new ConcurrentHashMap<>();
@@ -28,16 +31,74 @@ public final class LockRegistry {
     private volatile boolean closed;
 
     public LockRegistry(Clock clock) {
-        this.clock = clock;
+        this(clock, LockListener.NONE);
     }
 
-    /** Adds a lock; returns false (and changes nothing) if one of that name exists. */
+    public LockRegistry(Clock clock, LockListener listener) {
+        this.clock = clock;
+        this.listener = listener;
+    }
+
+    /** Adds a lock that is not in the config; returns false (and changes nothing) if one of that name exists. */
     public boolean create(String name, LockSettings settings) {
         checkLockName(name);
         if (closed) {
             throw new LockException(Fault.SHUTTING_DOWN, "the server is shutting down");
         }
-        return locks.putIfAbsent(name, new NamedSemaphore(name, settings, this)) == null;
+        return locks.putIfAbsent(name, new NamedSemaphore(name, settings, false, this)) == null;
+    }
+
+    /**
+     * Makes the configured locks match {@code wanted}: adds new ones, applies changed
+     * settings, and retires configured locks no longer wanted (they take no queries and
+     * leave once drained). Locks made by {@link #create} stay. Returns one line per change.
+     */
+    public synchronized List<String> configure(Map<String, LockSettings> wanted) {
+        List<String> changes = new ArrayList<>();
+        for (Map.Entry<String, LockSettings> e : wanted.entrySet()) {
+            String name = e.getKey();
+            LockSettings settings = e.getValue();
+            checkLockName(name);
+            NamedSemaphore existing = locks.get(name);
+            if (existing != null) {
+                LockSettings before = existing.settings();
+                boolean wasRetired = existing.isRetired();
+                if (existing.reconfigure(settings)) {
+                    if (wasRetired) {
+                        changes.add("lock " + name + " is configured again and takes queries");
+                    }
+                    if (!before.equals(settings)) {
+                        changes.add("lock " + name + ": " + describe(before) + " -> " + describe(settings));
+                    }
+                    continue;
+                }
+            }
+            locks.put(name, new NamedSemaphore(name, settings, true, this));
+            changes.add("lock " + name + " added: " + describe(settings));
+        }
+        for (NamedSemaphore s : locks.values()) {
+            if (s.configured() && !wanted.containsKey(s.name()) && !s.isRetired()) {
+                LockStatus st = s.status();
+                s.retire();
+                changes.add("lock " + s.name() + " removed: takes no new queries; " + st.granted() + " holder(s) and "
+                        + st.queued() + " queued ticket(s) drain");
+            }
+        }
+        return changes;
+    }
+
+    /** Called by a retired semaphore, under its lock, once its last ticket is gone. */
+    void drained(NamedSemaphore s) {
+        locks.remove(s.name(), s);
+    }
+
+    private static String describe(LockSettings s) {
+        return String.format(Locale.ROOT, "size %d, grace %s s, expiration %s s, max lock time %s s, max queue %d",
+                s.size(), secs(s.graceNanos()), secs(s.idleNanos()), secs(s.maxHoldNanos()), s.maxQueue());
+    }
+
+    private static String secs(long nanos) {
+        return java.math.BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString();
     }
 
     /** Appends a new ticket to the lock's queue (granting it at once if a slot is free) and returns its id. */
@@ -76,7 +137,13 @@ public final class LockRegistry {
     /** A snapshot of the ticket; a sign of life, and claims a fresh grant. */
     public TicketView check(String ticket) {
         Ticket t = ticket(ticket);
-        return t == null ? TicketView.gone(ticket) : t.semaphore.check(t);
+        return t == null ? TicketView.gone(ticket) : t.semaphore.check(t, true);
+    }
+
+    /** A snapshot of the ticket that changes nothing (not a sign of life), for operators. */
+    public TicketView peek(String ticket) {
+        Ticket t = ticket(ticket);
+        return t == null ? TicketView.gone(ticket) : t.semaphore.check(t, false);
     }
 
     public LockStatus status(String lock) {
@@ -95,6 +162,16 @@ public final class LockRegistry {
 
     public LockSettings settings(String lock) {
         return semaphore(lock).settings();
+    }
+
+    /** Every lock with its holders and queue, sorted by name. Shows ticket ids: for operators only. */
+    public List<LockDetail> details() {
+        List<LockDetail> all = new ArrayList<>(locks.size());
+        for (NamedSemaphore s : locks.values()) {
+            all.add(s.detail());
+        }
+        all.sort(Comparator.comparing(LockDetail::name));
+        return all;
     }
 
     /**

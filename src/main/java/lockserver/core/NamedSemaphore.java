@@ -1,5 +1,6 @@
 package lockserver.core;
 
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,9 +26,12 @@ public final class NamedSemaphore {
     private final LinkedHashSet<Ticket> granted = new LinkedHashSet<>();
     private long lastToken;
     private boolean closed;
+    private boolean retired;     // removed from the config: drains, then leaves the registry
+    private final boolean configured; // created from the config file (not by lock.create)
 
-    NamedSemaphore(String name, LockSettings settings, LockRegistry registry) {
+    NamedSemaphore(String name, LockSettings settings, boolean configured, LockRegistry registry) {
         this.name = name;
+        this.configured = configured;
         this.settings = settings;
         this.registry = registry;
         this.clock = registry.clock;
@@ -43,6 +47,10 @@ public final class NamedSemaphore {
         try {
             if (closed) {
                 throw new LockException(Fault.SHUTTING_DOWN, "the server is shutting down");
+            }
+            if (retired) {
+                throw new LockException(Fault.UNKNOWN_LOCK,
+                        "lock '" + name + "' was removed from the config and takes no new queries");
             }
             if (queue.size() >= settings.maxQueue()) {
                 throw new LockException(Fault.QUEUE_FULL,
@@ -105,9 +113,11 @@ public final class NamedSemaphore {
             if (t.state == TicketState.GONE) {
                 return false;
             }
+            boolean wasGranted = t.state == TicketState.GRANTED;
             remove(t);
             expiryQueue.cancel(t.scheduled);
             t.scheduled = null;
+            registry.listener.released(name, wasGranted);
             grantWaiting(clock.nanoTime());
             return true;
         } finally {
@@ -128,18 +138,22 @@ public final class NamedSemaphore {
         }
     }
 
-    TicketView check(Ticket t) {
+    /** The ticket's state; if {@code holderCalling}, also a sign of life that claims a fresh grant. */
+    TicketView check(Ticket t, boolean holderCalling) {
         lock.lock();
         try {
             if (t.state == TicketState.GONE) {
                 return TicketView.gone(t.id);
             }
             long now = clock.nanoTime();
-            t.lastSeen = now;
+            if (holderCalling) {
+                t.lastSeen = now;
+                if (t.state == TicketState.GRANTED) {
+                    t.claimed = true;
+                }
+            }
             int position = 0;
-            if (t.state == TicketState.GRANTED) {
-                t.claimed = true;
-            } else {
+            if (t.state == TicketState.QUEUED) {
                 for (Ticket q : queue) {
                     position++;
                     if (q == t) {
@@ -190,9 +204,87 @@ public final class NamedSemaphore {
                 t.scheduled = expiryQueue.schedule(t, deadline(t));
                 return;
             }
+            boolean wasGranted = t.state == TicketState.GRANTED;
             remove(t);
             expired.add(new Expiry(name, t.id, t.info, cause));
+            registry.listener.expired(name, cause, wasGranted);
             grantWaiting(now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A snapshot with every holder and waiter, for operators. */
+    public LockDetail detail() {
+        lock.lock();
+        try {
+            long now = clock.nanoTime();
+            List<LockDetail.Holder> holders = new ArrayList<>(granted.size());
+            for (Ticket t : granted) {
+                holders.add(holder(t, now - t.grantedAt, now));
+            }
+            List<LockDetail.Holder> waiting = new ArrayList<>(queue.size());
+            for (Ticket t : queue) {
+                waiting.add(holder(t, now - t.queuedAt, now));
+            }
+            return new LockDetail(name, settings, retired, List.copyOf(holders), List.copyOf(waiting));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private LockDetail.Holder holder(Ticket t, long age, long now) {
+        return new LockDetail.Holder(t.id, t.info, t.token, t.claimed, age, now - t.lastSeen,
+                Math.max(0, deadline(t) - now));
+    }
+
+    boolean configured() {
+        return configured;
+    }
+
+    boolean isRetired() {
+        lock.lock();
+        try {
+            return retired;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Applies new settings: a larger size grants at once, a smaller one revokes nobody
+     * but grants nothing until below it; new times apply to the tickets already here.
+     * Also takes back a retirement. Returns false if the lock had already left the registry.
+     */
+    boolean reconfigure(LockSettings newSettings) {
+        lock.lock();
+        try {
+            if (retired && isEmpty()) {
+                return false; // already drained and gone: the caller creates it anew
+            }
+            retired = false;
+            if (!newSettings.equals(settings)) {
+                settings = newSettings;
+                for (Ticket t : queue) {
+                    reschedule(t);
+                }
+                for (Ticket t : granted) {
+                    reschedule(t);
+                }
+                grantWaiting(clock.nanoTime());
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops taking queries; the lock leaves the registry once its tickets are gone. */
+    void retire() {
+        lock.lock();
+        try {
+            retired = true;
+            leaveIfDrained();
         } finally {
             lock.unlock();
         }
@@ -239,6 +331,21 @@ public final class NamedSemaphore {
         return at;
     }
 
+    private void reschedule(Ticket t) {
+        expiryQueue.cancel(t.scheduled);
+        t.scheduled = expiryQueue.schedule(t, deadline(t));
+    }
+
+    private boolean isEmpty() {
+        return queue.isEmpty() && granted.isEmpty();
+    }
+
+    private void leaveIfDrained() {
+        if (retired && isEmpty()) {
+            registry.drained(this);
+        }
+    }
+
     /** Takes {@code t} out of the lock and wakes its waiters; the caller deals with its expiry entry. */
     private void remove(Ticket t) {
         if (t.state == TicketState.GRANTED) {
@@ -251,6 +358,7 @@ public final class NamedSemaphore {
         if (t.waiters > 0) {
             t.change.signalAll();
         }
+        leaveIfDrained();
     }
 
     /** Grants the oldest queued tickets while slots are free. */
@@ -264,6 +372,7 @@ public final class NamedSemaphore {
             t.token = ++lastToken;
             t.claimed = false;
             granted.add(t);
+            registry.listener.granted(name, now - t.queuedAt);
             long at = deadline(t);
             if (t.scheduled == null || at - t.scheduled.at() < 0) {
                 expiryQueue.cancel(t.scheduled);

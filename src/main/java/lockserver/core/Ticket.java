@@ -13,6 +13,7 @@ final class Ticket {
     final NamedSemaphore semaphore;
 
     TicketState state = TicketState.QUEUED;
+    final long queuedAt;
     long lastSeen;          // last wait, check or renew (or the query)
     long grantedAt;         // valid when GRANTED
     long token;             // fencing token, valid when GRANTED
@@ -25,6 +26,7 @@ final class Ticket {
         this.id = id;
         this.info = info;
         this.semaphore = semaphore;
+        this.queuedAt = now;
         this.lastSeen = now;
     }
 }

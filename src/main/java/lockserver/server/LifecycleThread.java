@@ -16,7 +16,7 @@ final class LifecycleThread extends Thread {
     private static final Logger log = LogManager.getLogger(LifecycleThread.class);
 
     private final Supplier<List<Expiry>> tick;
-    private final long periodNanos;
+    private volatile long periodNanos;
     private volatile boolean stopping;
 
     LifecycleThread(Supplier<List<Expiry>> tick, long periodNanos) {
@@ -42,6 +42,11 @@ final class LifecycleThread extends Thread {
                 now = System.nanoTime();
             }
         }
+    }
+
+    /** Takes effect after the current wait. */
+    void setPeriod(long nanos) {
+        periodNanos = nanos;
     }
 
     void shutdown() throws InterruptedException {

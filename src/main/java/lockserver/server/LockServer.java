@@ -1,10 +1,12 @@
 package lockserver.server;
 
+import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import java.net.URI;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import lockserver.core.Clock;
 import lockserver.core.LockRegistry;
-import lockserver.core.LockSettings;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -15,14 +17,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * A running lockserver: the locks of a {@link ServerConfig}, their lifecycle thread, and
- * the XML-RPC endpoint {@code /RPC2} in embedded Jetty. {@link #close()} answers blocked
- * waits, stops the lifecycle and then Jetty.
+ * in embedded Jetty the XML-RPC endpoint {@code /RPC2}, the status page {@code /} and
+ * {@code /metrics}. {@link #reload()} applies a changed config file without a restart;
+ * {@link #close()} answers blocked waits, stops the lifecycle and then Jetty.
  */
 public final class LockServer implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(LockServer.class);
     public static final String PATH = "/RPC2";
 
-    private final ServerConfig config;
+    private volatile ServerConfig config;
     private final LockRegistry registry;
     private final LifecycleThread lifecycle;
     private final Server jetty;
@@ -30,10 +33,9 @@ public final class LockServer implements AutoCloseable {
 
     private LockServer(ServerConfig config, Clock clock) {
         this.config = config;
-        this.registry = new LockRegistry(clock);
-        for (Map.Entry<String, LockSettings> e : config.locks().entrySet()) {
-            registry.create(e.getKey(), e.getValue());
-        }
+        Metrics metrics = new Metrics(this::registry);
+        this.registry = new LockRegistry(clock, metrics);
+        registry.configure(config.locks());
         this.lifecycle = new LifecycleThread(registry::tick, config.lifecyclePeriodNanos());
 
         QueuedThreadPool threads = new QueuedThreadPool(config.maxThreads(), Math.min(8, config.maxThreads()));
@@ -47,7 +49,10 @@ public final class LockServer implements AutoCloseable {
         jetty.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
-        context.addServlet(new ServletHolder("xmlrpc", new RpcServlet(new LockService(registry, config))), PATH);
+        LockService service = new LockService(registry, () -> this.config, metrics, this::reload);
+        context.addServlet(new ServletHolder("xmlrpc", new RpcServlet(service, metrics)), PATH);
+        context.addServlet(new ServletHolder("metrics", new PrometheusMetricsServlet(metrics.prometheus)), "/metrics");
+        context.addServlet(new ServletHolder("status", new StatusPage(registry)), "/");
         jetty.setHandler(context);
         jetty.setStopTimeout(5_000);
     }
@@ -63,6 +68,44 @@ public final class LockServer implements AutoCloseable {
         }
         server.lifecycle.start();
         return server;
+    }
+
+    /**
+     * Re-reads the config file: new locks appear, changed sizes and times apply, removed
+     * locks drain. A bad file is refused and the running config stays. Returns the changes.
+     */
+    public synchronized List<String> reload() throws ConfigException {
+        ServerConfig old = config;
+        if (old.file() == null) {
+            throw new ConfigException(old.source() + ": no config file to reload");
+        }
+        ServerConfig next = ServerConfig.load(old.file());
+        next.warnings().forEach(log::warn);
+        List<String> changes = new ArrayList<>(registry.configure(next.locks()));
+        if (next.lifecyclePeriodNanos() != old.lifecyclePeriodNanos()) {
+            lifecycle.setPeriod(next.lifecyclePeriodNanos());
+            changes.add("LIFECYCLE_PERIOD is now " + next.lifecyclePeriodNanos() / 1e9 + " s");
+        }
+        if (!next.logLevel().equals(old.logLevel())) {
+            Logging.setLevel(next.logLevel());
+            changes.add("LOGLEVEL is now " + next.logLevel());
+        }
+        if (next.maxWaitNanos() != old.maxWaitNanos()) {
+            changes.add("MAX_WAIT_TIME is now " + next.maxWaitNanos() / 1e9 + " s");
+        }
+        if (next.allowRemoteCreate() != old.allowRemoteCreate()) {
+            changes.add("ALLOW_REMOTE_CREATE is now " + next.allowRemoteCreate());
+        }
+        if (!next.host().equals(old.host()) || next.port() != old.port() || next.maxThreads() != old.maxThreads()
+                || !Objects.equals(next.logFile(), old.logFile())) {
+            changes.add("SERVER, PORT, MAX_THREADS and LOG_FILE changes take effect at the next restart");
+        }
+        config = next;
+        if (changes.isEmpty()) {
+            log.info("reloaded {}: nothing changed", next.source());
+        }
+        changes.forEach(c -> log.info("reloaded {}: {}", next.source(), c));
+        return changes;
     }
 
     public int port() {

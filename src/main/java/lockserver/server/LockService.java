@@ -1,13 +1,16 @@
 package lockserver.server;
 
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import lockserver.core.Expiry;
 import lockserver.core.Fault;
 import lockserver.core.LockException;
+import lockserver.core.LockDetail;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockStatus;
 import lockserver.core.TicketView;
@@ -31,13 +34,22 @@ final class LockService implements XmlRpcListableHandlerMapping {
     private record Method(String name, String[] argNames, String[][] signature, String help, XmlRpcHandler handler) {
     }
 
+    /** Re-reads the config file, as SIGHUP does; returns the changes applied. */
+    interface Reloader {
+        List<String> reload() throws ConfigException;
+    }
+
     private final LockRegistry registry;
-    private final ServerConfig config;
+    private final Supplier<ServerConfig> config;
+    private final Metrics metrics;
+    private final Reloader reloader;
     private final Map<String, Method> methods = new LinkedHashMap<>();
 
-    LockService(LockRegistry registry, ServerConfig config) {
+    LockService(LockRegistry registry, Supplier<ServerConfig> config, Metrics metrics, Reloader reloader) {
         this.registry = registry;
         this.config = config;
+        this.metrics = metrics;
+        this.reloader = reloader;
         add("lock.query", "string lock, string info -> string ticket",
                 "Queues a new ticket on the lock and returns its id; granted at once if a slot is free.",
                 a -> query(a.string(0, "lock"), a.string(1, "info")), "lock", "info");
@@ -63,6 +75,14 @@ final class LockService implements XmlRpcListableHandlerMapping {
                 "Creates a lock with the default times; false if it exists. Needs ALLOW_REMOTE_CREATE=true.",
                 a -> create(a.string(0, "lock"), a.integer(1, "size")), "lock", "size");
         add("server.ping", "-> boolean", "Returns true.", a -> Boolean.TRUE);
+        add("admin.status", "-> array",
+                "Returns every lock with its settings, holders and queue, ticket ids included (for operators).",
+                a -> adminStatus());
+        add("admin.release", "string ticket -> boolean",
+                "Force-releases a held or queued ticket; false if it is gone.",
+                a -> forceRelease(a.string(0, "ticket")), "ticket");
+        add("admin.reload", "-> array",
+                "Re-reads the config file as SIGHUP does and returns the changes applied.", a -> reload());
         add("system.listMethods", "-> array", "Lists the methods.", a -> getListMethods());
         add("system.methodHelp", "string method -> string", "Describes a method.",
                 a -> getMethodHelp(a.string(0, "method")), "method");
@@ -79,7 +99,9 @@ final class LockService implements XmlRpcListableHandlerMapping {
                 types.add(arg.trim().split(" ")[0]);
             }
         }
+        CounterDataPoint calls = metrics.requests(name);
         XmlRpcHandler handler = request -> {
+            calls.inc();
             try {
                 return body.call(new Args(name, argNames, request));
             } catch (InterruptedException e) {
@@ -98,7 +120,7 @@ final class LockService implements XmlRpcListableHandlerMapping {
     }
 
     private Boolean await(String ticket, long timeoutNanos) throws InterruptedException {
-        boolean granted = registry.await(ticket, Math.min(timeoutNanos, config.maxWaitNanos()));
+        boolean granted = registry.await(ticket, Math.min(timeoutNanos, config.get().maxWaitNanos()));
         log.trace("wait {} -> {}", ticket, granted);
         return granted;
     }
@@ -119,18 +141,84 @@ final class LockService implements XmlRpcListableHandlerMapping {
     }
 
     private Boolean create(String lock, int size) {
-        if (!config.allowRemoteCreate()) {
+        ServerConfig c = config.get();
+        if (!c.allowRemoteCreate()) {
             throw new LockException(Fault.NOT_ALLOWED,
                     "creating locks remotely is off; set ALLOW_REMOTE_CREATE=true in [general] to allow it");
         }
         if (size < 1 || size > 1_000_000) {
             throw new LockException(Fault.BAD_ARGUMENT, "lock.create: size must be from 1 to 1000000, got " + size);
         }
-        boolean created = registry.create(lock, config.defaultSettings().withSize(size));
+        boolean created = registry.create(lock, c.defaultSettings().withSize(size));
         if (created) {
             log.info("created lock {} of size {} on request", lock, size);
         }
         return created;
+    }
+
+    private Object[] adminStatus() {
+        List<LockDetail> all = registry.details();
+        Object[] out = new Object[all.size()];
+        for (int i = 0; i < out.length; i++) {
+            LockDetail d = all.get(i);
+            Map<String, Object> m = new HashMap<>();
+            m.put("name", d.name());
+            m.put("size", d.settings().size());
+            m.put("granted", d.holders().size());
+            m.put("queued", d.queue().size());
+            m.put("retired", d.retired());
+            m.put("grace_time", d.settings().graceNanos() / 1e9);
+            m.put("expiration_time", d.settings().idleNanos() / 1e9);
+            m.put("max_lock_time", d.settings().maxHoldNanos() / 1e9);
+            Object[] holders = new Object[d.holders().size()];
+            for (int h = 0; h < holders.length; h++) {
+                LockDetail.Holder t = d.holders().get(h);
+                Map<String, Object> hm = ticketStruct(t);
+                hm.put("token", Long.toString(t.token()));
+                hm.put("held", t.ageNanos() / 1e9);
+                hm.put("claimed", t.claimed());
+                holders[h] = hm;
+            }
+            Object[] queue = new Object[d.queue().size()];
+            for (int q = 0; q < queue.length; q++) {
+                LockDetail.Holder t = d.queue().get(q);
+                Map<String, Object> qm = ticketStruct(t);
+                qm.put("position", q + 1);
+                qm.put("waited", t.ageNanos() / 1e9);
+                queue[q] = qm;
+            }
+            m.put("holders", holders);
+            m.put("queue", queue);
+            out[i] = m;
+        }
+        return out;
+    }
+
+    private static Map<String, Object> ticketStruct(LockDetail.Holder t) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("ticket", t.ticket());
+        m.put("info", t.info());
+        m.put("idle", t.idleNanos() / 1e9);
+        m.put("left", t.leftNanos() / 1e9);
+        return m;
+    }
+
+    private Boolean forceRelease(String ticket) {
+        TicketView before = registry.peek(ticket);
+        boolean released = registry.release(ticket);
+        if (released) {
+            log.info("admin force-released ticket {} of lock {} ({}), {}", ticket, before.lock(), before.info(),
+                    before.state().wireName());
+        }
+        return released;
+    }
+
+    private Object[] reload() {
+        try {
+            return reloader.reload().toArray();
+        } catch (ConfigException e) {
+            throw new LockException(Fault.BAD_CONFIG, e.getMessage() + " (the running config stays)");
+        }
     }
 
     /** Logs what the lifecycle ended; called by the lifecycle thread outside any lock. */

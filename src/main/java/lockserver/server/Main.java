@@ -80,6 +80,7 @@ public final class Main {
         log.info("lockserver {} listening on {}:{} at {}; lifecycle period {} s; locks: {}; config: {}",
                 version(), config.host(), server.port(), LockServer.PATH,
                 config.lifecyclePeriodNanos() / 1e9, describe(config), config.source());
+        reloadOnSighup(server, log);
         Thread hook = new Thread(() -> {
             log.info("stopping on signal");
             try {
@@ -96,6 +97,23 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** SIGHUP re-reads the config file; a bad file is refused and the running config stays. */
+    @SuppressWarnings("restriction")
+    private static void reloadOnSighup(LockServer server, Logger log) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {
+                log.info("reloading the config on SIGHUP");
+                try {
+                    server.reload();
+                } catch (ConfigException e) {
+                    log.error("reload refused, the running config stays: {}", e.getMessage());
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            log.warn("SIGHUP cannot be handled here ({}); use admin.reload", e.getMessage());
+        }
     }
 
     private static int usage(String problem) {

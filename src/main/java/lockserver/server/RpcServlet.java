@@ -37,14 +37,16 @@ final class RpcServlet extends XmlRpcServlet {
     private static final SAXParserFactory PARSERS = newParserFactory();
 
     private final transient LockService service;
+    private final transient Metrics metrics;
 
-    RpcServlet(LockService service) {
+    RpcServlet(LockService service, Metrics metrics) {
         this.service = service;
+        this.metrics = metrics;
     }
 
     @Override
     protected XmlRpcServletServer newXmlRpcServer(ServletConfig config) {
-        XmlRpcServletServer server = new Server();
+        XmlRpcServletServer server = new Server(metrics);
         XmlRpcServerConfigImpl serverConfig = new XmlRpcServerConfigImpl();
         serverConfig.setEnabledForExtensions(false);
         serverConfig.setEnabledForExceptions(false);
@@ -109,6 +111,12 @@ final class RpcServlet extends XmlRpcServlet {
     }
 
     private static final class Server extends XmlRpcServletServer {
+        private final Metrics metrics;
+
+        Server(Metrics metrics) {
+            this.metrics = metrics;
+        }
+
         @Override
         protected XmlRpcRequest getRequest(XmlRpcStreamRequestConfig config, InputStream body) throws XmlRpcException {
             XmlRpcRequestParser parser = new XmlRpcRequestParser(config, getTypeFactory());
@@ -157,6 +165,7 @@ final class RpcServlet extends XmlRpcServlet {
         protected void writeError(XmlRpcStreamRequestConfig config, OutputStream out, Throwable error)
                 throws XmlRpcException {
             LockException fault = toFault(error);
+            metrics.fault(fault.fault());
             log.debug("fault {} {}: {}", fault.fault().code, fault.fault(), fault.getMessage());
             super.writeError(config, out, new XmlRpcException(fault.fault().code, fault.getMessage()));
         }

@@ -66,6 +66,7 @@ public final class ServerConfig {
     private static final double MAX_SECONDS = 10 * 365 * 24 * 3600.0;
 
     private final String source;
+    private final Path file;
     private final String host;
     private final int port;
     private final String logFile;
@@ -87,13 +88,13 @@ public final class ServerConfig {
         } catch (IOException | RuntimeException e) {
             throw new ConfigException(file + ": cannot read the config file: " + describe(e));
         }
-        return parse(file.toString(), new StringReader(text));
+        return parse(file.toString(), file, new StringReader(text));
     }
 
     /** The settings used when no config file is given: those of the shipped etc/lockserver.conf. */
     public static ServerConfig defaults() {
         try {
-            return parse(BUILT_IN, new StringReader(DEFAULTS));
+            return parse(BUILT_IN, null, new StringReader(DEFAULTS));
         } catch (ConfigException e) {
             throw new IllegalStateException(e);
         }
@@ -101,17 +102,22 @@ public final class ServerConfig {
 
     /** Parses INI text; {@code source} names it in messages. */
     public static ServerConfig parse(String source, Reader ini) throws ConfigException {
+        return parse(source, null, ini);
+    }
+
+    private static ServerConfig parse(String source, Path file, Reader ini) throws ConfigException {
         INIConfiguration conf = new INIConfiguration();
         try {
             conf.read(ini);
         } catch (ConfigurationException | IOException | RuntimeException e) {
             throw new ConfigException(source + ": not a valid INI file: " + describe(e));
         }
-        return new ServerConfig(source, conf);
+        return new ServerConfig(source, file, conf);
     }
 
-    private ServerConfig(String source, INIConfiguration conf) throws ConfigException {
+    private ServerConfig(String source, Path file, INIConfiguration conf) throws ConfigException {
         this.source = source;
+        this.file = file;
         List<String> warn = new ArrayList<>();
         Section general = null;
         Map<String, Section> lockSections = new LinkedHashMap<>();
@@ -181,6 +187,8 @@ public final class ServerConfig {
     }
 
     public String source() { return source; }
+    /** The file this was read from, or null (built-in defaults, or text parsed in a test). */
+    public Path file() { return file; }
     public String host() { return host; }
     public int port() { return port; }
     /** The log file path, or "-" for standard output. */

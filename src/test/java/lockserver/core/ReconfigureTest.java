@@ -1,0 +1,173 @@
+package lockserver.core;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.Before;
+import org.junit.Test;
+
+/** Reloading the config: new, changed and removed locks, driven by a fake clock. */
+public class ReconfigureTest {
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    private FakeClock clock;
+    private LockRegistry registry;
+
+    private static LockSettings size(int n) {
+        return new LockSettings(n, 10 * SECOND, 100 * SECOND, 1000 * SECOND, 100);
+    }
+
+    @Before
+    public void setUp() {
+        clock = new FakeClock();
+        registry = new LockRegistry(clock);
+        registry.configure(Map.of("L", size(3)));
+    }
+
+    private List<String> query(int n) {
+        List<String> tickets = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            tickets.add(registry.query("L", "t" + i));
+        }
+        return tickets;
+    }
+
+    @Test
+    public void shrinkingRevokesNobodyAndGrantsOnlyBelowTheNewSize() throws Exception {
+        List<String> t = query(5);
+        List<String> changes = registry.configure(Map.of("L", size(1)));
+        assertEquals(1, changes.size());
+        assertTrue(changes.get(0), changes.get(0).startsWith("lock L: size 3,") && changes.get(0).contains("-> size 1,"));
+        assertEquals(new LockStatus("L", 1, 3, 2), registry.status("L"));
+        registry.release(t.get(0));
+        registry.release(t.get(1));
+        assertEquals("still at the new size", new LockStatus("L", 1, 1, 2), registry.status("L"));
+        registry.release(t.get(2));
+        assertTrue(registry.await(t.get(3), 0));
+        assertFalse(registry.await(t.get(4), 0));
+    }
+
+    @Test
+    public void growingGrantsWaitersAtOnce() throws Exception {
+        List<String> t = query(5);
+        registry.configure(Map.of("L", size(5)));
+        for (String ticket : t) {
+            assertTrue(registry.await(ticket, 0));
+        }
+    }
+
+    @Test
+    public void newTimesApplyToTicketsAlreadyThere() {
+        List<String> t = query(4);
+        registry.configure(Map.of("L", new LockSettings(3, 10 * SECOND, 5 * SECOND, 1000 * SECOND, 100)));
+        clock.advanceSeconds(6);
+        assertEquals(4, registry.tick().size()); // the old idle time of 100 s no longer protects them
+        assertEquals(TicketState.GONE, registry.check(t.get(3)).state());
+    }
+
+    @Test
+    public void removedLockTakesNoQueriesAndLeavesOnceDrained() {
+        List<String> t = query(4);
+        List<String> changes = registry.configure(Map.of());
+        assertEquals(List.of("lock L removed: takes no new queries; 3 holder(s) and 1 queued ticket(s) drain"), changes);
+        try {
+            registry.query("L", "late");
+            fail();
+        } catch (LockException e) {
+            assertEquals(Fault.UNKNOWN_LOCK, e.fault());
+            assertTrue(e.getMessage(), e.getMessage().contains("removed from the config"));
+        }
+        for (String ticket : t.subList(0, 3)) {
+            assertTrue(registry.release(ticket));
+        }
+        assertEquals(TicketState.GRANTED, registry.check(t.get(3)).state()); // the queue still drains in order
+        assertEquals(1, registry.list().size());
+        registry.release(t.get(3));
+        assertEquals(List.of(), registry.list());
+    }
+
+    @Test
+    public void lockConfiguredAgainBeforeDrainingKeepsItsTickets() {
+        String held = registry.query("L", "held");
+        registry.configure(Map.of());
+        List<String> changes = registry.configure(Map.of("L", size(3)));
+        assertEquals(List.of("lock L is configured again and takes queries"), changes);
+        assertEquals(TicketState.GRANTED, registry.check(held).state());
+        registry.query("L", "new");
+        assertEquals(new LockStatus("L", 3, 2, 0), registry.status("L"));
+    }
+
+    @Test
+    public void addedLocksAppearAndRemoteLocksSurviveAReload() {
+        registry.create("remote", size(2));
+        List<String> changes = registry.configure(Map.of("L", size(3), "M", size(2)));
+        assertEquals(1, changes.size());
+        assertTrue(changes.get(0), changes.get(0).startsWith("lock M added: size 2"));
+        assertEquals(List.of("L", "M", "remote"), registry.list().stream().map(LockStatus::name).toList());
+        assertEquals(List.of(), registry.configure(Map.of("L", size(3), "M", size(2))));
+    }
+
+    @Test
+    public void detailShowsHoldersAndQueueInOrder() {
+        List<String> t = query(5);
+        clock.advanceSeconds(2);
+        registry.check(t.get(0));
+        LockDetail d = registry.details().get(0);
+        assertEquals("L", d.name());
+        assertEquals(List.of("t0", "t1", "t2"), d.holders().stream().map(LockDetail.Holder::info).toList());
+        assertEquals(List.of(t.get(3), t.get(4)), d.queue().stream().map(LockDetail.Holder::ticket).toList());
+        assertTrue(d.holders().get(0).claimed());
+        assertFalse(d.holders().get(1).claimed());
+        assertEquals(2 * SECOND, d.holders().get(1).ageNanos());
+        assertEquals(0, d.holders().get(0).idleNanos());
+        assertEquals(2 * SECOND, d.holders().get(1).idleNanos());
+    }
+
+    @Test
+    public void peekIsNotASignOfLife() {
+        String t = registry.query("L", "quiet");
+        clock.advanceSeconds(60);
+        assertEquals(TicketState.GRANTED, registry.peek(t).state());
+        clock.advanceSeconds(41);
+        assertEquals(1, registry.tick().size());
+    }
+
+    @Test
+    public void listenerHearsGrantsReleasesAndExpiries() {
+        List<String> heard = new ArrayList<>();
+        LockRegistry r = new LockRegistry(clock, new LockListener() {
+            @Override
+            public void granted(String lock, long waitedNanos) {
+                heard.add("granted " + lock + " after " + waitedNanos / SECOND + " s");
+            }
+
+            @Override
+            public void released(String lock, boolean wasGranted) {
+                heard.add((wasGranted ? "released " : "cancelled ") + lock);
+            }
+
+            @Override
+            public void expired(String lock, Expiry.Cause cause, boolean wasGranted) {
+                heard.add("expired " + lock + " " + cause);
+            }
+        });
+        r.configure(Map.of("S", size(1)));
+        String a = r.query("S", "a");
+        String b = r.query("S", "b");
+        String c = r.query("S", "c");
+        clock.advanceSeconds(3);
+        r.release(c);
+        r.release(a);
+        clock.advanceSeconds(11);
+        r.tick();
+        assertEquals(List.of("granted S after 0 s", "cancelled S", "released S", "granted S after 3 s",
+                "expired S GRACE"), heard);
+        assertEquals(TicketState.GONE, r.check(b).state());
+    }
+}
