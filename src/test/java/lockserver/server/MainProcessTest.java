@@ -61,7 +61,7 @@ public class MainProcessTest {
                 TestServers.issueConfig()).replace("LOG_FILE=/var/log/lockserver.log", "LOG_FILE=" + log)
                 .replace("DEFAULT_LOCK_SIZE=6", "DEFAULT_LOCK_SIZE=1"));
         process = launch("--config", conf.toString());
-        int port = awaitPort(log);
+        int port = awaitLog(log, LISTENING);
 
         LockClient client = new LockClient("http://127.0.0.1:" + port + "/RPC2");
         Lock holder = new Lock(client, "DefaultLock");
@@ -94,6 +94,34 @@ public class MainProcessTest {
     }
 
     @Test
+    public void sighupReloadsTheConfigAndABadFileKeepsTheRunningOne() throws Exception {
+        Path log = tmp.getRoot().toPath().resolve("server.log");
+        String base = TestServers.onLoopback(TestServers.issueConfig())
+                .replace("LOG_FILE=/var/log/lockserver.log", "LOG_FILE=" + log);
+        Path conf = TestServers.write(tmp.getRoot().toPath(), "lockserver.conf", base);
+        process = launch("--config", conf.toString());
+        int port = awaitLog(log, LISTENING);
+        LockClient client = new LockClient("http://127.0.0.1:" + port + "/RPC2");
+
+        Files.writeString(conf, base + "\n[lock san02]\nSIZE=2\n");
+        hangUp();
+        awaitLog(log, Pattern.compile("reloaded .*: lock san02 added: size (2)"));
+        assertEquals(2, client.status("san02").size());
+
+        Files.writeString(conf, base + "\n[lock san02]\nSIZE=-1\n");
+        hangUp();
+        awaitLog(log, Pattern.compile("reload refused, the running config stays: .*SIZE=-1: must be a whole number "
+                + "from (1)"));
+        assertEquals(2, client.status("san02").size());
+        assertTrue(client.ping());
+    }
+
+    private void hangUp() throws Exception {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor());
+    }
+
+    @Test
     public void badConfigStopsStartUpWithOneLine() throws Exception {
         Path conf = TestServers.write(tmp.getRoot().toPath(), "bad.conf",
                 TestServers.issueConfig().replace("DEFAULT_LOCK_SIZE=6", "DEFAULT_LOCK_SIZE=zero"));
@@ -123,17 +151,19 @@ public class MainProcessTest {
         assertTrue(out, out.contains(conf + ": OK, 1 lock(s)"));
     }
 
-    private static int awaitPort(Path log) throws Exception {
+    /** Waits for a line matching {@code pattern} in the log and returns its first group as a number. */
+    private static int awaitLog(Path log, Pattern pattern) throws Exception {
         long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < giveUp) {
             if (Files.exists(log)) {
-                Matcher m = LISTENING.matcher(Files.readString(log));
+                Matcher m = pattern.matcher(Files.readString(log));
                 if (m.find()) {
                     return Integer.parseInt(m.group(1));
                 }
             }
             Thread.sleep(50); // polling a file another process writes; not a synchronisation of our own threads
         }
-        throw new AssertionError("server did not log its start-up line in 30 s");
+        throw new AssertionError("no line matching " + pattern + " in the server log within 30 s:\n"
+                + (Files.exists(log) ? Files.readString(log) : "(no log)"));
     }
 }
