@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParserFactory;
@@ -39,12 +40,15 @@ final class JdkHttpTransportFactory implements XmlRpcTransportFactory {
     private final XmlRpcClient client;
     private final HttpClient http;
 
-    JdkHttpTransportFactory(XmlRpcClient client, Duration connectTimeout) {
+    JdkHttpTransportFactory(XmlRpcClient client, Duration connectTimeout, SSLContext tls) {
         this.client = client;
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout)
-                .build();
+                .connectTimeout(connectTimeout);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
     }
 
     @Override

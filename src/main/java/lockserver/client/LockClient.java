@@ -1,14 +1,24 @@
 package lockserver.client;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.apache.xmlrpc.XmlRpcException;
 import org.apache.xmlrpc.client.XmlRpcClient;
 import org.apache.xmlrpc.client.XmlRpcClientConfigImpl;
@@ -35,6 +45,14 @@ public final class LockClient {
 
     /** @param timeout how long any call but a wait may take, and how long connecting may take */
     public LockClient(String url, Duration timeout) {
+        this(url, timeout, null);
+    }
+
+    /**
+     * @param tls for https URLs: the trust to verify the server's certificate with (see
+     *            {@link #trusting(Path)}); null for the JDK's default trust store
+     */
+    public LockClient(String url, Duration timeout, SSLContext tls) {
         URI uri = URI.create(url);
         this.url = uri.getUserInfo() == null ? url : url.replace(uri.getRawUserInfo() + "@", "");
         config = new XmlRpcClientConfigImpl();
@@ -53,7 +71,27 @@ public final class LockClient {
         config.setConnectionTimeout((int) timeout.toMillis());
         rpc = new XmlRpcClient();
         rpc.setConfig(config);
-        rpc.setTransportFactory(new JdkHttpTransportFactory(rpc, timeout));
+        rpc.setTransportFactory(new JdkHttpTransportFactory(rpc, timeout, tls));
+    }
+
+    /** TLS trust in the CA certificate(s) of a PEM file, for a server with a private CA or a self-signed certificate. */
+    public static SSLContext trusting(Path caFile) throws IOException, GeneralSecurityException {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(caFile)) {
+            int i = 0;
+            for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trust.setCertificateEntry("ca" + i++, cert);
+            }
+            if (i == 0) {
+                throw new GeneralSecurityException(caFile + ": no certificate in the file");
+            }
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
     }
 
     /** A handle for one ticket at a time on {@code lock}. */
@@ -120,6 +158,11 @@ public final class LockClient {
     /** Creates a lock (if the server allows it); false if it exists. */
     public boolean create(String lock, int size) {
         return (Boolean) call(config, "lock.create", lock, size);
+    }
+
+    /** Admin: releases any ticket, held or queued; false if it is gone. */
+    public boolean forceRelease(String ticket) {
+        return (Boolean) call(config, "admin.release", ticket);
     }
 
     public boolean ping() {

@@ -14,6 +14,7 @@ public enum Fault {
     SHUTTING_DOWN(7),
     BAD_REQUEST(8),
     BAD_CONFIG(9),
+    UNAUTHENTICATED(10),
     INTERNAL(99);
 
     public final int code;

@@ -11,8 +11,13 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
@@ -26,6 +31,7 @@ public final class LockServer implements AutoCloseable {
     public static final String PATH = "/RPC2";
 
     private volatile ServerConfig config;
+    private volatile Access access;
     private final LockRegistry registry;
     private final LifecycleThread lifecycle;
     private final Server jetty;
@@ -38,23 +44,44 @@ public final class LockServer implements AutoCloseable {
         registry.configure(config.locks());
         this.lifecycle = new LifecycleThread(registry::tick, config.lifecyclePeriodNanos());
 
+        this.access = new Access(config.users(), config.anonymousAdmin());
+
         QueuedThreadPool threads = new QueuedThreadPool(config.maxThreads(), Math.min(8, config.maxThreads()));
         threads.setName("http");
         jetty = new Server(threads);
-        connector = new ServerConnector(jetty);
-        connector.setHost(config.host());
-        connector.setPort(config.port());
-        // longer than the longest wait, so a blocked lock.wait never loses its connection
-        connector.setIdleTimeout(config.maxWaitNanos() / 1_000_000 + 30_000);
+        connector = newConnector(jetty, config);
         jetty.addConnector(connector);
+        // slow or idle clients cannot pile up connections beyond the limit
+        jetty.addBean(new NetworkConnectionLimit(config.maxConnections(), connector));
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
-        LockService service = new LockService(registry, () -> this.config, metrics, this::reload);
-        context.addServlet(new ServletHolder("xmlrpc", new RpcServlet(service, metrics)), PATH);
+        LockService service = new LockService(registry, () -> this.config, () -> this.access, metrics, this::reload);
+        context.addServlet(new ServletHolder("xmlrpc", new RpcServlet(service, metrics, config.maxRequestBytes())),
+                PATH);
         context.addServlet(new ServletHolder("metrics", new PrometheusMetricsServlet(metrics.prometheus)), "/metrics");
         context.addServlet(new ServletHolder("status", new StatusPage(registry)), "/");
         jetty.setHandler(context);
         jetty.setStopTimeout(5_000);
+    }
+
+    private static ServerConnector newConnector(Server jetty, ServerConfig config) {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        ServerConnector c;
+        if (config.tlsKeystore() == null) {
+            c = new ServerConnector(jetty, new HttpConnectionFactory(http));
+        } else {
+            SslContextFactory.Server tls = new SslContextFactory.Server();
+            tls.setKeyStorePath(config.tlsKeystore().toString());
+            tls.setKeyStorePassword(config.tlsKeystorePassword());
+            http.addCustomizer(new SecureRequestCustomizer(false)); // clients may name the server by address
+            c = new ServerConnector(jetty, tls, new HttpConnectionFactory(http));
+        }
+        c.setHost(config.host());
+        c.setPort(config.port());
+        // longer than the longest wait (validated), so a blocked lock.wait keeps its connection
+        c.setIdleTimeout(config.idleTimeoutNanos() / 1_000_000);
+        return c;
     }
 
     /** Starts a server; throws if it cannot listen. */
@@ -96,10 +123,17 @@ public final class LockServer implements AutoCloseable {
         if (next.allowRemoteCreate() != old.allowRemoteCreate()) {
             changes.add("ALLOW_REMOTE_CREATE is now " + next.allowRemoteCreate());
         }
-        if (!next.host().equals(old.host()) || next.port() != old.port() || next.maxThreads() != old.maxThreads()
-                || !Objects.equals(next.logFile(), old.logFile())) {
-            changes.add("SERVER, PORT, MAX_THREADS and LOG_FILE changes take effect at the next restart");
+        if (!next.users().equals(old.users()) || next.anonymousAdmin() != old.anonymousAdmin()) {
+            changes.add("users and ANONYMOUS_ADMIN reloaded: " + next.users().size() + " user(s)");
         }
+        if (!next.host().equals(old.host()) || next.port() != old.port() || next.maxThreads() != old.maxThreads()
+                || !Objects.equals(next.logFile(), old.logFile()) || next.maxConnections() != old.maxConnections()
+                || next.idleTimeoutNanos() != old.idleTimeoutNanos() || next.maxRequestBytes() != old.maxRequestBytes()
+                || !Objects.equals(next.tlsKeystore(), old.tlsKeystore())) {
+            changes.add("SERVER, PORT, LOG_FILE, TLS, MAX_THREADS, MAX_CONNECTIONS, IDLE_TIMEOUT and MAX_REQUEST_BYTES"
+                    + " changes take effect at the next restart");
+        }
+        access = new Access(next.users(), next.anonymousAdmin());
         config = next;
         if (changes.isEmpty()) {
             log.info("reloaded {}: nothing changed", next.source());
@@ -121,7 +155,7 @@ public final class LockServer implements AutoCloseable {
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
-        return URI.create("http://" + host + ":" + port() + PATH);
+        return URI.create((config.tlsKeystore() == null ? "http" : "https") + "://" + host + ":" + port() + PATH);
     }
 
     public LockRegistry registry() {

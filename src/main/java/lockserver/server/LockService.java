@@ -34,6 +34,18 @@ final class LockService implements XmlRpcListableHandlerMapping {
     private record Method(String name, String[] argNames, String[][] signature, String help, XmlRpcHandler handler) {
     }
 
+    /** What a caller must be allowed to call a method. */
+    private enum Guard {
+        /** anyone who may connect */
+        ANY,
+        /** a caller allowed to use the lock named by the first argument */
+        LOCK,
+        /** a caller allowed to use the lock of the ticket in the first argument */
+        TICKET,
+        /** an admin */
+        ADMIN
+    }
+
     /** Re-reads the config file, as SIGHUP does; returns the changes applied. */
     interface Reloader {
         List<String> reload() throws ConfigException;
@@ -43,54 +55,57 @@ final class LockService implements XmlRpcListableHandlerMapping {
     private final Supplier<ServerConfig> config;
     private final Metrics metrics;
     private final Reloader reloader;
+    private final Supplier<Access> access;
     private final Map<String, Method> methods = new LinkedHashMap<>();
 
-    LockService(LockRegistry registry, Supplier<ServerConfig> config, Metrics metrics, Reloader reloader) {
+    LockService(LockRegistry registry, Supplier<ServerConfig> config, Supplier<Access> access, Metrics metrics,
+                Reloader reloader) {
         this.registry = registry;
         this.config = config;
+        this.access = access;
         this.metrics = metrics;
         this.reloader = reloader;
-        add("lock.query", "string lock, string info -> string ticket",
+        add("lock.query", Guard.LOCK, "string lock, string info -> string ticket",
                 "Queues a new ticket on the lock and returns its id; granted at once if a slot is free.",
                 a -> query(a.string(0, "lock"), a.string(1, "info")), "lock", "info");
-        add("lock.wait", "string ticket, double timeout -> boolean",
+        add("lock.wait", Guard.TICKET, "string ticket, double timeout -> boolean",
                 "Blocks until the ticket is granted (true) or the timeout in seconds passes (false); "
                         + "one call blocks at most MAX_WAIT_TIME.",
                 a -> await(a.string(0, "ticket"), a.seconds(1, "timeout")), "ticket", "timeout");
-        add("lock.release", "string ticket -> boolean",
+        add("lock.release", Guard.TICKET, "string ticket -> boolean",
                 "Frees the ticket's slot or cancels it while queued; false if the ticket is gone.",
                 a -> release(a.string(0, "ticket")), "ticket");
-        add("lock.renew", "string ticket -> boolean",
+        add("lock.renew", Guard.TICKET, "string ticket -> boolean",
                 "Restarts the ticket's idle expiration; false if the ticket is gone.",
                 a -> registry.renew(a.string(0, "ticket")), "ticket");
-        add("lock.check", "string ticket -> struct",
+        add("lock.check", Guard.TICKET, "string ticket -> struct",
                 "Returns the ticket's state (queued, granted, gone), queue position, fencing token, info, "
                         + "seconds held and seconds left.",
                 a -> toStruct(registry.check(a.string(0, "ticket"))), "ticket");
-        add("lock.status", "string lock -> struct",
+        add("lock.status", Guard.LOCK, "string lock -> struct",
                 "Returns the lock's name, size and its numbers of granted and queued tickets.",
                 a -> toStruct(registry.status(a.string(0, "lock"))), "lock");
-        add("lock.list", "-> array", "Returns lock.status of every lock, sorted by name.", a -> list());
-        add("lock.create", "string lock, int size -> boolean",
+        add("lock.list", Guard.ANY, "-> array", "Returns lock.status of every lock, sorted by name.", a -> list());
+        add("lock.create", Guard.ADMIN, "string lock, int size -> boolean",
                 "Creates a lock with the default times; false if it exists. Needs ALLOW_REMOTE_CREATE=true.",
                 a -> create(a.string(0, "lock"), a.integer(1, "size")), "lock", "size");
-        add("server.ping", "-> boolean", "Returns true.", a -> Boolean.TRUE);
-        add("admin.status", "-> array",
+        add("server.ping", Guard.ANY, "-> boolean", "Returns true.", a -> Boolean.TRUE);
+        add("admin.status", Guard.ADMIN, "-> array",
                 "Returns every lock with its settings, holders and queue, ticket ids included (for operators).",
                 a -> adminStatus());
-        add("admin.release", "string ticket -> boolean",
+        add("admin.release", Guard.ADMIN, "string ticket -> boolean",
                 "Force-releases a held or queued ticket; false if it is gone.",
                 a -> forceRelease(a.string(0, "ticket")), "ticket");
-        add("admin.reload", "-> array",
+        add("admin.reload", Guard.ADMIN, "-> array",
                 "Re-reads the config file as SIGHUP does and returns the changes applied.", a -> reload());
-        add("system.listMethods", "-> array", "Lists the methods.", a -> getListMethods());
-        add("system.methodHelp", "string method -> string", "Describes a method.",
+        add("system.listMethods", Guard.ANY, "-> array", "Lists the methods.", a -> getListMethods());
+        add("system.methodHelp", Guard.ANY, "string method -> string", "Describes a method.",
                 a -> getMethodHelp(a.string(0, "method")), "method");
-        add("system.methodSignature", "string method -> array", "Returns a method's signatures.",
+        add("system.methodSignature", Guard.ANY, "string method -> array", "Returns a method's signatures.",
                 a -> getMethodSignature(a.string(0, "method")), "method");
     }
 
-    private void add(String name, String signature, String help, Body body, String... argNames) {
+    private void add(String name, Guard guard, String signature, String help, Body body, String... argNames) {
         String[] parts = signature.split("->");
         List<String> types = new ArrayList<>();
         types.add(parts[1].trim());
@@ -102,8 +117,10 @@ final class LockService implements XmlRpcListableHandlerMapping {
         CounterDataPoint calls = metrics.requests(name);
         XmlRpcHandler handler = request -> {
             calls.inc();
+            Args args = new Args(name, argNames, request);
+            authorize(guard, name, args, request.getConfig());
             try {
-                return body.call(new Args(name, argNames, request));
+                return body.call(args);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Boolean.FALSE;
@@ -111,6 +128,25 @@ final class LockService implements XmlRpcListableHandlerMapping {
         };
         methods.put(name, new Method(name, argNames, new String[][] {types.toArray(new String[0])},
                 help + " Signature: " + signature + ".", handler));
+    }
+
+    private void authorize(Guard guard, String method, Args args, Object requestConfig) {
+        RpcServlet.RequestConfig rc = (RpcServlet.RequestConfig) requestConfig;
+        Access.Caller caller = access.get().caller(rc.getBasicUserName(), rc.getBasicPassword(), rc.remoteAddress());
+        switch (guard) {
+            case ADMIN -> Access.requireAdmin(caller, method);
+            case LOCK -> Access.requireLock(caller, args.string(0, "lock"));
+            case TICKET -> {
+                if (caller.locks() != null) {
+                    TicketView t = registry.peek(args.string(0, "ticket"));
+                    if (t.state() != lockserver.core.TicketState.GONE) {
+                        Access.requireLock(caller, t.lock());
+                    }
+                }
+            }
+            default -> {
+            }
+        }
     }
 
     private String query(String lock, String info) {

@@ -14,7 +14,7 @@ public final class Main {
     static final int EX_USAGE = 64;
     static final int EX_CONFIG = 78;
     static final int EX_UNAVAILABLE = 69;
-    private static final String USAGE = "usage: lockserver [--config FILE] [--check] [--version]";
+    private static final String USAGE = "usage: lockserver [--config FILE] [--check] [--version] [--hash-password]";
 
     private Main() {
     }
@@ -35,6 +35,9 @@ public final class Main {
                     configFile = Path.of(argv[++i]);
                 }
                 case "--check" -> checkOnly = true;
+                case "--hash-password" -> {
+                    return hashPassword();
+                }
                 case "--version" -> {
                     System.out.println("lockserver " + version());
                     return 0;
@@ -43,6 +46,7 @@ public final class Main {
                     System.out.println(USAGE);
                     System.out.println("  --config FILE  the INI config (default: built-in settings, as etc/lockserver.conf)");
                     System.out.println("  --check        validate the config and exit");
+                    System.out.println("  --hash-password  read a password (terminal or stdin) and print its PASSWORD= value");
                     return 0;
                 }
                 default -> {
@@ -114,6 +118,34 @@ public final class Main {
         } catch (IllegalArgumentException e) {
             log.warn("SIGHUP cannot be handled here ({}); use admin.reload", e.getMessage());
         }
+    }
+
+    /** Prints the PASSWORD value for a [user NAME] section; reads the password from the terminal or stdin. */
+    private static int hashPassword() {
+        char[] password;
+        java.io.Console console = System.console();
+        if (console != null) {
+            password = console.readPassword("password: ");
+            char[] again = console.readPassword("again: ");
+            if (password == null || again == null || !java.util.Arrays.equals(password, again)) {
+                System.err.println("lockserver: the passwords differ");
+                return EX_USAGE;
+            }
+        } else {
+            try {
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                        java.nio.charset.StandardCharsets.UTF_8)).readLine();
+                password = line == null ? null : line.toCharArray();
+            } catch (java.io.IOException e) {
+                password = null;
+            }
+        }
+        if (password == null || password.length == 0) {
+            System.err.println("lockserver: no password given");
+            return EX_USAGE;
+        }
+        System.out.println(PasswordHash.create(password));
+        return 0;
     }
 
     private static int usage(String problem) {

@@ -1,6 +1,12 @@
 package lockserver.server;
 
+import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +21,7 @@ import org.apache.logging.log4j.Logger;
 import org.apache.xmlrpc.XmlRpcException;
 import org.apache.xmlrpc.XmlRpcRequest;
 import org.apache.xmlrpc.XmlRpcRequestConfig;
+import org.apache.xmlrpc.common.XmlRpcHttpRequestConfigImpl;
 import org.apache.xmlrpc.common.XmlRpcStreamRequestConfig;
 import org.apache.xmlrpc.parser.XmlRpcRequestParser;
 import org.apache.xmlrpc.server.XmlRpcHandlerMapping;
@@ -38,10 +45,12 @@ final class RpcServlet extends XmlRpcServlet {
 
     private final transient LockService service;
     private final transient Metrics metrics;
+    private final int maxRequestBytes;
 
-    RpcServlet(LockService service, Metrics metrics) {
+    RpcServlet(LockService service, Metrics metrics, int maxRequestBytes) {
         this.service = service;
         this.metrics = metrics;
+        this.maxRequestBytes = maxRequestBytes;
     }
 
     @Override
@@ -53,6 +62,95 @@ final class RpcServlet extends XmlRpcServlet {
         serverConfig.setKeepAliveEnabled(true);
         server.setConfig(serverConfig);
         return server;
+    }
+
+    /** The request's settings as the library parses them, plus the caller's address. */
+    static final class RequestConfig extends XmlRpcHttpRequestConfigImpl {
+        private final String remoteAddress;
+
+        RequestConfig(String remoteAddress) {
+            this.remoteAddress = remoteAddress;
+        }
+
+        String remoteAddress() {
+            return remoteAddress;
+        }
+    }
+
+    @Override
+    public void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException, ServletException {
+        String type = req.getContentType();
+        if (type != null && !isXml(type)) {
+            resp.sendError(HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE, "XML-RPC takes text/xml, not " + type);
+            return;
+        }
+        long length = req.getContentLengthLong();
+        if (length > maxRequestBytes) {
+            resp.sendError(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
+                    "request body of " + length + " bytes is larger than MAX_REQUEST_BYTES=" + maxRequestBytes);
+            return;
+        }
+        super.doPost(new CappedRequest(req, maxRequestBytes), resp);
+    }
+
+    private static boolean isXml(String contentType) {
+        String media = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+        return media.equals("text/xml") || media.equals("application/xml");
+    }
+
+    /** A request whose body stream fails once it has given more than the cap (chunked bodies have no length). */
+    private static final class CappedRequest extends HttpServletRequestWrapper {
+        private final int cap;
+
+        CappedRequest(HttpServletRequest request, int cap) {
+            super(request);
+            this.cap = cap;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() throws IOException {
+            ServletInputStream in = super.getInputStream();
+            return new ServletInputStream() {
+                private long count;
+
+                @Override
+                public int read() throws IOException {
+                    int b = in.read();
+                    if (b >= 0 && ++count > cap) {
+                        throw tooLarge();
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buf, int off, int len) throws IOException {
+                    int n = in.read(buf, off, len);
+                    if (n > 0 && (count += n) > cap) {
+                        throw tooLarge();
+                    }
+                    return n;
+                }
+
+                private IOException tooLarge() {
+                    return new IOException("request body larger than MAX_REQUEST_BYTES=" + cap);
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return in.isFinished();
+                }
+
+                @Override
+                public boolean isReady() {
+                    return in.isReady();
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    in.setReadListener(listener);
+                }
+            };
+        }
     }
 
     @Override
@@ -98,6 +196,10 @@ final class RpcServlet extends XmlRpcServlet {
         if (error instanceof LockException e) {
             return e;
         }
+        if (error instanceof XmlRpcException && error.getCause() instanceof IOException io
+                && io.getMessage() != null && io.getMessage().contains("MAX_REQUEST_BYTES")) {
+            return new LockException(Fault.BAD_REQUEST, io.getMessage());
+        }
         if (error instanceof XmlRpcException) {
             String why = error.getMessage() == null ? "unreadable request" : error.getMessage();
             if (why.contains("DOCTYPE")) {
@@ -115,6 +217,11 @@ final class RpcServlet extends XmlRpcServlet {
 
         Server(Metrics metrics) {
             this.metrics = metrics;
+        }
+
+        @Override
+        protected XmlRpcHttpRequestConfigImpl newConfig(HttpServletRequest request) {
+            return new RequestConfig(request.getRemoteAddr());
         }
 
         @Override

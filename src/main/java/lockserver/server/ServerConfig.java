@@ -52,10 +52,13 @@ public final class ServerConfig {
 
     private static final String GENERAL = "general";
     private static final String LOCK_SECTION = "lock ";
+    private static final String USER_SECTION = "user ";
     private static final Set<String> GENERAL_KEYS = Set.of("SERVER", "PORT", "LOG_FILE", "LOGLEVEL",
             "LIFECYCLE_PERIOD", "MAX_WAIT_TIME", "MAX_THREADS", "ALLOW_REMOTE_CREATE", "DEFAULT_LOCK",
             "DEFAULT_LOCK_SIZE", "DEFAULT_LOCK_GRACE_TIME", "DEFAULT_LOCK_EXPIRATION_TIME",
-            "DEFAULT_LOCK_MAX_LOCK_TIME", "DEFAULT_LOCK_MAX_QUEUE");
+            "DEFAULT_LOCK_MAX_LOCK_TIME", "DEFAULT_LOCK_MAX_QUEUE", "ANONYMOUS_ADMIN", "MAX_REQUEST_BYTES",
+            "MAX_CONNECTIONS", "IDLE_TIMEOUT", "TLS_KEYSTORE", "TLS_KEYSTORE_PASSWORD");
+    private static final Set<String> USER_KEYS = Set.of("PASSWORD", "ROLE", "LOCKS");
     private static final Set<String> LOCK_KEYS = Set.of("SIZE", "GRACE_TIME", "EXPIRATION_TIME", "MAX_LOCK_TIME",
             "MAX_QUEUE");
     private static final Map<String, Level> LEVELS = Map.of("superdebug", Level.TRACE, "trace", Level.TRACE,
@@ -78,6 +81,13 @@ public final class ServerConfig {
     private final String defaultLock;
     private final LockSettings defaultSettings;
     private final Map<String, LockSettings> locks;
+    private final Map<String, Access.User> users;
+    private final Access.AnonymousAdmin anonymousAdmin;
+    private final int maxRequestBytes;
+    private final int maxConnections;
+    private final long idleTimeoutNanos;
+    private final Path tlsKeystore;
+    private final String tlsKeystorePassword;
     private final List<String> warnings;
 
     /** Reads and validates {@code file}. */
@@ -121,6 +131,7 @@ public final class ServerConfig {
         List<String> warn = new ArrayList<>();
         Section general = null;
         Map<String, Section> lockSections = new LinkedHashMap<>();
+        Map<String, Section> userSections = new LinkedHashMap<>();
         for (String name : conf.getSections()) {
             if (name == null) {
                 Section global = new Section(source, "(no section)", conf.getSection(null));
@@ -136,6 +147,13 @@ public final class ServerConfig {
                             + "': use 1 to 64 letters, digits, '_', '.', ':' or '-'");
                 }
                 lockSections.put(lock, new Section(source, name, conf.getSection(name)));
+            } else if (name.startsWith(USER_SECTION)) {
+                String user = name.substring(USER_SECTION.length()).trim();
+                if (!user.matches("[A-Za-z0-9_.@-]{1,64}")) {
+                    throw new ConfigException(source + ": [" + name + "]: invalid user name '" + user
+                            + "': use 1 to 64 letters, digits, '_', '.', '@' or '-'");
+                }
+                userSections.put(user, new Section(source, name, conf.getSection(name)));
             } else {
                 warn.add(source + ": [" + name + "]: unknown section, ignored");
             }
@@ -183,6 +201,53 @@ public final class ServerConfig {
                     s.whole("MAX_QUEUE", d.maxQueue(), 1, 10_000_000)));
         }
         locks = Collections.unmodifiableMap(all);
+
+        anonymousAdmin = general.choice("ANONYMOUS_ADMIN", Access.AnonymousAdmin.LOOPBACK);
+        maxRequestBytes = general.whole("MAX_REQUEST_BYTES", 65_536, 1024, 100_000_000);
+        maxConnections = general.whole("MAX_CONNECTIONS", 10_000, 1, 1_000_000);
+        idleTimeoutNanos = general.seconds("IDLE_TIMEOUT", maxWaitNanos / 1e9 + 30, 3600);
+        if (idleTimeoutNanos <= maxWaitNanos) {
+            throw general.bad("IDLE_TIMEOUT", "must be longer than MAX_WAIT_TIME (" + maxWaitNanos / 1e9
+                    + " s), or blocked waits would lose their connections");
+        }
+        String keystore = general.string("TLS_KEYSTORE", null);
+        tlsKeystore = keystore == null ? null : Path.of(keystore);
+        tlsKeystorePassword = general.string("TLS_KEYSTORE_PASSWORD", "");
+        Map<String, Access.User> u = new LinkedHashMap<>();
+        for (Map.Entry<String, Section> e : userSections.entrySet()) {
+            Section s = e.getValue();
+            for (String key : s.keys()) {
+                if (!USER_KEYS.contains(key)) {
+                    throw new ConfigException(s.where(key) + ": unknown user key; expected one of LOCKS, PASSWORD, ROLE");
+                }
+            }
+            String stored = s.string("PASSWORD", null);
+            if (stored == null) {
+                throw new ConfigException(source + ": [user " + e.getKey() + "]: PASSWORD is missing; "
+                        + "make one with lockserver --hash-password");
+            }
+            PasswordHash hash;
+            try {
+                hash = PasswordHash.parse(stored);
+            } catch (IllegalArgumentException bad) {
+                throw s.bad("PASSWORD", bad.getMessage());
+            }
+            Access.Role role = s.choice("ROLE", Access.Role.CLIENT);
+            String lockList = s.string("LOCKS", "*").trim();
+            java.util.Set<String> allowed = null;
+            if (!lockList.equals("*")) {
+                allowed = new java.util.LinkedHashSet<>();
+                for (String l : lockList.split("[,\\s]+")) {
+                    if (!LockRegistry.LOCK_NAME.matcher(l).matches()) {
+                        throw s.bad("LOCKS", "invalid lock name '" + l + "'; list lock names separated by commas, or *");
+                    }
+                    allowed.add(l);
+                }
+                allowed = java.util.Set.copyOf(allowed);
+            }
+            u.put(e.getKey(), new Access.User(e.getKey(), hash, role, allowed));
+        }
+        users = Collections.unmodifiableMap(u);
         warnings = List.copyOf(warn);
     }
 
@@ -205,6 +270,16 @@ public final class ServerConfig {
     /** Every lock to create at start-up, the default lock first. */
     public Map<String, LockSettings> locks() { return locks; }
     public List<String> warnings() { return warnings; }
+    Map<String, Access.User> users() { return users; }
+    Access.AnonymousAdmin anonymousAdmin() { return anonymousAdmin; }
+    /** The largest request body accepted; larger ones get HTTP 413. */
+    public int maxRequestBytes() { return maxRequestBytes; }
+    public int maxConnections() { return maxConnections; }
+    /** How long a connection may sit without traffic. */
+    public long idleTimeoutNanos() { return idleTimeoutNanos; }
+    /** The PKCS12 keystore for HTTPS, or null for plain HTTP. */
+    public Path tlsKeystore() { return tlsKeystore; }
+    public String tlsKeystorePassword() { return tlsKeystorePassword; }
 
     private static String describe(Exception e) {
         String m = e.getMessage();
@@ -236,7 +311,24 @@ public final class ServerConfig {
             return source + ": [" + name + "] " + key + "=" + values.get(key);
         }
 
-        private ConfigException bad(String key, String why) {
+        <E extends Enum<E>> E choice(String key, E dflt) throws ConfigException {
+            String v = values.get(key);
+            if (v == null) {
+                return dflt;
+            }
+            for (E e : dflt.getDeclaringClass().getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(v)) {
+                    return e;
+                }
+            }
+            StringBuilder names = new StringBuilder();
+            for (E e : dflt.getDeclaringClass().getEnumConstants()) {
+                names.append(names.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT));
+            }
+            throw bad(key, "must be one of " + names);
+        }
+
+        ConfigException bad(String key, String why) {
             return new ConfigException(where(key) + ": " + why);
         }
 

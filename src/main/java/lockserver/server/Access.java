@@ -1,0 +1,103 @@
+package lockserver.server;
+
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import lockserver.core.Fault;
+import lockserver.core.LockException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Who may call what. With no users in the config, anyone may use the client methods and
+ * the admin methods follow ANONYMOUS_ADMIN (loopback callers only, by default). With users,
+ * every call needs HTTP Basic credentials: role {@code client} may use the client methods on
+ * its allowed locks, role {@code admin} everything. Passwords are checked in constant time;
+ * a verified password is remembered as a SHA-256 fingerprint so PBKDF2 runs once per user.
+ * Thread-safe.
+ */
+final class Access {
+    private static final Logger log = LogManager.getLogger(Access.class);
+
+    enum Role { CLIENT, ADMIN }
+
+    enum AnonymousAdmin { NO, LOOPBACK, YES }
+
+    /** A configured user; {@code locks} null means every lock. */
+    record User(String name, PasswordHash hash, Role role, Set<String> locks) {
+    }
+
+    /** The caller of one request, as far as access goes. */
+    record Caller(String name, Role role, Set<String> locks) {
+        boolean mayUse(String lock) {
+            return locks == null || locks.contains(lock);
+        }
+    }
+
+    private static final Caller ANONYMOUS_CLIENT = new Caller("anonymous", Role.CLIENT, null);
+    private static final Caller ANONYMOUS_ADMIN = new Caller("anonymous", Role.ADMIN, null);
+
+    private final Map<String, User> users;
+    private final AnonymousAdmin anonymousAdmin;
+    private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
+
+    Access(Map<String, User> users, AnonymousAdmin anonymousAdmin) {
+        this.users = users;
+        this.anonymousAdmin = anonymousAdmin;
+    }
+
+    /** The caller, or a fault if credentials are needed and missing or wrong. */
+    Caller caller(String user, String password, String remoteAddress) {
+        if (users.isEmpty()) {
+            boolean admin = anonymousAdmin == AnonymousAdmin.YES
+                    || (anonymousAdmin == AnonymousAdmin.LOOPBACK && isLoopback(remoteAddress));
+            return admin ? ANONYMOUS_ADMIN : ANONYMOUS_CLIENT;
+        }
+        if (user == null || password == null) {
+            throw new LockException(Fault.UNAUTHENTICATED, "authentication required: send a user name and password");
+        }
+        User u = users.get(user);
+        if (u == null || !check(u, password)) {
+            log.warn("authentication failed for user '{}' from {}", abbreviate(user), remoteAddress);
+            throw new LockException(Fault.UNAUTHENTICATED, "bad user name or password");
+        }
+        return new Caller(u.name(), u.role(), u.locks());
+    }
+
+    private boolean check(User u, String password) {
+        byte[] fingerprint = PasswordHash.fingerprint(password);
+        byte[] known = verified.get(u.name());
+        if (known != null && MessageDigest.isEqual(known, fingerprint)) {
+            return true;
+        }
+        if (u.hash().matches(password)) {
+            verified.put(u.name(), fingerprint);
+            return true;
+        }
+        return false;
+    }
+
+    static void requireAdmin(Caller caller, String method) {
+        if (caller.role() != Role.ADMIN) {
+            throw new LockException(Fault.NOT_ALLOWED, method + " needs an admin"
+                    + (caller.name().equals("anonymous") ? "; anonymous admin calls are allowed only as "
+                    + "ANONYMOUS_ADMIN says" : "; user '" + caller.name() + "' is a client"));
+        }
+    }
+
+    static void requireLock(Caller caller, String lock) {
+        if (!caller.mayUse(lock)) {
+            throw new LockException(Fault.NOT_ALLOWED, "user '" + caller.name() + "' may not use lock '" + lock + "'");
+        }
+    }
+
+    private static boolean isLoopback(String address) {
+        return address != null && (address.startsWith("127.") || address.equals("::1")
+                || address.equals("0:0:0:0:0:0:0:1") || address.equals("[::1]"));
+    }
+
+    private static String abbreviate(String s) {
+        return lockserver.core.LockRegistry.abbreviate(s);
+    }
+}
