@@ -1,22 +1,67 @@
 package lockserver.core;
 
 /**
- * Hears what happens to tickets, for metrics. Called under the lock's monitor, so
- * implementations must be quick and must not block, do I/O or call back into the registry.
+ * Hears every change of ticket state, for metrics and the journal. Called under the
+ * lock's monitor, in the order the changes happen on that lock, so implementations must
+ * be quick: no blocking, no I/O, no calls back into the registry (hand work to another
+ * thread instead).
  */
 public interface LockListener {
+    /** A ticket joined the queue. */
+    default void queued(String lock, String ticket, String info) {
+    }
+
     /** A ticket was granted after waiting {@code waitedNanos} since its query. */
-    default void granted(String lock, long waitedNanos) {
+    default void granted(String lock, String ticket, long token, long waitedNanos) {
+    }
+
+    /** The holder saw its grant (by wait or check), so the grace time no longer applies. */
+    default void claimed(String lock, String ticket) {
     }
 
     /** A holder released its slot, or a queued ticket was cancelled. */
-    default void released(String lock, boolean wasGranted) {
+    default void released(String lock, String ticket, boolean wasGranted) {
     }
 
     /** The lifecycle ended a ticket. */
-    default void expired(String lock, Expiry.Cause cause, boolean wasGranted) {
+    default void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
     }
 
     LockListener NONE = new LockListener() {
     };
+
+    /** Both listeners, {@code first} first. */
+    static LockListener both(LockListener first, LockListener second) {
+        return new LockListener() {
+            @Override
+            public void queued(String lock, String ticket, String info) {
+                first.queued(lock, ticket, info);
+                second.queued(lock, ticket, info);
+            }
+
+            @Override
+            public void granted(String lock, String ticket, long token, long waitedNanos) {
+                first.granted(lock, ticket, token, waitedNanos);
+                second.granted(lock, ticket, token, waitedNanos);
+            }
+
+            @Override
+            public void claimed(String lock, String ticket) {
+                first.claimed(lock, ticket);
+                second.claimed(lock, ticket);
+            }
+
+            @Override
+            public void released(String lock, String ticket, boolean wasGranted) {
+                first.released(lock, ticket, wasGranted);
+                second.released(lock, ticket, wasGranted);
+            }
+
+            @Override
+            public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
+                first.expired(lock, ticket, cause, wasGranted);
+                second.expired(lock, ticket, cause, wasGranted);
+            }
+        };
+    }
 }

@@ -87,6 +87,36 @@ public final class LockRegistry {
         return changes;
     }
 
+    /**
+     * Puts back what a journal remembered, before the server takes requests: tickets of a
+     * lock no longer configured come back on a retired lock of {@code orphanSettings} that
+     * drains. {@code tickets} are in journal order (so queues keep their order).
+     */
+    public synchronized void restore(List<RestoredTicket> tickets, Map<String, Long> lastTokens,
+                                     LockSettings orphanSettings) {
+        Map<String, List<RestoredTicket>> byLock = new java.util.LinkedHashMap<>();
+        for (RestoredTicket t : tickets) {
+            byLock.computeIfAbsent(t.lock(), k -> new ArrayList<>()).add(t);
+        }
+        for (String lock : lastTokens.keySet()) {
+            byLock.computeIfAbsent(lock, k -> new ArrayList<>());
+        }
+        for (Map.Entry<String, List<RestoredTicket>> e : byLock.entrySet()) {
+            NamedSemaphore s = locks.get(e.getKey());
+            if (s == null) {
+                if (e.getValue().isEmpty()) {
+                    continue; // a lock that is gone and had no tickets left
+                }
+                s = new NamedSemaphore(e.getKey(), orphanSettings, true, this);
+                locks.put(e.getKey(), s);
+                s.restore(e.getValue(), lastTokens.getOrDefault(e.getKey(), 0L));
+                s.retire();
+            } else {
+                s.restore(e.getValue(), lastTokens.getOrDefault(e.getKey(), 0L));
+            }
+        }
+    }
+
     /** Called by a retired semaphore, under its lock, once its last ticket is gone. */
     void drained(NamedSemaphore s) {
         locks.remove(s.name(), s);

@@ -60,6 +60,7 @@ public final class NamedSemaphore {
             Ticket t = new Ticket(id, info, this, now);
             queue.add(t);
             registry.tickets.put(id, t);
+            registry.listener.queued(name, id, info);
             t.scheduled = expiryQueue.schedule(t, now + settings.idleNanos());
             grantWaiting(now);
             return t;
@@ -98,7 +99,7 @@ public final class NamedSemaphore {
                 t.lastSeen = clock.nanoTime();
             }
             if (t.state == TicketState.GRANTED) {
-                t.claimed = true;
+                claim(t);
                 return true;
             }
             return false;
@@ -117,7 +118,7 @@ public final class NamedSemaphore {
             remove(t);
             expiryQueue.cancel(t.scheduled);
             t.scheduled = null;
-            registry.listener.released(name, wasGranted);
+            registry.listener.released(name, t.id, wasGranted);
             grantWaiting(clock.nanoTime());
             return true;
         } finally {
@@ -149,7 +150,7 @@ public final class NamedSemaphore {
             if (holderCalling) {
                 t.lastSeen = now;
                 if (t.state == TicketState.GRANTED) {
-                    t.claimed = true;
+                    claim(t);
                 }
             }
             int position = 0;
@@ -207,7 +208,7 @@ public final class NamedSemaphore {
             boolean wasGranted = t.state == TicketState.GRANTED;
             remove(t);
             expired.add(new Expiry(name, t.id, t.info, cause));
-            registry.listener.expired(name, cause, wasGranted);
+            registry.listener.expired(name, t.id, cause, wasGranted);
             grantWaiting(now);
         } finally {
             lock.unlock();
@@ -331,6 +332,43 @@ public final class NamedSemaphore {
         return at;
     }
 
+    private void claim(Ticket t) {
+        if (!t.claimed) {
+            t.claimed = true;
+            registry.listener.claimed(name, t.id);
+        }
+    }
+
+    /**
+     * Puts back tickets a journal remembered, queued ones in their order; each gets a fresh
+     * idle time. Fencing tokens go on from {@code lastToken}.
+     */
+    void restore(java.util.List<RestoredTicket> restored, long lastTokenSeen) {
+        lock.lock();
+        try {
+            long now = clock.nanoTime();
+            lastToken = Math.max(lastToken, lastTokenSeen);
+            for (RestoredTicket r : restored) {
+                Ticket t = new Ticket(r.id(), r.info(), this, now);
+                if (r.granted()) {
+                    t.state = TicketState.GRANTED;
+                    t.grantedAt = now - r.heldNanos();
+                    t.token = r.token();
+                    t.claimed = r.claimed();
+                    lastToken = Math.max(lastToken, r.token());
+                    granted.add(t);
+                } else {
+                    queue.add(t);
+                }
+                registry.tickets.put(t.id, t);
+                t.scheduled = expiryQueue.schedule(t, deadline(t));
+            }
+            grantWaiting(now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void reschedule(Ticket t) {
         expiryQueue.cancel(t.scheduled);
         t.scheduled = expiryQueue.schedule(t, deadline(t));
@@ -372,7 +410,7 @@ public final class NamedSemaphore {
             t.token = ++lastToken;
             t.claimed = false;
             granted.add(t);
-            registry.listener.granted(name, now - t.queuedAt);
+            registry.listener.granted(name, t.id, t.token, now - t.queuedAt);
             long at = deadline(t);
             if (t.scheduled == null || at - t.scheduled.at() < 0) {
                 expiryQueue.cancel(t.scheduled);

@@ -1,11 +1,13 @@
 package lockserver.server;
 
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
+import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import lockserver.core.Clock;
+import lockserver.core.LockListener;
 import lockserver.core.LockRegistry;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -36,12 +38,21 @@ public final class LockServer implements AutoCloseable {
     private final LifecycleThread lifecycle;
     private final Server jetty;
     private final ServerConnector connector;
+    private final Journal journal; // null: state in memory only
 
-    private LockServer(ServerConfig config, Clock clock) {
+    private LockServer(ServerConfig config, Clock clock) throws IOException {
         this.config = config;
         Metrics metrics = new Metrics(this::registry);
-        this.registry = new LockRegistry(clock, metrics);
+        journal = config.dataDir() == null ? null : Journal.open(config.dataDir(), config.journalFsync());
+        this.registry = new LockRegistry(clock, journal == null ? metrics : LockListener.both(metrics, journal));
         registry.configure(config.locks());
+        if (journal == null) {
+            log.warn("no DATA_DIR: state is in memory only, and a restart forgets every holder and queue");
+        } else {
+            journal.remoteLocks().forEach((name, size) -> registry.create(name, config.defaultSettings().withSize(size)));
+            registry.restore(journal.restoredTickets(), journal.lastTokens(), config.defaultSettings());
+            journal.start();
+        }
         this.lifecycle = new LifecycleThread(registry::tick, config.lifecyclePeriodNanos());
 
         this.access = new Access(config.users(), config.anonymousAdmin());
@@ -55,7 +66,8 @@ public final class LockServer implements AutoCloseable {
         jetty.addBean(new NetworkConnectionLimit(config.maxConnections(), connector));
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
-        LockService service = new LockService(registry, () -> this.config, () -> this.access, metrics, this::reload);
+        LockService service = new LockService(registry, () -> this.config, () -> this.access, metrics, this::reload,
+                journal == null ? Durability.NONE : journal);
         context.addServlet(new ServletHolder("xmlrpc", new RpcServlet(service, metrics, config.maxRequestBytes())),
                 PATH);
         context.addServlet(new ServletHolder("metrics", new PrometheusMetricsServlet(metrics.prometheus)), "/metrics");
@@ -91,6 +103,9 @@ public final class LockServer implements AutoCloseable {
             server.jetty.start();
         } catch (Exception e) {
             server.jetty.stop();
+            if (server.journal != null) {
+                server.journal.close();
+            }
             throw e;
         }
         server.lifecycle.start();
@@ -172,6 +187,9 @@ public final class LockServer implements AutoCloseable {
         registry.close();
         lifecycle.shutdown();
         jetty.stop();
+        if (journal != null) {
+            journal.close();
+        }
         log.info("stopped");
     }
 }

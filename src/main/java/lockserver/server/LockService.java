@@ -56,11 +56,13 @@ final class LockService implements XmlRpcListableHandlerMapping {
     private final Metrics metrics;
     private final Reloader reloader;
     private final Supplier<Access> access;
+    private final Durability durability;
     private final Map<String, Method> methods = new LinkedHashMap<>();
 
     LockService(LockRegistry registry, Supplier<ServerConfig> config, Supplier<Access> access, Metrics metrics,
-                Reloader reloader) {
+                Reloader reloader, Durability durability) {
         this.registry = registry;
+        this.durability = durability;
         this.config = config;
         this.access = access;
         this.metrics = metrics;
@@ -119,12 +121,16 @@ final class LockService implements XmlRpcListableHandlerMapping {
             calls.inc();
             Args args = new Args(name, argNames, request);
             authorize(guard, name, args, request.getConfig());
+            Object result;
             try {
-                return body.call(args);
+                result = body.call(args);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return Boolean.FALSE;
+                result = Boolean.FALSE;
+            } finally {
+                durability.awaitWritten(); // what the answer reports is in the journal first
             }
+            return result;
         };
         methods.put(name, new Method(name, argNames, new String[][] {types.toArray(new String[0])},
                 help + " Signature: " + signature + ".", handler));
@@ -187,6 +193,7 @@ final class LockService implements XmlRpcListableHandlerMapping {
         }
         boolean created = registry.create(lock, c.defaultSettings().withSize(size));
         if (created) {
+            durability.lockCreated(lock, size);
             log.info("created lock {} of size {} on request", lock, size);
         }
         return created;

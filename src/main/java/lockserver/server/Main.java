@@ -76,8 +76,8 @@ public final class Main {
             server = LockServer.start(config, Clock.SYSTEM);
         } catch (Exception e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            log.error("cannot listen on {}:{}: {}", config.host(), config.port(), why);
-            System.err.println("lockserver: cannot listen on " + config.host() + ":" + config.port() + ": " + why);
+            log.error("cannot start on {}:{}: {}", config.host(), config.port(), why);
+            System.err.println("lockserver: cannot start on " + config.host() + ":" + config.port() + ": " + why);
             LogManager.shutdown();
             return EX_UNAVAILABLE;
         }

@@ -80,20 +80,20 @@ final class Metrics implements LockListener {
     }
 
     @Override
-    public void granted(String lock, long waitedNanos) {
+    public void granted(String lock, String ticket, long token, long waitedNanos) {
         PerLock p = of(lock);
         p.grants().inc();
         p.waits().observe(waitedNanos / 1e9);
     }
 
     @Override
-    public void released(String lock, boolean wasGranted) {
+    public void released(String lock, String ticket, boolean wasGranted) {
         PerLock p = of(lock);
         (wasGranted ? p.releases() : p.cancels()).inc();
     }
 
     @Override
-    public void expired(String lock, Expiry.Cause cause, boolean wasGranted) {
+    public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
         of(lock).expiries()[cause.ordinal()].inc();
     }
 

@@ -57,7 +57,7 @@ public final class ServerConfig {
             "LIFECYCLE_PERIOD", "MAX_WAIT_TIME", "MAX_THREADS", "ALLOW_REMOTE_CREATE", "DEFAULT_LOCK",
             "DEFAULT_LOCK_SIZE", "DEFAULT_LOCK_GRACE_TIME", "DEFAULT_LOCK_EXPIRATION_TIME",
             "DEFAULT_LOCK_MAX_LOCK_TIME", "DEFAULT_LOCK_MAX_QUEUE", "ANONYMOUS_ADMIN", "MAX_REQUEST_BYTES",
-            "MAX_CONNECTIONS", "IDLE_TIMEOUT", "TLS_KEYSTORE", "TLS_KEYSTORE_PASSWORD");
+            "MAX_CONNECTIONS", "IDLE_TIMEOUT", "TLS_KEYSTORE", "TLS_KEYSTORE_PASSWORD", "DATA_DIR", "JOURNAL_FSYNC");
     private static final Set<String> USER_KEYS = Set.of("PASSWORD", "ROLE", "LOCKS");
     private static final Set<String> LOCK_KEYS = Set.of("SIZE", "GRACE_TIME", "EXPIRATION_TIME", "MAX_LOCK_TIME",
             "MAX_QUEUE");
@@ -87,6 +87,8 @@ public final class ServerConfig {
     private final int maxConnections;
     private final long idleTimeoutNanos;
     private final Path tlsKeystore;
+    private final Path dataDir;
+    private final Journal.Fsync journalFsync;
     private final String tlsKeystorePassword;
     private final List<String> warnings;
 
@@ -210,6 +212,9 @@ public final class ServerConfig {
             throw general.bad("IDLE_TIMEOUT", "must be longer than MAX_WAIT_TIME (" + maxWaitNanos / 1e9
                     + " s), or blocked waits would lose their connections");
         }
+        String data = general.string("DATA_DIR", null);
+        dataDir = data == null ? null : Path.of(data);
+        journalFsync = general.choice("JOURNAL_FSYNC", Journal.Fsync.ALWAYS);
         String keystore = general.string("TLS_KEYSTORE", null);
         tlsKeystore = keystore == null ? null : Path.of(keystore);
         tlsKeystorePassword = general.string("TLS_KEYSTORE_PASSWORD", "");
@@ -280,6 +285,9 @@ public final class ServerConfig {
     /** The PKCS12 keystore for HTTPS, or null for plain HTTP. */
     public Path tlsKeystore() { return tlsKeystore; }
     public String tlsKeystorePassword() { return tlsKeystorePassword; }
+    /** Where the journal keeps state across restarts, or null to keep it in memory only. */
+    public Path dataDir() { return dataDir; }
+    Journal.Fsync journalFsync() { return journalFsync; }
 
     private static String describe(Exception e) {
         String m = e.getMessage();

@@ -1,0 +1,20 @@
+package lockserver.server;
+
+/** What the request path needs from the journal; {@link #NONE} when state lives in memory only. */
+interface Durability {
+    /** Records a lock made by lock.create, so it comes back after a restart. */
+    void lockCreated(String lock, int size);
+
+    /** Blocks until every change this thread made is in the journal as the fsync policy promises. */
+    void awaitWritten();
+
+    Durability NONE = new Durability() {
+        @Override
+        public void lockCreated(String lock, int size) {
+        }
+
+        @Override
+        public void awaitWritten() {
+        }
+    };
+}

@@ -1,0 +1,546 @@
+package lockserver.server;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.zip.CRC32C;
+import lockserver.core.Expiry;
+import lockserver.core.Fault;
+import lockserver.core.LockException;
+import lockserver.core.LockListener;
+import lockserver.core.RestoredTicket;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A write-ahead journal of ticket changes in DATA_DIR, so a restart (also after kill -9)
+ * brings back every holder and queued ticket with its fencing token and deadlines.
+ *
+ * <p>Changes are queued in memory under each lock's monitor (no I/O there) and written by
+ * one writer thread in that order, many per write and per fsync (group commit). A request
+ * that changed state waits in {@link #awaitWritten()} until its changes are written (and,
+ * with {@code JOURNAL_FSYNC=always}, fsynced) before it is answered. Every 100,000 records
+ * the writer saves a snapshot of the live state and starts a new, empty journal file.
+ * Records are framed with their length and CRC-32C: a torn last record is dropped with a
+ * warning. One server per DATA_DIR, enforced with a file lock.
+ */
+final class Journal implements LockListener, Durability, AutoCloseable {
+    private static final Logger log = LogManager.getLogger(Journal.class);
+    /** One line per record written, in journal order: the server's own grant log, for audits and checkers. */
+    private static final Logger records = LogManager.getLogger("lockserver.journal.records");
+
+    enum Fsync {
+        /** fsync before answering: survives power loss; costs one fsync per batch of requests */
+        ALWAYS,
+        /** write before answering, fsync every second: survives a crash of the server, not of the machine */
+        INTERVAL,
+        /** write before answering, leave fsync to the OS */
+        NEVER
+    }
+
+    private static final int SNAPSHOT_EVERY = 100_000;
+    private static final int MAX_RECORD = 1 << 20;
+    private static final long WAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long FSYNC_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** One change. Fields a..c and x are used as each type needs; {@code written} flips once. */
+    private static final class Rec {
+        final byte type;
+        final String a;
+        final String b;
+        final String c;
+        final long x;
+        volatile boolean written;
+        volatile Thread waiter;
+
+        Rec(char type, String a, String b, String c, long x) {
+            this.type = (byte) type;
+            this.a = a;
+            this.b = b;
+            this.c = c;
+            this.x = x;
+        }
+    }
+
+    /** The live state as the journal knows it; touched by the opening thread, then by the writer only. */
+    private static final class Shadow {
+        static final class Entry {
+            final String lock;
+            final String info;
+            boolean granted;
+            long token;
+            long grantedWallMillis;
+            boolean claimed;
+
+            Entry(String lock, String info) {
+                this.lock = lock;
+                this.info = info;
+            }
+        }
+
+        final LinkedHashMap<String, Entry> tickets = new LinkedHashMap<>();
+        final Map<String, Long> lastTokens = new LinkedHashMap<>();
+        final Map<String, Integer> remoteLocks = new LinkedHashMap<>();
+
+        void apply(byte type, String a, String b, String c, long x) {
+            switch (type) {
+                case 'Q' -> tickets.put(a, new Entry(b, c));
+                case 'G' -> {
+                    Entry e = tickets.get(a);
+                    long token = Long.parseLong(c);
+                    if (e != null) {
+                        e.granted = true;
+                        e.token = token;
+                        e.grantedWallMillis = x;
+                        e.claimed = false;
+                    }
+                    lastTokens.merge(b, token, Math::max);
+                }
+                case 'C' -> {
+                    Entry e = tickets.get(a);
+                    if (e != null) {
+                        e.claimed = true;
+                    }
+                }
+                case 'X' -> tickets.remove(a);
+                case 'L' -> remoteLocks.put(a, (int) x);
+                case 'T' -> lastTokens.merge(a, x, Math::max);
+                case 'H' -> {
+                    // snapshot header: its generation is read by open()
+                }
+                default -> throw new IllegalArgumentException("unknown record type " + (char) type);
+            }
+        }
+    }
+
+    private final Path dir;
+    private final Fsync fsync;
+    private final FileChannel dirLock;
+    private final Shadow shadow = new Shadow();
+    private final ConcurrentLinkedQueue<Rec> queue = new ConcurrentLinkedQueue<>();
+    private final ThreadLocal<Rec> lastOfThread = new ThreadLocal<>();
+    private final Thread writer;
+    private FileChannel out; // writer thread only, after start
+    private long generation;
+    private long recordsInFile;
+    private volatile boolean writerIdle;
+    private volatile boolean closing;
+    private volatile String failure;
+
+    private Journal(Path dir, Fsync fsync, FileChannel dirLock) {
+        this.dir = dir;
+        this.fsync = fsync;
+        this.dirLock = dirLock;
+        this.writer = new Thread(this::writeLoop, "journal");
+        writer.setDaemon(true);
+    }
+
+    /** Opens DATA_DIR, taking its lock and reading back snapshot and journal. */
+    static Journal open(Path dir, Fsync fsync) throws IOException {
+        try {
+            return openOrFail(dir, fsync);
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            if (e instanceof java.nio.file.AccessDeniedException) {
+                why = "permission denied: " + why;
+            }
+            throw new IOException("DATA_DIR " + dir + ": " + why, e);
+        }
+    }
+
+    private static Journal openOrFail(Path dir, Fsync fsync) throws IOException {
+        Files.createDirectories(dir);
+        FileChannel lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held;
+        try {
+            held = lockFile.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
+            held = null;
+        }
+        if (held == null) {
+            lockFile.close();
+            throw new IOException("in use by another lockserver");
+        }
+        Journal j = new Journal(dir, fsync, lockFile);
+        j.recover();
+        return j;
+    }
+
+    private void recover() throws IOException {
+        Path snapshot = dir.resolve("snapshot");
+        if (Files.exists(snapshot)) {
+            try (InputStream in = Files.newInputStream(snapshot)) {
+                DataInputStream data = new DataInputStream(in);
+                long[] gen = {-1};
+                long good = read(data, (type, a, b, c, x) -> {
+                    if (type == 'H') {
+                        gen[0] = x;
+                    }
+                    shadow.apply(type, a, b, c, x);
+                });
+                if (gen[0] < 0 || good != Files.size(snapshot)) {
+                    throw new IOException(snapshot + " is damaged; move it away to start from the journal alone");
+                }
+                generation = gen[0];
+            }
+        }
+        Path file = journalFile(generation);
+        long good = 0;
+        if (Files.exists(file)) {
+            try (InputStream in = Files.newInputStream(file)) {
+                good = read(new DataInputStream(in), (type, a, b, c, x) -> {
+                    shadow.apply(type, a, b, c, x);
+                    recordsInFile++;
+                });
+            }
+            long size = Files.size(file);
+            if (good < size) {
+                log.warn("{}: dropped a torn or damaged record at byte {} of {} (the write the server was making "
+                        + "when it stopped)", file, good, size);
+            }
+        }
+        out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        out.truncate(good);
+        out.position(good);
+        log.info("journal {}: {} ticket(s) to restore, fsync {}", dir, shadow.tickets.size(),
+                fsync.name().toLowerCase(Locale.ROOT));
+    }
+
+    private Path journalFile(long gen) {
+        return dir.resolve("journal." + gen);
+    }
+
+    // ---- what the restart restores ----
+
+    List<RestoredTicket> restoredTickets() {
+        long nowMillis = System.currentTimeMillis();
+        List<RestoredTicket> out = new ArrayList<>(shadow.tickets.size());
+        shadow.tickets.forEach((id, e) -> out.add(new RestoredTicket(id, e.lock, e.info, e.granted, e.token,
+                e.granted ? TimeUnit.MILLISECONDS.toNanos(Math.max(0, nowMillis - e.grantedWallMillis)) : 0,
+                e.claimed)));
+        return out;
+    }
+
+    Map<String, Long> lastTokens() {
+        return Map.copyOf(shadow.lastTokens);
+    }
+
+    Map<String, Integer> remoteLocks() {
+        return Map.copyOf(shadow.remoteLocks);
+    }
+
+    void start() {
+        writer.start();
+    }
+
+    // ---- listener: runs under lock monitors, only queues ----
+
+    @Override
+    public void queued(String lock, String ticket, String info) {
+        enqueue(new Rec('Q', ticket, lock, info, 0));
+    }
+
+    @Override
+    public void granted(String lock, String ticket, long token, long waitedNanos) {
+        enqueue(new Rec('G', ticket, lock, Long.toString(token), System.currentTimeMillis()));
+    }
+
+    @Override
+    public void claimed(String lock, String ticket) {
+        enqueue(new Rec('C', ticket, null, null, 0));
+    }
+
+    @Override
+    public void released(String lock, String ticket, boolean wasGranted) {
+        enqueue(new Rec('X', ticket, null, null, 0));
+    }
+
+    @Override
+    public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
+        enqueue(new Rec('X', ticket, null, null, 0));
+    }
+
+    @Override
+    public void lockCreated(String lock, int size) {
+        enqueue(new Rec('L', lock, null, null, size));
+    }
+
+    private void enqueue(Rec r) {
+        queue.add(r);
+        lastOfThread.set(r);
+        if (writerIdle) {
+            LockSupport.unpark(writer);
+        }
+    }
+
+    @Override
+    public void awaitWritten() {
+        Rec r = lastOfThread.get();
+        if (r == null) {
+            return;
+        }
+        lastOfThread.remove();
+        if (r.written) {
+            return;
+        }
+        r.waiter = Thread.currentThread();
+        long deadline = System.nanoTime() + WAIT_LIMIT_NANOS;
+        while (!r.written) {
+            long left = deadline - System.nanoTime();
+            if (failure != null || left <= 0) {
+                throw new LockException(Fault.INTERNAL, "the journal cannot be written"
+                        + (failure == null ? "" : ": " + failure) + "; the server log has the details");
+            }
+            LockSupport.parkNanos(this, left);
+        }
+    }
+
+    // ---- the writer thread ----
+
+    private void writeLoop() {
+        List<Rec> batch = new ArrayList<>(1024);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
+        DataOutputStream data = new DataOutputStream(bytes);
+        long lastForce = System.nanoTime();
+        boolean unforced = false;
+        while (true) {
+            Rec r;
+            while (batch.size() < 4096 && (r = queue.poll()) != null) {
+                batch.add(r);
+            }
+            if (batch.isEmpty()) {
+                if (closing) {
+                    break;
+                }
+                if (unforced && fsync == Fsync.INTERVAL && System.nanoTime() - lastForce >= FSYNC_INTERVAL_NANOS) {
+                    unforced = !force();
+                    lastForce = System.nanoTime();
+                }
+                writerIdle = true;
+                if (queue.isEmpty()) {
+                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+                }
+                writerIdle = false;
+                continue;
+            }
+            try {
+                bytes.reset();
+                for (Rec rec : batch) {
+                    frame(data, rec.type, rec.a, rec.b, rec.c, rec.x);
+                    shadow.apply(rec.type, rec.a, rec.b, rec.c, rec.x);
+                }
+                writeFully(out, ByteBuffer.wrap(bytes.toByteArray(), 0, bytes.size()));
+                if (fsync == Fsync.ALWAYS) {
+                    out.force(false);
+                } else {
+                    unforced = true;
+                }
+                failure = null;
+            } catch (IOException | RuntimeException e) {
+                failure = e.toString();
+                log.error("cannot write the journal in {}; requests that change state wait up to 30 s, then fail",
+                        dir, e);
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+                continue; // try the same batch again; the shadow re-applies idempotently
+            }
+            if (records.isDebugEnabled()) {
+                for (Rec rec : batch) {
+                    records.debug(describe(rec));
+                }
+            }
+            for (Rec rec : batch) {
+                rec.written = true;
+                Thread w = rec.waiter;
+                if (w != null) {
+                    LockSupport.unpark(w);
+                }
+            }
+            recordsInFile += batch.size();
+            batch.clear();
+            if (recordsInFile >= SNAPSHOT_EVERY) {
+                try {
+                    snapshot();
+                } catch (IOException e) {
+                    log.error("cannot write a journal snapshot in {}; the journal keeps growing", dir, e);
+                    recordsInFile = 0;
+                }
+            }
+        }
+        force();
+    }
+
+    /** The log line of a record: {@code TYPE key=value ...}, the ticket's info left out. */
+    private static String describe(Rec r) {
+        return switch (r.type) {
+            case 'Q' -> "queued lock=" + r.b + " ticket=" + r.a;
+            case 'G' -> "granted lock=" + r.b + " ticket=" + r.a + " token=" + r.c + " at=" + r.x;
+            case 'C' -> "claimed ticket=" + r.a;
+            case 'X' -> "removed ticket=" + r.a;
+            case 'L' -> "created lock=" + r.a + " size=" + r.x;
+            default -> "record " + (char) r.type;
+        };
+    }
+
+    private boolean force() {
+        try {
+            out.force(false);
+            return true;
+        } catch (IOException e) {
+            log.error("cannot fsync the journal in {}", dir, e);
+            return false;
+        }
+    }
+
+    /** Saves the live state as the new base and starts an empty journal file. */
+    private void snapshot() throws IOException {
+        long next = generation + 1;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream data = new DataOutputStream(bytes);
+        frame(data, (byte) 'H', null, null, null, next);
+        for (Map.Entry<String, Long> e : shadow.lastTokens.entrySet()) {
+            frame(data, (byte) 'T', e.getKey(), null, null, e.getValue());
+        }
+        for (Map.Entry<String, Integer> e : shadow.remoteLocks.entrySet()) {
+            frame(data, (byte) 'L', e.getKey(), null, null, e.getValue());
+        }
+        for (Map.Entry<String, Shadow.Entry> e : shadow.tickets.entrySet()) {
+            Shadow.Entry t = e.getValue();
+            frame(data, (byte) 'Q', e.getKey(), t.lock, t.info, 0);
+            if (t.granted) {
+                frame(data, (byte) 'G', e.getKey(), t.lock, Long.toString(t.token), t.grantedWallMillis);
+                if (t.claimed) {
+                    frame(data, (byte) 'C', e.getKey(), null, null, 0);
+                }
+            }
+        }
+        Path tmp = dir.resolve("snapshot.tmp");
+        try (FileChannel f = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(f, ByteBuffer.wrap(bytes.toByteArray(), 0, bytes.size()));
+            f.force(true);
+        }
+        FileChannel nextFile = FileChannel.open(journalFile(next), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        try {
+            Files.move(tmp, dir.resolve("snapshot"), StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, dir.resolve("snapshot"), StandardCopyOption.REPLACE_EXISTING);
+        }
+        syncDirectory();
+        FileChannel old = out;
+        out = nextFile;
+        old.close();
+        Files.deleteIfExists(journalFile(generation));
+        generation = next;
+        recordsInFile = 0;
+        log.debug("journal snapshot {} with {} live ticket(s)", next, shadow.tickets.size());
+    }
+
+    private void syncDirectory() {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // not every file system lets a directory be synced; the rename is still atomic
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException, IOException {
+        closing = true;
+        LockSupport.unpark(writer);
+        if (writer.isAlive()) {
+            writer.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        out.close();
+        dirLock.close();
+    }
+
+    // ---- the file format: [int length][int crc32c][type][fields] ----
+
+    private interface Sink {
+        void accept(byte type, String a, String b, String c, long x);
+    }
+
+    private static void frame(DataOutputStream data, byte type, String a, String b, String c, long x)
+            throws IOException {
+        ByteArrayOutputStream payload = new ByteArrayOutputStream(64);
+        DataOutputStream p = new DataOutputStream(payload);
+        p.writeByte(type);
+        p.writeUTF(a == null ? "" : a);
+        p.writeUTF(b == null ? "" : b);
+        p.writeUTF(c == null ? "" : c);
+        p.writeLong(x);
+        byte[] body = payload.toByteArray();
+        CRC32C crc = new CRC32C();
+        crc.update(body);
+        data.writeInt(body.length);
+        data.writeInt((int) crc.getValue());
+        data.write(body);
+    }
+
+    /** Reads frames until the end or the first bad one; returns the byte offset after the last good frame. */
+    private static long read(DataInputStream in, Sink sink) throws IOException {
+        long good = 0;
+        while (true) {
+            int length;
+            try {
+                length = in.readInt();
+            } catch (EOFException end) {
+                return good;
+            }
+            if (length < 1 || length > MAX_RECORD) {
+                return good;
+            }
+            int crc;
+            byte[] body = new byte[length];
+            try {
+                crc = in.readInt();
+                in.readFully(body);
+            } catch (EOFException torn) {
+                return good;
+            }
+            CRC32C check = new CRC32C();
+            check.update(body);
+            if ((int) check.getValue() != crc) {
+                return good;
+            }
+            DataInputStream p = new DataInputStream(new java.io.ByteArrayInputStream(body));
+            byte type = p.readByte();
+            String a = p.readUTF();
+            String b = p.readUTF();
+            String c = p.readUTF();
+            long x = p.readLong();
+            try {
+                sink.accept(type, a, b, c, x);
+            } catch (IllegalArgumentException unknown) {
+                return good;
+            }
+            good += 8 + length;
+        }
+    }
+
+    private static void writeFully(FileChannel f, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            f.write(buf);
+        }
+    }
+}
