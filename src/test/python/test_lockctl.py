@@ -79,8 +79,13 @@ class _Transport(xmlrpc.client.Transport):
         return conn
 
 
-def rpc():
-    return xmlrpc.client.ServerProxy(URL, transport=_Transport())
+def call(method, *args):
+    """One XML-RPC call to the live server on its own connection, closed afterwards."""
+    proxy = xmlrpc.client.ServerProxy(URL, transport=_Transport())
+    try:
+        return getattr(proxy, method)(*args)
+    finally:
+        proxy("close")()
 
 
 # ---------------------------------------------------------------------------
@@ -93,28 +98,28 @@ class LiveServerTest(unittest.TestCase):
             raise RuntimeError(
                 "LOCKSERVER_URL is not set: these tests need a running lockserver "
                 "(with ALLOW_REMOTE_CREATE=true), e.g. LOCKSERVER_URL=http://127.0.0.1:9090/RPC2")
-        rpc().server.ping()
+        call("server.ping")
 
     def setUp(self):
         self.lock = "lockctl-%s" % uuid.uuid4().hex[:12]
-        self.assertTrue(rpc().lock.create(self.lock, 1))
+        self.assertTrue(call("lock.create", self.lock, 1))
         self.tickets = []
 
     def tearDown(self):
         for t in self.tickets:
             try:
-                rpc().lock.release(t)
+                call("lock.release", t)
             except Exception:
                 pass
 
     def query(self, info):
-        ticket = rpc().lock.query(self.lock, info)
+        ticket = call("lock.query", self.lock, info)
         self.tickets.append(ticket)
         return ticket
 
     def holder_and_waiter(self):
         holder = self.query("holder of %s" % self.lock)
-        self.assertTrue(rpc().lock.wait(holder, 5))
+        self.assertTrue(call("lock.wait", holder, 5))
         waiter = self.query("waiter of %s" % self.lock)
         return holder, waiter
 
@@ -179,8 +184,8 @@ class LiveServerTest(unittest.TestCase):
         holder, waiter = self.holder_and_waiter()
         r = run("release", holder, env_url=URL)
         self.assertEqual((r.rc, r.out), (0, "released %s\n" % holder), r)
-        self.assertTrue(rpc().lock.wait(waiter, 5))
-        self.assertEqual(rpc().lock.check(holder)["state"], "gone")
+        self.assertTrue(call("lock.wait", waiter, 5))
+        self.assertEqual(call("lock.check", holder)["state"], "gone")
         again = run("release", holder, env_url=URL)
         self.assertEqual(again.rc, 1, again)
         self.assertIn("not found", again.out)
@@ -189,8 +194,8 @@ class LiveServerTest(unittest.TestCase):
         holder, waiter = self.holder_and_waiter()
         r = run("release", waiter.upper(), env_url=URL)
         self.assertEqual(r.rc, 0, r)
-        self.assertEqual(rpc().lock.check(waiter)["state"], "gone")
-        self.assertEqual(rpc().lock.check(holder)["state"], "granted")
+        self.assertEqual(call("lock.check", waiter)["state"], "gone")
+        self.assertEqual(call("lock.check", holder)["state"], "granted")
 
     def test_release_json(self):
         holder, _ = self.holder_and_waiter()
@@ -303,6 +308,15 @@ class FakeServerTest(unittest.TestCase):
             r = run("reload", url=s.url)
         self.assertOneLineError(r, 1)
         self.assertIn("fault 9 (BAD_CONFIG): /etc/lockserver.conf: [general] PORT=x: not a number", r.err)
+
+    def test_not_allowed_hints_at_credentials(self):
+        def status():
+            raise xmlrpc.client.Fault(6, "admin.status needs an admin")
+        with FakeServer({"admin.status": status}) as s:
+            r = run("status", url=s.url)
+        self.assertOneLineError(r, 1)
+        self.assertIn("fault 6 (NOT_ALLOWED): admin.status needs an admin", r.err)
+        self.assertIn("USER:PASSWORD@", r.err)
 
     def test_reload_prints_each_change(self):
         changes = ["lock san02 added: size 4", "lock old retired"]

@@ -157,7 +157,7 @@ final class LockService implements XmlRpcListableHandlerMapping {
 
     private String query(String lock, String info) {
         String ticket = registry.query(lock, info);
-        log.debug("query {} info='{}' -> ticket {}", lock, info, ticket);
+        log.debug("query {} info='{}' -> ticket {}", lock, loggable(info), ticket);
         return ticket;
     }
 
@@ -250,8 +250,8 @@ final class LockService implements XmlRpcListableHandlerMapping {
         TicketView before = registry.peek(ticket);
         boolean released = registry.release(ticket);
         if (released) {
-            log.info("admin force-released ticket {} of lock {} ({}), {}", ticket, before.lock(), before.info(),
-                    before.state().wireName());
+            log.info("admin force-released ticket {} of lock {} ({}), {}", ticket, before.lock(),
+                    loggable(before.info()), before.state().wireName());
         }
         return released;
     }
@@ -267,8 +267,26 @@ final class LockService implements XmlRpcListableHandlerMapping {
     /** Logs what the lifecycle ended; called by the lifecycle thread outside any lock. */
     static void logExpiries(List<Expiry> expired) {
         for (Expiry e : expired) {
-            log.info("expired ticket {} of lock {} ({}): {}", e.ticket(), e.lock(), e.info(), describe(e.cause()));
+            log.info("expired ticket {} of lock {} ({}): {}", e.ticket(), e.lock(), loggable(e.info()),
+                    describe(e.cause()));
         }
+    }
+
+    /** Client text made safe for a log line: control characters escaped, so nobody can forge lines. */
+    static String loggable(String text) {
+        StringBuilder b = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                if (b == null) {
+                    b = new StringBuilder(text.length() + 16).append(text, 0, i);
+                }
+                b.append(String.format("\\u%04x", (int) c));
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b == null ? text : b.toString();
     }
 
     private static String describe(Expiry.Cause cause) {

@@ -143,17 +143,17 @@ public class ReconfigureTest {
         List<String> heard = new ArrayList<>();
         LockRegistry r = new LockRegistry(clock, new LockListener() {
             @Override
-            public void granted(String lock, long waitedNanos) {
+            public void granted(String lock, String ticket, long token, long waitedNanos) {
                 heard.add("granted " + lock + " after " + waitedNanos / SECOND + " s");
             }
 
             @Override
-            public void released(String lock, boolean wasGranted) {
+            public void released(String lock, String ticket, boolean wasGranted) {
                 heard.add((wasGranted ? "released " : "cancelled ") + lock);
             }
 
             @Override
-            public void expired(String lock, Expiry.Cause cause, boolean wasGranted) {
+            public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
                 heard.add("expired " + lock + " " + cause);
             }
         });
