@@ -52,8 +52,11 @@ public final class Lock implements AutoCloseable {
 
     /** Queries and waits up to {@code timeout}; on timeout gives up its place in the queue and returns false. */
     public boolean acquire(String info, Duration timeout) {
-        query(info);
-        if (await(timeout)) {
+        release();
+        LockClient.Acquired a = client.acquire(name, info, timeout);
+        ticket = a.ticket();
+        token = a.token();
+        if (a.granted()) {
             return true;
         }
         release();

@@ -104,6 +104,33 @@ public final class LockClient {
         return (String) call(config, "lock.query", lock, info);
     }
 
+    /** The answer of {@link #acquire}: a ticket, granted (with its fencing token) or still queued. */
+    public record Acquired(String ticket, boolean granted, long token) {
+    }
+
+    /**
+     * Queues a ticket and waits for it in one call when the wait fits the server's per-call
+     * cap ({@code lock.acquire}), calling {@code lock.wait} for the rest of a longer timeout.
+     * On timeout the ticket is still queued: wait again or release it.
+     */
+    public Acquired acquire(String lock, String info, Duration timeout) {
+        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, timeout.toNanos());
+        long first = timeout == null ? WAIT_SLICE.toNanos() : Math.min(Math.max(0, timeout.toNanos()),
+                WAIT_SLICE.toNanos());
+        XmlRpcClientConfigImpl waitConfig = config.cloneMe();
+        waitConfig.setReplyTimeout(config.getReplyTimeout() + (int) (first / 1_000_000));
+        Map<?, ?> m = (Map<?, ?>) call(waitConfig, "lock.acquire", lock, info, first / 1e9);
+        String ticket = (String) m.get("ticket");
+        if ("granted".equals(m.get("state"))) {
+            return new Acquired(ticket, true, Long.parseLong((String) m.get("token")));
+        }
+        Duration left = timeout == null ? null : Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+        if ((left == null || !left.isZero()) && await(ticket, left)) {
+            return new Acquired(ticket, true, 0);
+        }
+        return new Acquired(ticket, false, 0);
+    }
+
     /**
      * Waits up to {@code timeout} (null: as long as the ticket lives) for the ticket to be
      * granted, calling {@code lock.wait} as often as the server's per-call cap requires.

@@ -70,6 +70,11 @@ final class LockService implements XmlRpcListableHandlerMapping {
         add("lock.query", Guard.LOCK, "string lock, string info -> string ticket",
                 "Queues a new ticket on the lock and returns its id; granted at once if a slot is free.",
                 a -> query(a.string(0, "lock"), a.string(1, "info")), "lock", "info");
+        add("lock.acquire", Guard.LOCK, "string lock, string info, double timeout -> struct",
+                "lock.query and lock.wait in one call: returns ticket, state (granted or queued) and token; "
+                        + "a ticket still queued after the timeout stays queued (wait again or release it).",
+                a -> acquire(a.string(0, "lock"), a.string(1, "info"), a.seconds(2, "timeout")),
+                "lock", "info", "timeout");
         add("lock.wait", Guard.TICKET, "string ticket, double timeout -> boolean",
                 "Blocks until the ticket is granted (true) or the timeout in seconds passes (false); "
                         + "one call blocks at most MAX_WAIT_TIME.",
@@ -159,6 +164,16 @@ final class LockService implements XmlRpcListableHandlerMapping {
         String ticket = registry.query(lock, info);
         log.debug("query {} info='{}' -> ticket {}", lock, loggable(info), ticket);
         return ticket;
+    }
+
+    private Map<String, Object> acquire(String lock, String info, long timeoutNanos) throws InterruptedException {
+        String ticket = query(lock, info);
+        boolean granted = registry.await(ticket, Math.min(timeoutNanos, config.get().maxWaitNanos()));
+        Map<String, Object> m = new HashMap<>(4);
+        m.put("ticket", ticket);
+        m.put("state", granted ? "granted" : "queued");
+        m.put("token", granted ? Long.toString(registry.peek(ticket).token()) : "");
+        return m;
     }
 
     private Boolean await(String ticket, long timeoutNanos) throws InterruptedException {

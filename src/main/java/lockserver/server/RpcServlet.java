@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.util.List;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.parsers.SAXParser;
 import javax.xml.parsers.SAXParserFactory;
 import lockserver.core.Fault;
 import lockserver.core.LockException;
@@ -42,6 +43,14 @@ import org.xml.sax.XMLReader;
 final class RpcServlet extends XmlRpcServlet {
     private static final Logger log = LogManager.getLogger(RpcServlet.class);
     private static final SAXParserFactory PARSERS = newParserFactory();
+    /** Parsers are costly to make and safe to reuse one request at a time, so each thread keeps one. */
+    private static final ThreadLocal<SAXParser> PARSER = ThreadLocal.withInitial(() -> {
+        try {
+            return PARSERS.newSAXParser();
+        } catch (ParserConfigurationException | SAXException e) {
+            throw new IllegalStateException("cannot make an XML parser", e);
+        }
+    });
 
     private final transient LockService service;
     private final transient Metrics metrics;
@@ -228,7 +237,9 @@ final class RpcServlet extends XmlRpcServlet {
         protected XmlRpcRequest getRequest(XmlRpcStreamRequestConfig config, InputStream body) throws XmlRpcException {
             XmlRpcRequestParser parser = new XmlRpcRequestParser(config, getTypeFactory());
             try {
-                XMLReader reader = PARSERS.newSAXParser().getXMLReader();
+                SAXParser sax = PARSER.get();
+                sax.reset();
+                XMLReader reader = sax.getXMLReader();
                 reader.setContentHandler(parser);
                 reader.setErrorHandler(STRICT);
                 reader.parse(new InputSource(body));
@@ -237,7 +248,7 @@ final class RpcServlet extends XmlRpcServlet {
                     throw x;
                 }
                 throw new XmlRpcException("Failed to parse XML-RPC request: " + e.getMessage(), e);
-            } catch (IOException | ParserConfigurationException e) {
+            } catch (IOException e) {
                 throw new XmlRpcException("Failed to read XML-RPC request: " + e.getMessage(), e);
             }
             String method = parser.getMethodName();

@@ -143,6 +143,21 @@ public class HttpLockServerTest {
     }
 
     @Test
+    public void acquireIsQueryAndWaitInOneCall() throws Exception {
+        String granted = call("lock.acquire", "<string>single</string>", "<string>first</string>", "<int>5</int>");
+        assertTrue(granted, granted.contains("<name>state</name><value>granted</value>"));
+        String queued = call("lock.acquire", "<string>single</string>", "<string>second</string>",
+                "<double>0.1</double>");
+        assertTrue(queued, queued.contains("<name>state</name><value>queued</value>"));
+        assertTrue(queued, queued.contains("<name>token</name><value></value>")
+                || queued.contains("<name>token</name><value/>"));
+        assertEquals(new LockInfo("single", 1, 1, 1), client.status("single"));
+        LockClient.Acquired a = client.acquire("DefaultLock", "java", Duration.ofSeconds(5));
+        assertTrue(a.granted());
+        assertEquals(a.token(), client.check(a.ticket()).token());
+    }
+
+    @Test
     public void goneTicketIsFalseOrGoneNotAFault() {
         String ticket = client.query("DefaultLock", "short");
         assertTrue(client.release(ticket));
