@@ -12,6 +12,11 @@ Library use::
             time.sleep(30)  # the hard job
             l.lock_release()
 
+With users on the server (HTTP Basic auth) and TLS::
+
+    l = lockcli.Lock("https://lockserver.example.com:9090/RPC2", "DefaultLock",
+                     username="alice", password=secret, cafile="/etc/lockserver/ca.pem")
+
 or, raising exceptions instead of returning False::
 
     with lockcli.Lock(url, "DefaultLock").acquired("nightly backup", timeout=60, heartbeat=60) as l:
@@ -27,7 +32,9 @@ while holding a slot of a lock; see ``lockrun --help``.
 """
 
 import argparse
+import base64
 import contextlib
+import getpass
 import http.client
 import logging
 import math
@@ -36,6 +43,7 @@ import re
 import shlex
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -46,10 +54,10 @@ import xmlrpc.client
 
 __all__ = [
     "Lock", "LockError", "LockTimeout", "LockFault", "LockUnreachable", "LockGone",
-    "main", "main_run",
+    "main", "main_run", "redact_url", "tls_context",
     "FAULT_UNKNOWN_LOCK", "FAULT_BAD_TICKET", "FAULT_BAD_ARGUMENT", "FAULT_UNKNOWN_METHOD",
     "FAULT_QUEUE_FULL", "FAULT_NOT_ALLOWED", "FAULT_SHUTTING_DOWN", "FAULT_BAD_REQUEST",
-    "FAULT_INTERNAL",
+    "FAULT_BAD_CONFIG", "FAULT_UNAUTHENTICATED", "FAULT_INTERNAL",
 ]
 
 __version__ = "1.0"
@@ -66,6 +74,8 @@ FAULT_QUEUE_FULL = 5        # the lock's queue holds MAX_QUEUE tickets already
 FAULT_NOT_ALLOWED = 6       # the server's config does not allow this call
 FAULT_SHUTTING_DOWN = 7     # the server is stopping and takes no new tickets
 FAULT_BAD_REQUEST = 8       # the body is not a well-formed XML-RPC call
+FAULT_BAD_CONFIG = 9        # admin.reload refused the config file
+FAULT_UNAUTHENTICATED = 10  # no, or a wrong, user name and password (HTTP Basic)
 FAULT_INTERNAL = 99         # unexpected server error (details in the server log)
 
 FAULT_NAMES = {
@@ -77,6 +87,8 @@ FAULT_NAMES = {
     FAULT_NOT_ALLOWED: "NOT_ALLOWED",
     FAULT_SHUTTING_DOWN: "SHUTTING_DOWN",
     FAULT_BAD_REQUEST: "BAD_REQUEST",
+    FAULT_BAD_CONFIG: "BAD_CONFIG",
+    FAULT_UNAUTHENTICATED: "UNAUTHENTICATED",
     FAULT_INTERNAL: "INTERNAL",
 }
 
@@ -141,6 +153,57 @@ def redact_url(url):
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def _check_url(url):
+    """The parts of a lockserver URL; ValueError (without the password) if it is not one."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port      # raises ValueError on a bad port
+    except ValueError as e:
+        raise ValueError("bad lockserver URL %r: %s" % (redact_url(url), e))
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError("unsupported lockserver URL %r: use http:// or https://" % redact_url(url))
+    return parts
+
+
+def _split_userinfo(parts):
+    """(URL without user info, user or None, password or None), percent-decoded."""
+    host = parts.netloc.rpartition("@")[2]
+    endpoint = urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    if "@" not in parts.netloc:
+        return endpoint, None, None
+    user = urllib.parse.unquote(parts.username or "")
+    password = None if parts.password is None else urllib.parse.unquote(parts.password)
+    return endpoint, user, password
+
+
+def _shown_url(endpoint, user, has_password):
+    """``endpoint`` with the user (and ``***`` for a password) put back, for messages."""
+    if user is None:
+        return endpoint
+    parts = urllib.parse.urlsplit(endpoint)
+    netloc = "%s%s@%s" % (urllib.parse.quote(user, safe=""), ":***" if has_password else "", parts.netloc)
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def tls_context(cafile=None):
+    """An SSL context verifying the server's certificate and host name.
+
+    ``cafile``: PEM file of the CA certificate(s) to trust (e.g. the server's own
+    certificate when self-signed); None: the system's CAs. ValueError if the
+    file cannot be used.
+    """
+    try:
+        return ssl.create_default_context(cafile=cafile)
+    except (OSError, ssl.SSLError) as e:
+        raise ValueError("cannot use CA file %s: %s" % (cafile, e.strerror or e))
+
+
+def _basic_auth(user, password):
+    """The value of an HTTP Basic Authorization header (UTF-8)."""
+    raw = ("%s:%s" % (user, password)).encode("utf-8")
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
 # characters XML 1.0 does not allow (plus lone surrogates, which cannot be encoded)
 _NOT_XML_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -175,33 +238,45 @@ def default_info(what="lockcli"):
 
 
 class _TimeoutTransport(xmlrpc.client.Transport):
-    """HTTP transport whose connection gets a socket timeout."""
+    """HTTP transport whose connection gets a socket timeout; ``auth``: Authorization header."""
 
     user_agent = "lockcli/%s (Python %d.%d)" % ((__version__,) + tuple(sys.version_info[:2]))
 
-    def __init__(self, timeout):
+    def __init__(self, timeout, auth=None):
         super().__init__()
         self._timeout = timeout
+        self._auth = auth
 
     def make_connection(self, host):
         conn = super().make_connection(host)
         conn.timeout = self._timeout
         return conn
+
+    def get_host_info(self, host):
+        # (SafeTransport shares this method: no zero-argument super() here)
+        host, headers, x509 = xmlrpc.client.Transport.get_host_info(self, host)
+        if self._auth is not None:
+            headers = [h for h in (headers or []) if h[0].lower() != "authorization"]
+            headers.append(("Authorization", self._auth))
+        return host, headers, x509
 
 
 class _SafeTimeoutTransport(xmlrpc.client.SafeTransport):
-    """HTTPS transport whose connection gets a socket timeout."""
+    """HTTPS transport whose connection gets a socket timeout; ``auth``: Authorization header."""
 
     user_agent = _TimeoutTransport.user_agent
 
-    def __init__(self, timeout, context=None):
+    def __init__(self, timeout, context=None, auth=None):
         super().__init__(context=context)
         self._timeout = timeout
+        self._auth = auth
 
     def make_connection(self, host):
         conn = super().make_connection(host)
         conn.timeout = self._timeout
         return conn
+
+    get_host_info = _TimeoutTransport.get_host_info
 
 
 # ---------------------------------------------------------------------------
@@ -210,34 +285,70 @@ class _SafeTimeoutTransport(xmlrpc.client.SafeTransport):
 class Lock(object):
     """One client of one named lock, holding at most one ticket at a time.
 
-    ``url``: the server's XML-RPC URL, e.g. ``http://host:9090/RPC2``; user and
-    password may be given in it (``http://user:pw@host:9090/RPC2``, HTTP Basic).
+    ``url``: the server's XML-RPC URL, e.g. ``http://host:9090/RPC2`` or
+    ``https://host:9090/RPC2``; user and password may be given in it
+    (``http://user:pw@host:9090/RPC2``, percent-encoded, sent as HTTP Basic auth).
+    ``username``, ``password``: HTTP Basic credentials without putting the
+    secret in the URL; they win over user info in the URL (``password`` alone
+    goes with the URL's user). ``cafile``: PEM file of the CA certificate(s) to
+    trust for an https URL (default: the system's CAs); the certificate and the
+    host name are always verified. ``ssl_context``: an ``ssl.SSLContext`` to
+    use instead of ``cafile``. Passwords never appear in messages or logs.
     ``lockname``: the lock's name. ``http_timeout``: socket timeout in seconds of
     each call (default DEFAULT_HTTP_TIMEOUT); a ``lock.wait`` call gets the wait
     it asks for plus this. ``heartbeat``: when set, a daemon thread calls
     ``lock.renew`` every ``heartbeat`` seconds while the slot is held.
     ``logger``: a ``logging.Logger`` (default: the ``lockcli`` logger).
     ``on_lost``: called as ``on_lost(lock)`` from the heartbeat thread when the
-    server says the held ticket is gone. ``ssl_context``: for https URLs.
+    server says the held ticket is gone.
+
+    Refusals come back as LockFault: code FAULT_UNAUTHENTICATED (10, message
+    starting "authentication failed:") for missing or wrong credentials,
+    FAULT_NOT_ALLOWED (6, "not allowed:") for a lock or call the user may not
+    use. A server certificate that cannot be verified is a LockUnreachable whose
+    message starts "certificate verify failed".
 
     Attributes: ``ticket`` (str or None), ``token`` (the fencing token of the
     grant, a decimal string, or None), ``state`` (``queued``, ``granted``,
     ``gone`` or None), ``position`` (in the queue, from the last check),
     ``lost`` (the heartbeat found the ticket gone), ``renewals`` (successful
-    heartbeat renewals), ``last_error`` (the last LockError, or None).
+    heartbeat renewals), ``last_error`` (the last LockError, or None),
+    ``username`` (the user sent, or None), ``safe_url`` (the URL for messages:
+    no password).
 
     One Lock is meant for one thread (plus its own heartbeat thread).
     """
 
     def __init__(self, url, lockname, http_timeout=None, heartbeat=None, logger=None,
-                 on_lost=None, ssl_context=None):
-        scheme = urllib.parse.urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https"):
-            raise ValueError("unsupported lockserver URL %r: use http:// or https://" % redact_url(url))
+                 on_lost=None, ssl_context=None, username=None, password=None, cafile=None):
+        parts = _check_url(url)
         if heartbeat is not None and not heartbeat >= 0:
             raise ValueError("heartbeat must be >= 0 seconds (0: none), got %r" % (heartbeat,))
+        endpoint, url_user, url_password = _split_userinfo(parts)
+        if username is not None:
+            if ":" in username:
+                raise ValueError("a user name cannot contain ':' (HTTP Basic auth)")
+            user, secret = username, password
+        elif password is not None:
+            if url_user is None:
+                raise ValueError("a password needs a user name: give username= or user@ in the URL")
+            user, secret = url_user, password
+        else:
+            user, secret = url_user, url_password
+        if cafile is not None and ssl_context is not None:
+            raise ValueError("give cafile or ssl_context, not both")
+        if cafile is not None:
+            ssl_context = tls_context(cafile)
+        elif ssl_context is None and parts.scheme.lower() == "https":
+            ssl_context = tls_context()
         self.url = url
-        self.safe_url = redact_url(url)
+        self.safe_url = redact_url(url) if username is None and password is None \
+            else _shown_url(endpoint, user, secret is not None)
+        self.username = user
+        self.cafile = cafile
+        self._endpoint = endpoint
+        self._https = parts.scheme.lower() == "https"
+        self._auth = None if user is None else _basic_auth(user, "" if secret is None else secret)
         self.lockname = lockname
         self.http_timeout = DEFAULT_HTTP_TIMEOUT if http_timeout is None else float(http_timeout)
         self.heartbeat = heartbeat or None
@@ -268,29 +379,57 @@ class Lock(object):
     def _call(self, method, *args, timeout=None):
         """One XML-RPC call on a fresh connection; raises LockError (or a subclass)."""
         seconds = self.http_timeout if timeout is None else timeout
-        if self.url.lower().startswith("https:"):
-            transport = _SafeTimeoutTransport(seconds, context=self.ssl_context)
+        if self._https:
+            transport = _SafeTimeoutTransport(seconds, context=self.ssl_context, auth=self._auth)
         else:
-            transport = _TimeoutTransport(seconds)
+            transport = _TimeoutTransport(seconds, auth=self._auth)
         try:
-            proxy = xmlrpc.client.ServerProxy(self.url, transport=transport)
+            proxy = xmlrpc.client.ServerProxy(self._endpoint, transport=transport)
             try:
                 return getattr(proxy, method)(*args)
             finally:
                 proxy("close")()
         except xmlrpc.client.Fault as e:
-            raise LockFault("lockserver at %s refused %s: %s (%d): %s" % (
-                self.safe_url, method, FAULT_NAMES.get(e.faultCode, "fault"), e.faultCode,
-                e.faultString), e.faultCode, e.faultString)
+            prefix, as_user = "", ""
+            if e.faultCode in (FAULT_UNAUTHENTICATED, FAULT_NOT_ALLOWED):
+                prefix = "authentication failed: " if e.faultCode == FAULT_UNAUTHENTICATED else "not allowed: "
+                as_user = " (no user name and password sent)" if self.username is None \
+                    else " as user %r" % self.username
+            raise LockFault("%slockserver at %s refused %s%s: %s (%d): %s" % (
+                prefix, self.safe_url, method, as_user, FAULT_NAMES.get(e.faultCode, "fault"),
+                e.faultCode, e.faultString), e.faultCode, e.faultString)
         except xmlrpc.client.ProtocolError as e:
-            hint = ""
-            if e.errcode in (404, 405) and not urllib.parse.urlsplit(self.url).path.endswith("/RPC2"):
+            prefix, hint = "", ""
+            if e.errcode == 401:
+                prefix = "authentication failed: "
+            elif e.errcode == 403:
+                prefix = "not allowed: "
+            elif e.errcode in (404, 405) and not urllib.parse.urlsplit(self._endpoint).path.endswith("/RPC2"):
                 hint = " (the server's path is /RPC2)"
-            raise LockError("lockserver at %s answered %s with HTTP %s %s%s" % (
-                self.safe_url, method, e.errcode, e.errmsg, hint))
+            raise LockError("%slockserver at %s answered %s with HTTP %s %s%s" % (
+                prefix, self.safe_url, method, e.errcode, e.errmsg, hint))
         except socket.timeout:
             raise LockUnreachable("no answer from lockserver at %s to %s within %s s" % (
                 self.safe_url, method, fmt_seconds(seconds)))
+        except ssl.SSLCertVerificationError as e:
+            raise LockUnreachable(
+                "certificate verify failed for lockserver at %s: %s (trust the server's CA "
+                "certificate: cafile=FILE, lockrun --cafile FILE or $LOCKSERVER_CAFILE)" % (
+                    self.safe_url, e.verify_message or e.reason or e))
+        except ssl.SSLError as e:
+            hint = ""
+            if e.reason == "WRONG_VERSION_NUMBER":
+                hint = " (is the server's port plain http?)"
+            raise LockUnreachable("TLS error with lockserver at %s: %s%s" % (
+                self.safe_url, e.reason or e, hint))
+        except http.client.BadStatusLine as e:
+            line, hint = str(e), ""
+            if not isinstance(e, http.client.RemoteDisconnected):
+                if not self._https and line.startswith("\x15\x03"):      # a TLS alert record
+                    hint = " (the server speaks TLS: use an https:// URL)"
+                line = "not an HTTP answer: %r" % line[:40]
+            raise LockUnreachable("cannot reach lockserver at %s: %s%s" % (
+                self.safe_url, line or type(e).__name__, hint))
         except (OSError, http.client.HTTPException) as e:
             raise LockUnreachable("cannot reach lockserver at %s: %s" % (
                 self.safe_url, str(e) or type(e).__name__))
@@ -610,10 +749,22 @@ exit with COMMAND's status."""
 
 _RUN_EPILOG = """\
 environment:
-  LOCKSERVER_URL   server URL when --url is not given
-  LOCKSERVER_LOCK  lock name when --lock is not given
+  LOCKSERVER_URL       server URL when --url is not given
+  LOCKSERVER_LOCK      lock name when --lock is not given
+  LOCKSERVER_USER      user name when --user is not given
+  LOCKSERVER_PASSWORD  password of the user; when unset, lockrun asks for it if
+                       stdin is a terminal (there is no password option: command
+                       lines are visible to other users). Not passed on to COMMAND.
+  LOCKSERVER_CAFILE    CA file when --cafile is not given
   COMMAND gets LOCKRUN_LOCK, LOCKRUN_TICKET and LOCKRUN_TOKEN (the fencing
   token of the grant: pass it to a resource that can check it).
+
+security:
+  With users on the server, every call needs a user name and password (HTTP
+  Basic auth): --user (or $LOCKSERVER_USER) with $LOCKSERVER_PASSWORD, or
+  user:password@ in the URL; --user wins over the URL's. For an https URL the
+  server's certificate and host name are verified against the system's CAs,
+  or against --cafile (e.g. the server's own certificate when self-signed).
 
 signals:
   SIGINT, SIGTERM and SIGHUP are forwarded to COMMAND; lockrun waits for it,
@@ -622,8 +773,9 @@ signals:
 
 exit status:
   COMMAND's status  COMMAND ran (128+N if it died of signal N)
-  64   bad usage
-  69   server unreachable, refused the call (fault) or dropped the ticket
+  64   bad usage (also: no password for --user without a terminal, unusable --cafile)
+  69   server unreachable, certificate verify failed, authentication failed,
+       not allowed, refused the call (fault) or dropped the ticket
   70   internal error of lockrun
   75   timed out waiting for the lock (--wait)
   126  COMMAND found but cannot be executed
@@ -631,6 +783,8 @@ exit status:
 
 example:
   lockrun --url http://lockserver:9090/RPC2 --lock Backup --wait 3600 -- rsync -a /src/ /dst/
+  lockrun --url https://lockserver:9090/RPC2 --user backup \\
+      --cafile /etc/lockserver/ca.pem --lock Backup -- rsync -a /src/ /dst/
 """
 
 
@@ -639,9 +793,18 @@ def _run_parser(prog):
                         usage="%(prog)s [options] [--] COMMAND [ARGS...]",
                         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-u", "--url", metavar="URL",
-                   help="lockserver XML-RPC URL, e.g. http://host:9090/RPC2; user:password@ in "
-                        "it for HTTP Basic auth (then prefer $LOCKSERVER_URL: command lines "
-                        "are visible to other users) (default: $LOCKSERVER_URL)")
+                   help="lockserver XML-RPC URL, e.g. http://host:9090/RPC2 or "
+                        "https://host:9090/RPC2; user:password@ in it for HTTP Basic auth (then "
+                        "prefer $LOCKSERVER_URL, or --user: command lines are visible to other "
+                        "users) (default: $LOCKSERVER_URL)")
+    p.add_argument("--user", metavar="USER",
+                   help="authenticate as USER (HTTP Basic auth); the password comes from "
+                        "$LOCKSERVER_PASSWORD, else lockrun asks for it when stdin is a terminal "
+                        "(default: $LOCKSERVER_USER, else the user in the URL)")
+    p.add_argument("--cafile", metavar="FILE",
+                   help="PEM file of the CA certificate(s) that signed the server's certificate, "
+                        "for an https URL; the certificate and the host name are always verified "
+                        "(default: $LOCKSERVER_CAFILE, else the system's CAs)")
     p.add_argument("-l", "--lock", metavar="NAME",
                    help="lock name (default: $LOCKSERVER_LOCK, else %s)" % DEFAULT_LOCK)
     p.add_argument("-w", "--wait", metavar="SECONDS", type=_nonneg_seconds,
@@ -767,8 +930,15 @@ class _Runner(object):
                 raise _UsageError("no server URL: give --url URL or set LOCKSERVER_URL")
             lockname = args.lock or os.environ.get("LOCKSERVER_LOCK") or DEFAULT_LOCK
             wait = None if args.wait is None or math.isinf(args.wait) else args.wait
+            user = args.user or os.environ.get("LOCKSERVER_USER") or None
+            cafile = args.cafile or os.environ.get("LOCKSERVER_CAFILE") or None
             try:
-                lock = Lock(url, lockname, http_timeout=args.http_timeout)
+                parts = _check_url(url)
+                if user is None and parts.username is not None and parts.password is None:
+                    user = urllib.parse.unquote(parts.username)     # user@ without a password
+                if user is not None and ":" in user:
+                    raise ValueError("a user name cannot contain ':' (HTTP Basic auth): %r" % user)
+                context = None if cafile is None else tls_context(cafile)
             except ValueError as e:
                 raise _UsageError(str(e))
         except _UsageError as e:
@@ -783,6 +953,13 @@ class _Runner(object):
         if problem is not None:
             self.say(problem[1])
             return problem[0]
+        try:
+            password = None if user is None else self._password(user, url)
+            lock = Lock(url, lockname, http_timeout=args.http_timeout, ssl_context=context,
+                        username=user, password=password)
+        except (_UsageError, ValueError) as e:
+            self.say("%s (see %s --help)" % (e, self.prog))
+            return EX_USAGE
         info = args.info
         if info is None:
             info = "lockrun on %s: %s" % (socket.gethostname(),
@@ -803,6 +980,24 @@ class _Runner(object):
                     signal.signal(signum, handler)
                 except (OSError, ValueError, TypeError):
                     pass
+
+    def _password(self, user, url):
+        """$LOCKSERVER_PASSWORD, else asked on the terminal; _UsageError if neither."""
+        password = os.environ.get("LOCKSERVER_PASSWORD")
+        if password is not None:
+            return password
+        try:
+            interactive = sys.stdin is not None and sys.stdin.isatty()
+        except (AttributeError, OSError, ValueError):
+            interactive = False
+        if not interactive:
+            raise _UsageError("no password for user %r: set LOCKSERVER_PASSWORD (lockrun asks "
+                              "for it only when stdin is a terminal)" % user)
+        try:
+            return getpass.getpass("%s: password of %s at %s: " % (
+                self.name, user, _split_userinfo(urllib.parse.urlsplit(url))[0]))
+        except EOFError:
+            raise _UsageError("no password given for user %r" % user)
 
     def _setup_logging(self, verbose, quiet):
         """Library warnings (heartbeat trouble, lost slot) as one line each; all calls if verbose."""
@@ -886,6 +1081,7 @@ class _Runner(object):
             heartbeat = 0
 
         env = dict(os.environ)
+        env.pop("LOCKSERVER_PASSWORD", None)      # COMMAND has no business with it
         env["LOCKRUN_LOCK"] = lock.lockname
         env["LOCKRUN_TICKET"] = lock.ticket or ""
         env["LOCKRUN_TOKEN"] = lock.token or ""

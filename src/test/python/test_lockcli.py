@@ -119,6 +119,8 @@ def child_env(**extra):
     env = dict(os.environ)
     env.pop("LOCKSERVER_URL", None)
     env.pop("LOCKSERVER_LOCK", None)
+    for var in ("LOCKSERVER_USER", "LOCKSERVER_PASSWORD", "LOCKSERVER_CAFILE"):   # lockrun reads them too
+        env.pop(var, None)
     env.update(extra)
     return env
 

@@ -149,7 +149,23 @@ public final class LockRegistry {
      */
     public boolean await(String ticket, long timeoutNanos) throws InterruptedException {
         Ticket t = ticket(ticket);
-        return t != null && t.semaphore.await(t, Math.max(0, timeoutNanos));
+        return t != null && t.semaphore.await(t, Math.max(0, timeoutNanos), true);
+    }
+
+    /**
+     * Like {@link #await} but leaves the grant unclaimed, so the caller can first make sure
+     * the holder will hear of it, then {@link #claim} it. A grant nobody claims is withdrawn
+     * after the grace time.
+     */
+    public boolean awaitUnclaimed(String ticket, long timeoutNanos) throws InterruptedException {
+        Ticket t = ticket(ticket);
+        return t != null && t.semaphore.await(t, Math.max(0, timeoutNanos), false);
+    }
+
+    /** Claims the ticket's grant; false if it is not granted (any more). */
+    public boolean claim(String ticket) {
+        Ticket t = ticket(ticket);
+        return t != null && t.semaphore.claim(t);
     }
 
     /** Frees the slot or cancels the queued ticket; false if the ticket is gone. */

@@ -71,9 +71,10 @@ public final class NamedSemaphore {
 
     /**
      * Blocks up to {@code timeoutNanos} of real time until {@code t} is granted. Returns
-     * true if it is granted (and claims the grant), false if not yet, gone, or closing.
+     * true if it is granted, false if not yet, gone, or closing. Claims the grant if
+     * {@code claim}.
      */
-    boolean await(Ticket t, long timeoutNanos) throws InterruptedException {
+    boolean await(Ticket t, long timeoutNanos, boolean claim) throws InterruptedException {
         lock.lock();
         try {
             if (t.state == TicketState.GONE) {
@@ -99,10 +100,27 @@ public final class NamedSemaphore {
                 t.lastSeen = clock.nanoTime();
             }
             if (t.state == TicketState.GRANTED) {
-                claim(t);
+                if (claim) {
+                    claimUnderLock(t);
+                }
                 return true;
             }
             return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Claims a grant; false if the ticket is not granted (any more). */
+    boolean claim(Ticket t) {
+        lock.lock();
+        try {
+            if (t.state != TicketState.GRANTED) {
+                return false;
+            }
+            t.lastSeen = clock.nanoTime();
+            claimUnderLock(t);
+            return true;
         } finally {
             lock.unlock();
         }
@@ -150,7 +168,7 @@ public final class NamedSemaphore {
             if (holderCalling) {
                 t.lastSeen = now;
                 if (t.state == TicketState.GRANTED) {
-                    claim(t);
+                    claimUnderLock(t);
                 }
             }
             int position = 0;
@@ -332,7 +350,7 @@ public final class NamedSemaphore {
         return at;
     }
 
-    private void claim(Ticket t) {
+    private void claimUnderLock(Ticket t) {
         if (!t.claimed) {
             t.claimed = true;
             registry.listener.claimed(name, t.id);

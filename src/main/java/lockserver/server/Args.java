@@ -19,6 +19,11 @@ final class Args {
         }
     }
 
+    /** The caller's side of this request: address, credentials, connection. */
+    RpcServlet.RequestConfig client() {
+        return (RpcServlet.RequestConfig) request.getConfig();
+    }
+
     String string(int i, String name) {
         Object v = request.getParameter(i);
         if (v instanceof String s) {

@@ -1,9 +1,11 @@
 package lockserver.server;
 
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
+import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import lockserver.core.Clock;
@@ -11,6 +13,7 @@ import lockserver.core.LockListener;
 import lockserver.core.LockRegistry;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -39,6 +42,7 @@ public final class LockServer implements AutoCloseable {
     private final Server jetty;
     private final ServerConnector connector;
     private final Journal journal; // null: state in memory only
+    private final SlowRequestGuard slowRequests;
 
     private LockServer(ServerConfig config, Clock clock) throws IOException {
         this.config = config;
@@ -61,6 +65,8 @@ public final class LockServer implements AutoCloseable {
         threads.setName("http");
         jetty = new Server(threads);
         connector = newConnector(jetty, config);
+        slowRequests = new SlowRequestGuard(config.requestTimeoutNanos());
+        connector.addEventListener(slowRequests);
         jetty.addConnector(connector);
         // slow or idle clients cannot pile up connections beyond the limit
         jetty.addBean(new NetworkConnectionLimit(config.maxConnections(), connector));
@@ -72,6 +78,7 @@ public final class LockServer implements AutoCloseable {
                 PATH);
         context.addServlet(new ServletHolder("metrics", new PrometheusMetricsServlet(metrics.prometheus)), "/metrics");
         context.addServlet(new ServletHolder("status", new StatusPage(registry)), "/");
+        context.addFilter(new FilterHolder(slowRequests), "/*", EnumSet.of(DispatcherType.REQUEST));
         jetty.setHandler(context);
         jetty.setStopTimeout(5_000);
     }
@@ -103,6 +110,7 @@ public final class LockServer implements AutoCloseable {
             server.jetty.start();
         } catch (Exception e) {
             server.jetty.stop();
+            server.slowRequests.close();
             if (server.journal != null) {
                 server.journal.close();
             }
@@ -144,8 +152,10 @@ public final class LockServer implements AutoCloseable {
         if (!next.host().equals(old.host()) || next.port() != old.port() || next.maxThreads() != old.maxThreads()
                 || !Objects.equals(next.logFile(), old.logFile()) || next.maxConnections() != old.maxConnections()
                 || next.idleTimeoutNanos() != old.idleTimeoutNanos() || next.maxRequestBytes() != old.maxRequestBytes()
-                || !Objects.equals(next.tlsKeystore(), old.tlsKeystore())) {
-            changes.add("SERVER, PORT, LOG_FILE, TLS, MAX_THREADS, MAX_CONNECTIONS, IDLE_TIMEOUT and MAX_REQUEST_BYTES"
+                || !Objects.equals(next.tlsKeystore(), old.tlsKeystore())
+                || next.requestTimeoutNanos() != old.requestTimeoutNanos()) {
+            changes.add("SERVER, PORT, LOG_FILE, TLS, MAX_THREADS, MAX_CONNECTIONS, IDLE_TIMEOUT, REQUEST_TIMEOUT and "
+                    + "MAX_REQUEST_BYTES"
                     + " changes take effect at the next restart");
         }
         access = new Access(next.users(), next.anonymousAdmin());
@@ -187,6 +197,7 @@ public final class LockServer implements AutoCloseable {
         registry.close();
         lifecycle.shutdown();
         jetty.stop();
+        slowRequests.close();
         if (journal != null) {
             journal.close();
         }

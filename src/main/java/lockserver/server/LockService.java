@@ -73,12 +73,12 @@ final class LockService implements XmlRpcListableHandlerMapping {
         add("lock.acquire", Guard.LOCK, "string lock, string info, double timeout -> struct",
                 "lock.query and lock.wait in one call: returns ticket, state (granted or queued) and token; "
                         + "a ticket still queued after the timeout stays queued (wait again or release it).",
-                a -> acquire(a.string(0, "lock"), a.string(1, "info"), a.seconds(2, "timeout")),
+                a -> acquire(a.string(0, "lock"), a.string(1, "info"), a.seconds(2, "timeout"), a.client()),
                 "lock", "info", "timeout");
         add("lock.wait", Guard.TICKET, "string ticket, double timeout -> boolean",
                 "Blocks until the ticket is granted (true) or the timeout in seconds passes (false); "
                         + "one call blocks at most MAX_WAIT_TIME.",
-                a -> await(a.string(0, "ticket"), a.seconds(1, "timeout")), "ticket", "timeout");
+                a -> await(a.string(0, "ticket"), a.seconds(1, "timeout"), a.client()), "ticket", "timeout");
         add("lock.release", Guard.TICKET, "string ticket -> boolean",
                 "Frees the ticket's slot or cancels it while queued; false if the ticket is gone.",
                 a -> release(a.string(0, "ticket")), "ticket");
@@ -125,7 +125,7 @@ final class LockService implements XmlRpcListableHandlerMapping {
         XmlRpcHandler handler = request -> {
             calls.inc();
             Args args = new Args(name, argNames, request);
-            authorize(guard, name, args, request.getConfig());
+            authorize(guard, name, args, args.client());
             Object result;
             try {
                 result = body.call(args);
@@ -141,8 +141,7 @@ final class LockService implements XmlRpcListableHandlerMapping {
                 help + " Signature: " + signature + ".", handler));
     }
 
-    private void authorize(Guard guard, String method, Args args, Object requestConfig) {
-        RpcServlet.RequestConfig rc = (RpcServlet.RequestConfig) requestConfig;
+    private void authorize(Guard guard, String method, Args args, RpcServlet.RequestConfig rc) {
         Access.Caller caller = access.get().caller(rc.getBasicUserName(), rc.getBasicPassword(), rc.remoteAddress());
         switch (guard) {
             case ADMIN -> Access.requireAdmin(caller, method);
@@ -166,9 +165,10 @@ final class LockService implements XmlRpcListableHandlerMapping {
         return ticket;
     }
 
-    private Map<String, Object> acquire(String lock, String info, long timeoutNanos) throws InterruptedException {
+    private Map<String, Object> acquire(String lock, String info, long timeoutNanos, RpcServlet.RequestConfig client)
+            throws InterruptedException {
         String ticket = query(lock, info);
-        boolean granted = registry.await(ticket, Math.min(timeoutNanos, config.get().maxWaitNanos()));
+        boolean granted = await(ticket, timeoutNanos, client);
         Map<String, Object> m = new HashMap<>(4);
         m.put("ticket", ticket);
         m.put("state", granted ? "granted" : "queued");
@@ -176,8 +176,22 @@ final class LockService implements XmlRpcListableHandlerMapping {
         return m;
     }
 
-    private Boolean await(String ticket, long timeoutNanos) throws InterruptedException {
-        boolean granted = registry.await(ticket, Math.min(timeoutNanos, config.get().maxWaitNanos()));
+    /**
+     * Waits for the grant, then claims it only if the client is still connected: a client
+     * killed while its wait was blocked must not keep the slot beyond the grace time.
+     */
+    private Boolean await(String ticket, long timeoutNanos, RpcServlet.RequestConfig client)
+            throws InterruptedException {
+        boolean granted = registry.awaitUnclaimed(ticket, Math.min(timeoutNanos, config.get().maxWaitNanos()));
+        if (granted) {
+            if (client.clientConnected()) {
+                granted = registry.claim(ticket);
+            } else {
+                log.info("ticket {} was granted while its client was gone; the grant stays unclaimed and is "
+                        + "withdrawn after the grace time", ticket);
+                granted = false;
+            }
+        }
         log.trace("wait {} -> {}", ticket, granted);
         return granted;
     }

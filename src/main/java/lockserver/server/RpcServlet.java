@@ -10,7 +10,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.Charset;
+import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Locale;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParser;
@@ -29,11 +32,17 @@ import org.apache.xmlrpc.server.XmlRpcHandlerMapping;
 import org.apache.xmlrpc.server.XmlRpcServerConfigImpl;
 import org.apache.xmlrpc.webserver.XmlRpcServlet;
 import org.apache.xmlrpc.webserver.XmlRpcServletServer;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.util.BufferUtil;
+import org.xml.sax.Attributes;
+import org.xml.sax.ContentHandler;
 import org.xml.sax.ErrorHandler;
 import org.xml.sax.InputSource;
 import org.xml.sax.SAXParseException;
 import org.xml.sax.SAXException;
 import org.xml.sax.XMLReader;
+import org.xml.sax.helpers.XMLFilterImpl;
 
 /**
  * Apache XML-RPC's servlet, serving {@link LockService} with extensions off, a parser
@@ -73,22 +82,43 @@ final class RpcServlet extends XmlRpcServlet {
         return server;
     }
 
-    /** The request's settings as the library parses them, plus the caller's address. */
+    /** The request's settings as the library parses them, plus the caller's address and connection. */
     static final class RequestConfig extends XmlRpcHttpRequestConfigImpl {
         private final String remoteAddress;
+        private final EndPoint endPoint; // null when not served by Jetty's HTTP connection
 
-        RequestConfig(String remoteAddress) {
+        RequestConfig(String remoteAddress, EndPoint endPoint) {
             this.remoteAddress = remoteAddress;
+            this.endPoint = endPoint;
         }
 
         String remoteAddress() {
             return remoteAddress;
         }
+
+        /**
+         * Whether the client still holds its connection open, for a request whose body was
+         * read whole. Looks without blocking for the end of the stream; our clients send no
+         * further request before they have the answer, so there is nothing else to read.
+         */
+        boolean clientConnected() {
+            if (endPoint == null) {
+                return true;
+            }
+            if (!endPoint.isOpen() || endPoint.isInputShutdown()) {
+                return false;
+            }
+            try {
+                return endPoint.fill(BufferUtil.allocate(1)) >= 0;
+            } catch (IOException | RuntimeException e) {
+                return !(e instanceof IOException);
+            }
+        }
     }
 
     @Override
     public void doPost(HttpServletRequest req, HttpServletResponse resp) throws IOException, ServletException {
-        String type = req.getContentType();
+        String type = req.getHeader("Content-Type"); // raw: Jetty's parsed form throws on unknown charsets
         if (type != null && !isXml(type)) {
             resp.sendError(HttpServletResponse.SC_UNSUPPORTED_MEDIA_TYPE, "XML-RPC takes text/xml, not " + type);
             return;
@@ -102,9 +132,29 @@ final class RpcServlet extends XmlRpcServlet {
         super.doPost(new CappedRequest(req, maxRequestBytes), resp);
     }
 
+    /** text/xml or application/xml, with no charset or one this JVM knows. */
     private static boolean isXml(String contentType) {
-        String media = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
-        return media.equals("text/xml") || media.equals("application/xml");
+        String[] parts = contentType.split(";");
+        String media = parts[0].trim().toLowerCase(Locale.ROOT);
+        if (!media.equals("text/xml") && !media.equals("application/xml")) {
+            return false;
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String[] kv = parts[i].split("=", 2);
+            if (kv.length == 2 && kv[0].trim().equalsIgnoreCase("charset")) {
+                try {
+                    return Charset.isSupported(kv[1].trim().replace("\"", ""));
+                } catch (IllegalArgumentException illegalName) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    @Override
+    protected void doTrace(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED); // the default echoes headers, Authorization too
     }
 
     /** A request whose body stream fails once it has given more than the cap (chunked bodies have no length). */
@@ -213,12 +263,51 @@ final class RpcServlet extends XmlRpcServlet {
             String why = error.getMessage() == null ? "unreadable request" : error.getMessage();
             if (why.contains("DOCTYPE")) {
                 why = "DOCTYPE declarations are not allowed";
+            } else if (error.getCause() instanceof IOException) {
+                why = "the request body could not be read whole (cut off or too slow)";
             }
             return new LockException(Fault.BAD_REQUEST, "malformed XML-RPC request: "
-                    + why.replaceFirst("^Failed to (parse|read) XML-RPC request: ", "").replaceAll("\\s+", " "));
+                    + why.replaceFirst("^Failed to (parse|read) XML-RPC request: ", "")
+                    .replaceAll("\\b(?:[a-z]+\\.)+[A-Z]\\w*(?:Exception|Error): ?", "") // no Java class names
+                    .replaceAll("\\s+", " "));
         }
         log.error("internal error while serving a request", error);
         return new LockException(Fault.INTERNAL, "internal server error; the server log has the details");
+    }
+
+    /**
+     * Refuses what the library's recursive parser would choke on or silently misread:
+     * elements nested deeper than {@link #MAX_DEPTH} (our calls take flat arguments) and a
+     * {@code <value>} holding more than one value.
+     */
+    static final class ShapeCheck extends XMLFilterImpl {
+        static final int MAX_DEPTH = 64;
+        private final ArrayDeque<String> open = new ArrayDeque<>();
+        private final ArrayDeque<int[]> childCount = new ArrayDeque<>();
+
+        ShapeCheck(ContentHandler next) {
+            setContentHandler(next);
+        }
+
+        @Override
+        public void startElement(String uri, String local, String qName, Attributes atts) throws SAXException {
+            if (open.size() >= MAX_DEPTH) {
+                throw new SAXException("elements nested more than " + MAX_DEPTH + " deep");
+            }
+            if (!childCount.isEmpty() && ++childCount.peek()[0] > 1 && "value".equals(open.peek())) {
+                throw new SAXException("a <value> holds more than one value");
+            }
+            open.push(local);
+            childCount.push(new int[1]);
+            super.startElement(uri, local, qName, atts);
+        }
+
+        @Override
+        public void endElement(String uri, String local, String qName) throws SAXException {
+            open.pop();
+            childCount.pop();
+            super.endElement(uri, local, qName);
+        }
     }
 
     private static final class Server extends XmlRpcServletServer {
@@ -230,7 +319,9 @@ final class RpcServlet extends XmlRpcServlet {
 
         @Override
         protected XmlRpcHttpRequestConfigImpl newConfig(HttpServletRequest request) {
-            return new RequestConfig(request.getRemoteAddr());
+            ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(request);
+            EndPoint endPoint = jetty == null ? null : jetty.getConnectionMetaData().getConnection().getEndPoint();
+            return new RequestConfig(request.getRemoteAddr(), endPoint);
         }
 
         @Override
@@ -240,7 +331,7 @@ final class RpcServlet extends XmlRpcServlet {
                 SAXParser sax = PARSER.get();
                 sax.reset();
                 XMLReader reader = sax.getXMLReader();
-                reader.setContentHandler(parser);
+                reader.setContentHandler(new ShapeCheck(parser));
                 reader.setErrorHandler(STRICT);
                 reader.parse(new InputSource(body));
             } catch (SAXException e) {
@@ -252,8 +343,8 @@ final class RpcServlet extends XmlRpcServlet {
                 throw new XmlRpcException("Failed to read XML-RPC request: " + e.getMessage(), e);
             }
             String method = parser.getMethodName();
-            List<?> params = parser.getParams();
-            if (method == null || params == null) {
+            List<?> params = parser.getParams() == null ? List.of() : parser.getParams(); // <params> may be left out
+            if (method == null) {
                 throw new XmlRpcException("not a methodCall");
             }
             return new XmlRpcRequest() {

@@ -57,7 +57,7 @@ public final class ServerConfig {
             "LIFECYCLE_PERIOD", "MAX_WAIT_TIME", "MAX_THREADS", "ALLOW_REMOTE_CREATE", "DEFAULT_LOCK",
             "DEFAULT_LOCK_SIZE", "DEFAULT_LOCK_GRACE_TIME", "DEFAULT_LOCK_EXPIRATION_TIME",
             "DEFAULT_LOCK_MAX_LOCK_TIME", "DEFAULT_LOCK_MAX_QUEUE", "ANONYMOUS_ADMIN", "MAX_REQUEST_BYTES",
-            "MAX_CONNECTIONS", "IDLE_TIMEOUT", "TLS_KEYSTORE", "TLS_KEYSTORE_PASSWORD", "DATA_DIR", "JOURNAL_FSYNC");
+            "MAX_CONNECTIONS", "IDLE_TIMEOUT", "TLS_KEYSTORE", "TLS_KEYSTORE_PASSWORD", "DATA_DIR", "JOURNAL_FSYNC", "REQUEST_TIMEOUT");
     private static final Set<String> USER_KEYS = Set.of("PASSWORD", "ROLE", "LOCKS");
     private static final Set<String> LOCK_KEYS = Set.of("SIZE", "GRACE_TIME", "EXPIRATION_TIME", "MAX_LOCK_TIME",
             "MAX_QUEUE");
@@ -86,6 +86,7 @@ public final class ServerConfig {
     private final int maxRequestBytes;
     private final int maxConnections;
     private final long idleTimeoutNanos;
+    private final long requestTimeoutNanos;
     private final Path tlsKeystore;
     private final Path dataDir;
     private final Journal.Fsync journalFsync;
@@ -212,6 +213,7 @@ public final class ServerConfig {
             throw general.bad("IDLE_TIMEOUT", "must be longer than MAX_WAIT_TIME (" + maxWaitNanos / 1e9
                     + " s), or blocked waits would lose their connections");
         }
+        requestTimeoutNanos = general.seconds("REQUEST_TIMEOUT", 10, 3600);
         String data = general.string("DATA_DIR", null);
         dataDir = data == null ? null : Path.of(data);
         journalFsync = general.choice("JOURNAL_FSYNC", Journal.Fsync.ALWAYS);
@@ -282,6 +284,8 @@ public final class ServerConfig {
     public int maxConnections() { return maxConnections; }
     /** How long a connection may sit without traffic. */
     public long idleTimeoutNanos() { return idleTimeoutNanos; }
+    /** How long a client may take to send a whole request once it has started. */
+    public long requestTimeoutNanos() { return requestTimeoutNanos; }
     /** The PKCS12 keystore for HTTPS, or null for plain HTTP. */
     public Path tlsKeystore() { return tlsKeystore; }
     public String tlsKeystorePassword() { return tlsKeystorePassword; }

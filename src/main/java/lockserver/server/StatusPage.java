@@ -24,6 +24,11 @@ final class StatusPage extends HttpServlet {
     }
 
     @Override
+    protected void doTrace(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        resp.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
+    }
+
+    @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String path = req.getServletPath();
         if (!path.equals("/") && !path.equals("/status")) {

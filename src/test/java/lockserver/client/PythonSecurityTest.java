@@ -1,0 +1,127 @@
+package lockserver.client;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.File;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import lockserver.server.LockServer;
+import lockserver.server.TestServers;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Runs the Python client's security tests (src/test/python/test_security.py: HTTP Basic
+ * auth and TLS, library and lockrun) with a real python3 against one real server started
+ * here with TLS (a self-signed keytool certificate, exported as the CA file) and two users:
+ * {@code alice}, a client limited to DefaultLock, and {@code bob}, an admin. The module
+ * skips itself without LOCKSERVER_SECURE_URL, so this test also checks that it really ran.
+ */
+public class PythonSecurityTest {
+    static final String ALICE_PASSWORD = "alice-pw";
+    static final String BOB_PASSWORD = "bob pw:with@odd/chars,%";
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private LockServer server;
+    private Path ca;
+
+    @Before
+    public void start() throws Exception {
+        Path dir = tmp.newFolder("tls").toPath();
+        Path keystore = dir.resolve("server.p12");
+        ca = dir.resolve("ca.pem");
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(keytool, "-genkeypair", "-alias", "lockserver", "-keyalg", "EC", "-groupname", "secp256r1",
+                "-validity", "2", "-dname", "CN=lockserver python test", "-ext", "san=ip:127.0.0.1,dns:localhost",
+                "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
+        run(keytool, "-exportcert", "-rfc", "-alias", "lockserver", "-keystore", keystore.toString(),
+                "-storepass", "changeit", "-file", ca.toString());
+        String ini = TestServers.withGeneral("TLS_KEYSTORE=" + keystore, "TLS_KEYSTORE_PASSWORD=changeit",
+                "ALLOW_REMOTE_CREATE=true")
+                + "\n[lock san02]\nSIZE=2\n"
+                + "\n[user alice]\nPASSWORD=" + passwordHash(ALICE_PASSWORD)
+                + "\nROLE=client\nLOCKS=DefaultLock\n"
+                + "\n[user bob]\nPASSWORD=" + passwordHash(BOB_PASSWORD) + "\nROLE=admin\n";
+        server = TestServers.start(ini);
+        assertTrue(server.url().toString(), server.url().toString().startsWith("https://127.0.0.1:"));
+    }
+
+    @After
+    public void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    public void pythonSecurityTestsPassAgainstTlsServerWithUsers() throws Exception {
+        Path log = Path.of("target", "python-security-tests.log");
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder("python3", "-m", "unittest", "discover", "-s", "src/test/python",
+                "-p", "test_security.py", "-v").redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = pb.environment();
+        for (String leak : List.of("LOCKSERVER_URL", "LOCKSERVER_LOCK", "LOCKSERVER_USER", "LOCKSERVER_PASSWORD")) {
+            env.remove(leak);
+        }
+        env.put("LOCKSERVER_SECURE_URL", server.url().toString()); // https://127.0.0.1:PORT/RPC2, no credentials
+        env.put("LOCKSERVER_CAFILE", ca.toAbsolutePath().toString()); // the server's certificate, PEM
+        env.put("LOCKSERVER_TEST_CLIENT", "alice");
+        env.put("LOCKSERVER_TEST_CLIENT_PASSWORD", ALICE_PASSWORD);
+        env.put("LOCKSERVER_TEST_CLIENT_LOCK", "DefaultLock");
+        env.put("LOCKSERVER_TEST_OTHER_LOCK", "san02");
+        env.put("LOCKSERVER_TEST_ADMIN", "bob");
+        env.put("LOCKSERVER_TEST_ADMIN_PASSWORD", BOB_PASSWORD);
+        env.put("PYTHONPATH", Path.of("src", "main", "python").toAbsolutePath() + File.pathSeparator
+                + env.getOrDefault("PYTHONPATH", ""));
+        env.put("PYTHONDONTWRITEBYTECODE", "1");
+        Process p = pb.start();
+        boolean finished = p.waitFor(2, TimeUnit.MINUTES);
+        if (!finished) {
+            p.destroyForcibly();
+        }
+        String output = Files.readString(log);
+        System.out.println(output); // kept in target/surefire-reports
+        assertTrue("python security tests did not finish in 2 minutes:\n" + output, finished);
+        assertEquals("python security tests failed:\n" + output, 0, p.exitValue());
+        Matcher ran = Pattern.compile("\\nRan (\\d+) tests? in ").matcher(output);
+        assertTrue("python security tests ran no test:\n" + output, ran.find());
+        int count = Integer.parseInt(ran.group(1));
+        assertTrue("python security tests ran no test:\n" + output, count > 0);
+        assertFalse("python security tests were skipped, not run:\n" + output,
+                output.toLowerCase().contains("skipped"));
+        Matcher ok = Pattern.compile("(?m)^test_\\w+ \\(.*\\)\\s*(\\.\\.\\.|\\n.*\\.\\.\\.) ok$").matcher(output);
+        int oks = 0;
+        while (ok.find()) {
+            oks++;
+        }
+        assertEquals("every python security test must report ok:\n" + output, count, oks);
+        assertTrue("python security tests did not end OK:\n" + output, output.matches("(?s).*\\nOK\\s*$"));
+    }
+
+    /** PasswordHash.create (package-private in lockserver.server), as a [user] PASSWORD value. */
+    private static String passwordHash(String password) throws Exception {
+        Method create = Class.forName("lockserver.server.PasswordHash").getDeclaredMethod("create", char[].class);
+        create.setAccessible(true);
+        return (String) create.invoke(null, (Object) password.toCharArray());
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(out, 0, p.exitValue());
+    }
+}
