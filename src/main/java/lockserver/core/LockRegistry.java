@@ -117,6 +117,16 @@ public final class LockRegistry {
         }
     }
 
+    /**
+     * A sign of life for every ticket: called once the server takes requests after a
+     * restore, so restored clients get their full expiration time to reach it.
+     */
+    public void renewAll() {
+        for (Ticket t : tickets.values()) {
+            t.semaphore.renew(t);
+        }
+    }
+
     /** Called by a retired semaphore, under its lock, once its last ticket is gone. */
     void drained(NamedSemaphore s) {
         locks.remove(s.name(), s);

@@ -116,6 +116,8 @@ public final class LockServer implements AutoCloseable {
             }
             throw e;
         }
+        // restored clients could not call while we started: their idle time starts now
+        server.registry.renewAll();
         server.lifecycle.start();
         return server;
     }

@@ -130,6 +130,25 @@ public class ReconfigureTest {
     }
 
     @Test
+    public void restoredTicketsComeBackInOrderWithTokensAndRenewAllRestartsTheirIdleTime() {
+        registry.restore(List.of(
+                new RestoredTicket("a".repeat(32), "L", "held", true, 41, 5 * SECOND, true),
+                new RestoredTicket("b".repeat(32), "L", "q1", false, 0, 0, false),
+                new RestoredTicket("c".repeat(32), "gone-lock", "orphan", true, 7, 0, false)),
+                Map.of("L", 41L), size(1));
+        assertEquals(new LockStatus("L", 3, 2, 0), registry.status("L")); // b granted into a free slot
+        assertEquals(42, registry.check("b".repeat(32)).token());
+        assertEquals(5 * SECOND, registry.peek("a".repeat(32)).heldNanos());
+        assertTrue(registry.details().stream().filter(d -> d.name().equals("gone-lock")).findFirst()
+                .orElseThrow().retired());
+        clock.advanceSeconds(90);
+        registry.renewAll();
+        clock.advanceSeconds(90); // 180 s since restore, 90 s since renewAll: idle time is 100 s
+        registry.tick();
+        assertEquals(TicketState.GRANTED, registry.peek("a".repeat(32)).state());
+    }
+
+    @Test
     public void peekIsNotASignOfLife() {
         String t = registry.query("L", "quiet");
         clock.advanceSeconds(60);
