@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,8 +18,8 @@ import java.util.regex.Pattern;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockSettings;
 import org.apache.commons.configuration2.INIConfiguration;
-import org.apache.commons.configuration2.SubnodeConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.commons.configuration2.tree.ImmutableNode;
 import org.apache.logging.log4j.Level;
 
 /**
@@ -135,34 +134,47 @@ public final class ServerConfig {
         Section general = null;
         Map<String, Section> lockSections = new LinkedHashMap<>();
         Map<String, Section> userSections = new LinkedHashMap<>();
-        for (String name : conf.getSections()) {
-            if (name == null) {
-                Section global = new Section(source, "(no section)", conf.getSection(null));
-                for (String key : global.keys()) {
-                    warn.add(global.where(key) + ": ignored, keys belong in [general] or [lock NAME]");
+        // Walk the parsed tree once: asking INIConfiguration for each section by name costs a
+        // search of all sections, too slow for configs with thousands of locks.
+        Section global = new Section(source, "(no section)");
+        Map<String, Section> sections = new LinkedHashMap<>();
+        for (ImmutableNode node : conf.getNodeModel().getNodeHandler().getRootNode().getChildren()) {
+            if (node.getChildren().isEmpty() && node.getValue() != null) {
+                global.put(node.getNodeName(), node.getValue());
+            } else {
+                Section section = sections.computeIfAbsent(node.getNodeName(), n -> new Section(source, n));
+                for (ImmutableNode key : node.getChildren()) {
+                    section.put(key.getNodeName(), key.getValue());
                 }
-            } else if (name.equals(GENERAL)) {
-                general = new Section(source, name, conf.getSection(name));
+            }
+        }
+        for (String key : global.keys()) {
+            warn.add(global.where(key) + ": ignored, keys belong in [general] or [lock NAME]");
+        }
+        for (Map.Entry<String, Section> entry : sections.entrySet()) {
+            String name = entry.getKey();
+            if (name.equals(GENERAL)) {
+                general = entry.getValue();
             } else if (name.startsWith(LOCK_SECTION)) {
                 String lock = name.substring(LOCK_SECTION.length()).trim();
                 if (!LockRegistry.LOCK_NAME.matcher(lock).matches()) {
                     throw new ConfigException(source + ": [" + name + "]: invalid lock name '" + lock
                             + "': use 1 to 64 letters, digits, '_', '.', ':' or '-'");
                 }
-                lockSections.put(lock, new Section(source, name, conf.getSection(name)));
+                lockSections.put(lock, entry.getValue());
             } else if (name.startsWith(USER_SECTION)) {
                 String user = name.substring(USER_SECTION.length()).trim();
                 if (!user.matches("[A-Za-z0-9_.@-]{1,64}")) {
                     throw new ConfigException(source + ": [" + name + "]: invalid user name '" + user
                             + "': use 1 to 64 letters, digits, '_', '.', '@' or '-'");
                 }
-                userSections.put(user, new Section(source, name, conf.getSection(name)));
+                userSections.put(user, entry.getValue());
             } else {
                 warn.add(source + ": [" + name + "]: unknown section, ignored");
             }
         }
         if (general == null) {
-            general = new Section(source, GENERAL, null);
+            general = new Section(source, GENERAL);
         }
         for (String key : general.keys()) {
             if (!GENERAL_KEYS.contains(key)) {
@@ -304,15 +316,13 @@ public final class ServerConfig {
         private final String name;
         private final Map<String, String> values = new LinkedHashMap<>();
 
-        Section(String source, String name, SubnodeConfiguration node) {
+        Section(String source, String name) {
             this.source = source;
             this.name = name;
-            if (node != null) {
-                for (Iterator<String> it = node.getKeys(); it.hasNext(); ) {
-                    String key = it.next();
-                    values.put(key.toUpperCase(Locale.ROOT), node.getString(key).trim());
-                }
-            }
+        }
+
+        void put(String key, Object value) {
+            values.put(key.toUpperCase(Locale.ROOT), value == null ? "" : value.toString().trim());
         }
 
         Set<String> keys() {
