@@ -71,7 +71,7 @@ public final class LockClient {
         config.setConnectionTimeout((int) timeout.toMillis());
         rpc = new XmlRpcClient();
         rpc.setConfig(config);
-        rpc.setTransportFactory(new JdkHttpTransportFactory(rpc, timeout, tls));
+        rpc.setTransportFactory(new KeepAliveTransportFactory(rpc, timeout, tls));
     }
 
     /** TLS trust in the CA certificate(s) of a PEM file, for a server with a private CA or a self-signed certificate. */

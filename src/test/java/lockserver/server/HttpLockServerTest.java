@@ -243,6 +243,18 @@ public class HttpLockServerTest {
     }
 
     @Test
+    public void clientReconnectsWhenTheServerClosedItsIdleConnection() throws Exception {
+        try (LockServer quick = TestServers.start(TestServers.withGeneral("MAX_WAIT_TIME=0.5", "IDLE_TIMEOUT=0.8"))) {
+            LockClient c = new LockClient(quick.url().toString());
+            assertTrue(c.ping());
+            Thread.sleep(1500); // let the server's idle timeout close the pooled connection
+            String t = c.query("DefaultLock", "after the server closed the connection");
+            assertEquals("granted", c.check(t).state());
+            assertEquals(1, quick.registry().ticketCount()); // sent once, not twice
+        }
+    }
+
+    @Test
     public void listShowsEveryLockSorted() {
         List<LockInfo> all = client.list();
         assertEquals(List.of(new LockInfo("DefaultLock", 6, 0, 0), new LockInfo("single", 1, 0, 0)), all);

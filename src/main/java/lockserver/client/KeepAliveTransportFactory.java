@@ -1,0 +1,366 @@
+package lockserver.client;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.ParserConfigurationException;
+import javax.xml.parsers.SAXParserFactory;
+import org.apache.xmlrpc.XmlRpcException;
+import org.apache.xmlrpc.XmlRpcRequest;
+import org.apache.xmlrpc.client.XmlRpcClient;
+import org.apache.xmlrpc.client.XmlRpcClientException;
+import org.apache.xmlrpc.client.XmlRpcHttpClientConfig;
+import org.apache.xmlrpc.client.XmlRpcHttpTransport;
+import org.apache.xmlrpc.client.XmlRpcHttpTransportException;
+import org.apache.xmlrpc.client.XmlRpcTransport;
+import org.apache.xmlrpc.client.XmlRpcTransportFactory;
+import org.xml.sax.SAXException;
+import org.xml.sax.XMLReader;
+
+/**
+ * An XML-RPC transport that keeps a pool of open HTTP/1.1 connections to one server and
+ * sends each call on one it is not using (the library's default transport opens a
+ * connection per call; the JDK's HttpClient costs about a third of a millisecond per call).
+ * Connections idle longer than {@link #MAX_IDLE} are not reused, so the server's idle
+ * timeout never closes one under a request. For https the server's certificate and host
+ * name are verified. Responses are parsed with DOCTYPEs refused. Thread-safe.
+ */
+final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
+    private static final Set<String> NOT_SENT = Set.of("content-length", "connection", "host", "transfer-encoding");
+    private static final SAXParserFactory PARSERS = newParserFactory();
+    /** Parsers are costly to make and safe to reuse one response at a time, so each thread keeps one. */
+    private static final ThreadLocal<javax.xml.parsers.SAXParser> PARSER = new ThreadLocal<>();
+    static final Duration MAX_IDLE = Duration.ofSeconds(20);
+    private static final int MAX_POOLED = 64;
+    private static final int MAX_RESPONSE = 16 << 20;
+
+    private final XmlRpcClient client;
+    private final int connectTimeoutMillis;
+    private final SSLContext tls;
+    private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+
+    KeepAliveTransportFactory(XmlRpcClient client, Duration connectTimeout, SSLContext tls) {
+        this.client = client;
+        this.connectTimeoutMillis = (int) connectTimeout.toMillis();
+        this.tls = tls;
+    }
+
+    @Override
+    public XmlRpcTransport getTransport() {
+        return new Transport();
+    }
+
+    private static SAXParserFactory newParserFactory() {
+        try {
+            SAXParserFactory f = SAXParserFactory.newInstance();
+            f.setNamespaceAware(true);
+            f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            return f;
+        } catch (ParserConfigurationException | SAXException e) {
+            throw new IllegalStateException("the JDK's XML parser lacks a required safety feature", e);
+        }
+    }
+
+    /** One open connection to the server. */
+    private static final class Connection {
+        final Socket socket;
+        final InputStream in;
+        final OutputStream out;
+        final String key; // host:port:scheme it was opened for
+        long idleSince;
+
+        Connection(Socket socket, String key) throws IOException {
+            this.socket = socket;
+            this.in = new BufferedInputStream(socket.getInputStream(), 8192);
+            this.out = socket.getOutputStream();
+            this.key = key;
+        }
+
+        void closeQuietly() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    private Connection take(URL url) throws IOException {
+        String key = key(url);
+        long now = System.nanoTime();
+        Connection c;
+        while ((c = idle.pollFirst()) != null) {
+            if (c.key.equals(key) && now - c.idleSince < MAX_IDLE.toNanos() && !c.socket.isClosed()) {
+                return c;
+            }
+            c.closeQuietly();
+        }
+        return open(url, key);
+    }
+
+    private void giveBack(Connection c) {
+        c.idleSince = System.nanoTime();
+        if (idle.size() < MAX_POOLED) {
+            idle.addFirst(c); // most recently used first: the others age out
+        } else {
+            c.closeQuietly();
+        }
+    }
+
+    private Connection open(URL url, String key) throws IOException {
+        boolean https = url.getProtocol().equalsIgnoreCase("https");
+        int port = url.getPort() > 0 ? url.getPort() : url.getDefaultPort();
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true);
+            s.connect(new InetSocketAddress(url.getHost(), port), connectTimeoutMillis);
+            if (https) {
+                SSLContext ctx = tls != null ? tls : defaultTls();
+                SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(s, url.getHost(), port, true);
+                SSLParameters p = ssl.getSSLParameters();
+                p.setEndpointIdentificationAlgorithm("HTTPS"); // check the host name, not just the chain
+                ssl.setSSLParameters(p);
+                ssl.setSoTimeout(connectTimeoutMillis);
+                ssl.startHandshake();
+                s = ssl;
+            }
+            return new Connection(s, key);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private static SSLContext defaultTls() throws IOException {
+        try {
+            return SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IOException("no TLS in this JVM", e);
+        }
+    }
+
+    private static String key(URL url) {
+        return url.getProtocol() + "://" + url.getHost() + ":" + url.getPort();
+    }
+
+    /** One call's state; the library makes a transport per call. */
+    private final class Transport extends XmlRpcHttpTransport {
+        private final Map<String, String> headers = new LinkedHashMap<>();
+        private XmlRpcHttpClientConfig config;
+        private byte[] responseBody;
+
+        Transport() {
+            super(client, "lockserver-java-client");
+        }
+
+        @Override
+        public Object sendRequest(XmlRpcRequest request) throws XmlRpcException {
+            config = (XmlRpcHttpClientConfig) request.getConfig();
+            return super.sendRequest(request);
+        }
+
+        @Override
+        protected void setRequestHeader(String name, String value) {
+            if (!NOT_SENT.contains(name.toLowerCase(Locale.ROOT))) {
+                headers.put(name, value);
+            }
+        }
+
+        @Override
+        protected void writeRequest(ReqWriter writer) throws XmlRpcException, IOException, SAXException {
+            ByteArrayOutputStream body = new ByteArrayOutputStream(512);
+            writer.write(body);
+            URL url = config.getServerURL();
+            StringBuilder head = new StringBuilder(256).append("POST ")
+                    .append(url.getFile().isEmpty() ? "/" : url.getFile()).append(" HTTP/1.1\r\nHost: ")
+                    .append(url.getHost()).append(url.getPort() > 0 ? ":" + url.getPort() : "").append("\r\n");
+            headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+            head.append("Content-Length: ").append(body.size()).append("\r\n\r\n");
+            byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+            int timeout = config.getReplyTimeout() > 0 ? config.getReplyTimeout() : 0;
+            for (int attempt = 0; ; attempt++) {
+                Connection c = take(url);
+                boolean fresh = c.idleSince == 0;
+                try {
+                    c.socket.setSoTimeout(timeout);
+                    c.out.write(headBytes);
+                    body.writeTo(c.out);
+                    c.out.flush();
+                    Response r = Response.read(c.in);
+                    if (r.keepAlive) {
+                        giveBack(c);
+                    } else {
+                        c.closeQuietly();
+                    }
+                    if (r.status != 200) {
+                        throw new XmlRpcHttpTransportException(r.status, "HTTP status " + r.status);
+                    }
+                    responseBody = r.body;
+                    return;
+                } catch (Response.NoResponse stale) {
+                    c.closeQuietly();
+                    // a pooled connection the server had closed: it read nothing, so send again
+                    if (fresh || attempt > 0) {
+                        throw new EOFException("the server closed the connection without an answer");
+                    }
+                } catch (IOException | RuntimeException e) {
+                    c.closeQuietly();
+                    throw e;
+                }
+            }
+        }
+
+        @Override
+        protected InputStream getInputStream() {
+            return new ByteArrayInputStream(responseBody);
+        }
+
+        @Override
+        protected boolean isResponseGzipCompressed(org.apache.xmlrpc.common.XmlRpcStreamRequestConfig c) {
+            return false; // we never ask for gzip
+        }
+
+        @Override
+        protected XMLReader newXMLReader() throws XmlRpcException {
+            try {
+                javax.xml.parsers.SAXParser parser = PARSER.get();
+                if (parser == null) {
+                    parser = PARSERS.newSAXParser();
+                    PARSER.set(parser);
+                } else {
+                    parser.reset();
+                }
+                return parser.getXMLReader();
+            } catch (ParserConfigurationException | SAXException e) {
+                throw new XmlRpcException("cannot create an XML parser: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        protected void close() {
+            // the connection went back to the pool (or was closed) when the answer was read
+        }
+    }
+
+    /** An HTTP/1.1 response read whole: Content-Length or chunked bodies. */
+    private static final class Response {
+        /** The connection ended before the first byte of an answer. */
+        static final class NoResponse extends IOException {
+            NoResponse() {
+                super("no answer", null);
+            }
+        }
+
+        final int status;
+        final boolean keepAlive;
+        final byte[] body;
+
+        private Response(int status, boolean keepAlive, byte[] body) {
+            this.status = status;
+            this.keepAlive = keepAlive;
+            this.body = body;
+        }
+
+        static Response read(InputStream in) throws IOException {
+            String statusLine = line(in, true);
+            String[] parts = statusLine.split(" ", 3);
+            if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+                throw new IOException("not an HTTP answer: " + statusLine);
+            }
+            int status;
+            try {
+                status = Integer.parseInt(parts[1]);
+            } catch (NumberFormatException e) {
+                throw new IOException("bad HTTP status line: " + statusLine);
+            }
+            long length = -1;
+            boolean chunked = false;
+            boolean keepAlive = parts[0].equals("HTTP/1.1");
+            for (String h = line(in, false); !h.isEmpty(); h = line(in, false)) {
+                int colon = h.indexOf(':');
+                if (colon <= 0) {
+                    continue;
+                }
+                String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                String value = h.substring(colon + 1).trim();
+                switch (name) {
+                    case "content-length" -> length = Long.parseLong(value);
+                    case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                    case "connection" -> keepAlive = !value.equalsIgnoreCase("close")
+                            && (keepAlive || value.equalsIgnoreCase("keep-alive"));
+                    default -> {
+                    }
+                }
+            }
+            byte[] body;
+            if (chunked) {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                for (long size = Long.parseLong(line(in, false).split(";")[0].trim(), 16); size > 0;
+                     size = Long.parseLong(line(in, false).split(";")[0].trim(), 16)) {
+                    b.write(exactly(in, size));
+                    line(in, false);
+                }
+                while (!line(in, false).isEmpty()) {
+                    // trailers
+                }
+                body = b.toByteArray();
+            } else if (length >= 0) {
+                body = exactly(in, length);
+            } else {
+                body = in.readAllBytes(); // ends with the connection
+                keepAlive = false;
+            }
+            return new Response(status, keepAlive, body);
+        }
+
+        private static byte[] exactly(InputStream in, long n) throws IOException {
+            if (n > MAX_RESPONSE) {
+                throw new IOException("answer of " + n + " bytes is too large");
+            }
+            byte[] b = in.readNBytes((int) n);
+            if (b.length != n) {
+                throw new EOFException("the answer was cut off");
+            }
+            return b;
+        }
+
+        private static String line(InputStream in, boolean first) throws IOException {
+            StringBuilder b = new StringBuilder(64);
+            int c;
+            while ((c = in.read()) != '\n') {
+                if (c < 0) {
+                    if (first && b.length() == 0) {
+                        throw new NoResponse();
+                    }
+                    throw new EOFException("the answer was cut off");
+                }
+                if (c != '\r') {
+                    b.append((char) c);
+                }
+                if (b.length() > 8192) {
+                    throw new IOException("HTTP header line too long");
+                }
+            }
+            return b.toString();
+        }
+    }
+}
