@@ -9,10 +9,11 @@ import java.util.Map;
 import java.util.function.Supplier;
 import lockserver.core.Expiry;
 import lockserver.core.Fault;
-import lockserver.core.LockException;
 import lockserver.core.LockDetail;
+import lockserver.core.LockException;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockStatus;
+import lockserver.core.TicketState;
 import lockserver.core.TicketView;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -149,7 +150,7 @@ final class LockService implements XmlRpcListableHandlerMapping {
             case TICKET -> {
                 if (caller.locks() != null) {
                     TicketView t = registry.peek(args.string(0, "ticket"));
-                    if (t.state() != lockserver.core.TicketState.GONE) {
+                    if (t.state() != TicketState.GONE) {
                         Access.requireLock(caller, t.lock());
                     }
                 }

@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import lockserver.core.LockRegistry;
@@ -204,7 +206,7 @@ public final class ServerConfig {
             for (String key : s.keys()) {
                 if (!LOCK_KEYS.contains(key)) {
                     throw new ConfigException(s.where(key) + ": unknown lock key; expected one of "
-                            + String.join(", ", new java.util.TreeSet<>(LOCK_KEYS)));
+                            + String.join(", ", new TreeSet<>(LOCK_KEYS)));
                 }
             }
             LockSettings d = defaultSettings;
@@ -253,16 +255,16 @@ public final class ServerConfig {
             }
             Access.Role role = s.choice("ROLE", Access.Role.CLIENT);
             String lockList = s.string("LOCKS", "*").trim();
-            java.util.Set<String> allowed = null;
+            Set<String> allowed = null;
             if (!lockList.equals("*")) {
-                allowed = new java.util.LinkedHashSet<>();
+                allowed = new LinkedHashSet<>();
                 for (String l : lockList.split("[,\\s]+")) {
                     if (!LockRegistry.LOCK_NAME.matcher(l).matches()) {
                         throw s.bad("LOCKS", "invalid lock name '" + l + "'; list lock names separated by commas, or *");
                     }
                     allowed.add(l);
                 }
-                allowed = java.util.Set.copyOf(allowed);
+                allowed = Set.copyOf(allowed);
             }
             u.put(e.getKey(), new Access.User(e.getKey(), hash, role, allowed));
         }
