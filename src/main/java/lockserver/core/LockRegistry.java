@@ -7,6 +7,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -170,6 +171,17 @@ public final class LockRegistry {
     public boolean awaitUnclaimed(String ticket, long timeoutNanos) throws InterruptedException {
         Ticket t = ticket(ticket);
         return t != null && t.semaphore.await(t, Math.max(0, timeoutNanos), false);
+    }
+
+    /**
+     * {@link #awaitUnclaimed} without holding a thread: the future completes with true once
+     * granted, false when gone, closing or after the timeout. Run dependent stages on an
+     * executor: the future may complete on a thread that holds a lock's monitor.
+     */
+    public CompletableFuture<Boolean> awaitAsync(String ticket, long timeoutNanos) {
+        Ticket t = ticket(ticket);
+        return t == null ? CompletableFuture.completedFuture(false)
+                : t.semaphore.awaitAsync(t, Math.max(0, timeoutNanos));
     }
 
     /** Claims the ticket's grant; false if it is not granted (any more). */

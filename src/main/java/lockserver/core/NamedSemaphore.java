@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -111,6 +113,59 @@ public final class NamedSemaphore {
         }
     }
 
+    /**
+     * Like {@link #await} without claiming, but holds no thread while it waits: the future
+     * completes with true on grant, false on removal, close or after {@code timeoutNanos}.
+     * Dependent stages must run on an executor (the future may complete under this lock).
+     */
+    CompletableFuture<Boolean> awaitAsync(Ticket t, long timeoutNanos) {
+        lock.lock();
+        try {
+            if (t.state == TicketState.GONE) {
+                return CompletableFuture.completedFuture(false);
+            }
+            t.lastSeen = clock.nanoTime();
+            if (t.state == TicketState.GRANTED || closed || timeoutNanos <= 0) {
+                return CompletableFuture.completedFuture(t.state == TicketState.GRANTED);
+            }
+            CompletableFuture<Boolean> f = new CompletableFuture<>();
+            if (t.parked == null) {
+                t.parked = new ArrayList<>(1);
+            }
+            t.parked.add(f);
+            f.completeOnTimeout(false, timeoutNanos, TimeUnit.NANOSECONDS);
+            f.whenComplete((granted, error) -> unpark(t, f));
+            return f;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void unpark(Ticket t, CompletableFuture<Boolean> f) {
+        lock.lock();
+        try {
+            if (t.parked != null) {
+                t.parked.remove(f);
+            }
+            if (t.state != TicketState.GONE) {
+                t.lastSeen = clock.nanoTime(); // the end of a wait is a sign of life too
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Completes every parked wait of {@code t}. */
+    private void wakeParked(Ticket t, boolean granted) {
+        List<CompletableFuture<Boolean>> waits = t.parked;
+        if (waits != null) {
+            t.parked = null;
+            for (CompletableFuture<Boolean> f : waits) {
+                f.complete(granted);
+            }
+        }
+    }
+
     /** Claims a grant; false if the ticket is not granted (any more). */
     boolean claim(Ticket t) {
         lock.lock();
@@ -215,7 +270,7 @@ public final class NamedSemaphore {
                 return; // released or rescheduled since
             }
             t.scheduled = null;
-            if (t.waiters > 0) {
+            if (t.waiters > 0 || (t.parked != null && !t.parked.isEmpty())) {
                 t.lastSeen = now; // a blocked wait is a sign of life
             }
             Expiry.Cause cause = dueCause(t, now);
@@ -318,6 +373,7 @@ public final class NamedSemaphore {
                 if (t.waiters > 0) {
                     t.change.signalAll();
                 }
+                wakeParked(t, false);
             }
         } finally {
             lock.unlock();
@@ -414,6 +470,7 @@ public final class NamedSemaphore {
         if (t.waiters > 0) {
             t.change.signalAll();
         }
+        wakeParked(t, false);
         leaveIfDrained();
     }
 
@@ -437,6 +494,7 @@ public final class NamedSemaphore {
             if (t.waiters > 0) {
                 t.change.signalAll();
             }
+            wakeParked(t, true);
         }
     }
 }

@@ -1,5 +1,7 @@
 package lockserver.core;
 
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.Condition;
 
 /**
@@ -20,6 +22,7 @@ final class Ticket {
     boolean claimed;        // the holder has seen its grant
     int waiters;            // threads blocked in await on this ticket
     Condition change;       // signalled on grant and on removal; created by the first waiter
+    List<CompletableFuture<Boolean>> parked; // waits that hold no thread; completed on grant, removal or close
     ExpiryQueue.Entry scheduled; // the ticket's entry in the expiry queue, null once gone
 
     Ticket(String id, String info, NamedSemaphore semaphore, long now) {

@@ -73,12 +73,15 @@ public final class LockServer implements AutoCloseable {
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
         LockService service = new LockService(registry, () -> this.config, () -> this.access, metrics, this::reload,
-                journal == null ? Durability.NONE : journal);
-        context.addServlet(new ServletHolder("xmlrpc", new RpcServlet(service, metrics, config.maxRequestBytes())),
-                PATH);
+                journal == null ? Durability.NONE : journal, threads);
+        ServletHolder rpc = new ServletHolder("xmlrpc", new RpcServlet(service, metrics, config.maxRequestBytes()));
+        rpc.setAsyncSupported(true); // waits hold no thread
+        context.addServlet(rpc, PATH);
         context.addServlet(new ServletHolder("metrics", new PrometheusMetricsServlet(metrics.prometheus)), "/metrics");
         context.addServlet(new ServletHolder("status", new StatusPage(registry)), "/");
-        context.addFilter(new FilterHolder(slowRequests), "/*", EnumSet.of(DispatcherType.REQUEST));
+        FilterHolder guard = new FilterHolder(slowRequests);
+        guard.setAsyncSupported(true);
+        context.addFilter(guard, "/*", EnumSet.of(DispatcherType.REQUEST));
         jetty.setHandler(context);
         jetty.setStopTimeout(5_000);
     }

@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import lockserver.core.Expiry;
 import lockserver.core.Fault;
@@ -28,6 +30,7 @@ import org.apache.xmlrpc.metadata.XmlRpcListableHandlerMapping;
 final class LockService implements XmlRpcListableHandlerMapping {
     private static final Logger log = LogManager.getLogger(LockService.class);
 
+    /** A method's work; may return a {@link CompletableFuture} of the answer for calls that wait. */
     private interface Body {
         Object call(Args args) throws InterruptedException;
     }
@@ -58,11 +61,13 @@ final class LockService implements XmlRpcListableHandlerMapping {
     private final Reloader reloader;
     private final Supplier<Access> access;
     private final Durability durability;
+    private final Executor executor; // finishes waits that held no thread
     private final Map<String, Method> methods = new LinkedHashMap<>();
 
     LockService(LockRegistry registry, Supplier<ServerConfig> config, Supplier<Access> access, Metrics metrics,
-                Reloader reloader, Durability durability) {
+                Reloader reloader, Durability durability, Executor executor) {
         this.registry = registry;
+        this.executor = executor;
         this.durability = durability;
         this.config = config;
         this.access = access;
@@ -166,35 +171,44 @@ final class LockService implements XmlRpcListableHandlerMapping {
         return ticket;
     }
 
-    private Map<String, Object> acquire(String lock, String info, long timeoutNanos, RpcServlet.RequestConfig client)
-            throws InterruptedException {
+    private CompletableFuture<Map<String, Object>> acquire(String lock, String info, long timeoutNanos,
+                                                           RpcServlet.RequestConfig client) {
         String ticket = query(lock, info);
-        boolean granted = await(ticket, timeoutNanos, client);
-        Map<String, Object> m = new HashMap<>(4);
-        m.put("ticket", ticket);
-        m.put("state", granted ? "granted" : "queued");
-        m.put("token", granted ? Long.toString(registry.peek(ticket).token()) : "");
-        return m;
+        durability.awaitWritten(); // the ticket is in the journal before the answer may wait
+        return await(ticket, timeoutNanos, client).thenApply(granted -> {
+            Map<String, Object> m = new HashMap<>(4);
+            m.put("ticket", ticket);
+            m.put("state", granted ? "granted" : "queued");
+            m.put("token", granted ? Long.toString(registry.peek(ticket).token()) : "");
+            return m;
+        });
     }
 
     /**
-     * Waits for the grant, then claims it only if the client is still connected: a client
-     * killed while its wait was blocked must not keep the slot beyond the grace time.
+     * Waits for the grant without holding a thread, then claims it only if the client is
+     * still connected: a client killed while its wait was blocked must not keep the slot
+     * beyond the grace time. The future completes on {@link #executor}, after the claim is
+     * journaled.
      */
-    private Boolean await(String ticket, long timeoutNanos, RpcServlet.RequestConfig client)
-            throws InterruptedException {
-        boolean granted = registry.awaitUnclaimed(ticket, Math.min(timeoutNanos, config.get().maxWaitNanos()));
-        if (granted) {
-            if (client.clientConnected()) {
-                granted = registry.claim(ticket);
-            } else {
-                log.info("ticket {} was granted while its client was gone; the grant stays unclaimed and is "
-                        + "withdrawn after the grace time", ticket);
-                granted = false;
-            }
-        }
-        log.trace("wait {} -> {}", ticket, granted);
-        return granted;
+    private CompletableFuture<Boolean> await(String ticket, long timeoutNanos, RpcServlet.RequestConfig client) {
+        return registry.awaitAsync(ticket, Math.min(timeoutNanos, config.get().maxWaitNanos()))
+                .thenApplyAsync(granted -> {
+                    try {
+                        if (granted) {
+                            if (client.clientConnected()) {
+                                granted = registry.claim(ticket);
+                            } else {
+                                log.info("ticket {} was granted while its client was gone; the grant stays unclaimed "
+                                        + "and is withdrawn after the grace time", ticket);
+                                granted = false;
+                            }
+                        }
+                        log.trace("wait {} -> {}", ticket, granted);
+                        return granted;
+                    } finally {
+                        durability.awaitWritten();
+                    }
+                }, executor);
     }
 
     private Boolean release(String ticket) {

@@ -1,5 +1,6 @@
 package lockserver.server;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletConfig;
 import jakarta.servlet.ServletException;
@@ -7,6 +8,7 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +16,8 @@ import java.nio.charset.Charset;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParser;
@@ -129,7 +133,52 @@ final class RpcServlet extends XmlRpcServlet {
                     "request body of " + length + " bytes is larger than MAX_REQUEST_BYTES=" + maxRequestBytes);
             return;
         }
-        super.doPost(new CappedRequest(req, maxRequestBytes), resp);
+        Server server = (Server) getXmlRpcServletServer();
+        XmlRpcHttpRequestConfigImpl config = server.requestConfig(req);
+        Object result = null;
+        Throwable error = null;
+        try {
+            XmlRpcRequest call = server.parse(config, new CappedRequest(req, maxRequestBytes).getInputStream());
+            result = server.execute(call);
+        } catch (Throwable t) {
+            error = t;
+        }
+        if (result instanceof CompletableFuture<?> pending && !pending.isDone()) {
+            // a wait: give the thread back and answer when the future completes
+            AsyncContext async = req.startAsync();
+            async.setTimeout(0); // the wait has its own timeout
+            pending.whenComplete((answer, failure) -> {
+                try {
+                    respond(server, config, (HttpServletResponse) async.getResponse(), answer, unwrap(failure));
+                } catch (IOException gone) {
+                    log.debug("could not answer a wait: {}", gone.toString());
+                } finally {
+                    async.complete();
+                }
+            });
+            return;
+        }
+        if (result instanceof CompletableFuture<?> done) {
+            try {
+                result = done.join();
+            } catch (CompletionException e) {
+                error = unwrap(e);
+            }
+        }
+        respond(server, config, resp, result, error);
+    }
+
+    private static void respond(Server server, XmlRpcHttpRequestConfigImpl config, HttpServletResponse resp,
+                                Object result, Throwable error) throws IOException {
+        byte[] body = server.render(config, result, error);
+        resp.setStatus(HttpServletResponse.SC_OK);
+        resp.setContentType("text/xml; charset=UTF-8");
+        resp.setContentLength(body.length);
+        resp.getOutputStream().write(body);
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
     /** text/xml or application/xml, with no charset or one this JVM knows. */
@@ -315,6 +364,34 @@ final class RpcServlet extends XmlRpcServlet {
 
         Server(Metrics metrics) {
             this.metrics = metrics;
+        }
+
+        XmlRpcHttpRequestConfigImpl requestConfig(HttpServletRequest request) {
+            return getConfig(request); // also reads HTTP Basic credentials
+        }
+
+        XmlRpcRequest parse(XmlRpcHttpRequestConfigImpl config, InputStream body) throws XmlRpcException {
+            return getRequest(config, body);
+        }
+
+        /** The answer document: the result, or the fault {@link #writeError} makes of the error. */
+        byte[] render(XmlRpcHttpRequestConfigImpl config, Object result, Throwable error) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+            try {
+                if (error == null) {
+                    writeResponse(config, out, result);
+                } else {
+                    writeError(config, out, error);
+                }
+            } catch (XmlRpcException e) {
+                out.reset();
+                try {
+                    writeError(config, out, new IllegalStateException("cannot write the answer", e));
+                } catch (XmlRpcException again) {
+                    throw new IllegalStateException(again);
+                }
+            }
+            return out.toByteArray();
         }
 
         @Override
