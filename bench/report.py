@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Reads the ROW lines of bench/run.sh and prints the results table (Markdown) and the
+final machine-readable line:
+    RESULT cycles_5=N cycles_64=N handoff_p99_ms=X server_rss_mb=N
+When scenarios 1 and 2 ran several times (RUNS=3), each figure is the median of the runs.
+handoff_p99_ms is the worst p99 of the hand-off runs (sizes 1 and 6, both LIFECYCLE_PERIODs);
+server_rss_mb is the server's peak RSS in the 64-client throughput run.
+usage: report.py ROWS_FILE"""
+import statistics
+import sys
+from collections import OrderedDict
+
+
+def parse(path):
+    rows = []
+    with open(path) as f:
+        for line in f:
+            if not line.startswith("ROW "):
+                continue
+            d = {}
+            for tok in line.split()[1:]:
+                if "=" in tok:
+                    k, v = tok.split("=", 1)
+                    d[k] = v
+            rows.append(d)
+    return rows
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def median_rows(rows, keys):
+    """Groups rows by the values of keys; each field is the median over the group."""
+    groups = OrderedDict()
+    for r in rows:
+        groups.setdefault(tuple(r.get(k) for k in keys), []).append(r)
+    out = []
+    for _, rs in groups.items():
+        m = dict(rs[0])
+        m["runs"] = str(len(rs))
+        for k in rs[0]:
+            vals = [num(r.get(k)) for r in rs]
+            if all(v == v for v in vals) and len(rs) > 1:
+                m[k] = fmt(statistics.median(vals))
+        out.append(m)
+    return out
+
+
+def fmt(x):
+    if x != x:
+        return "nan"
+    if x == int(x) and abs(x) >= 10:
+        return str(int(x))
+    return "%.3f" % x if abs(x) < 10 else "%.1f" % x
+
+
+def us_per_call(r):
+    """Server CPU microseconds per XML-RPC call: what one call costs the server, whoever limits the rate."""
+    cpu, req = num(r.get("server_cpu_pct")), num(r.get("req_s"))
+    return "%d" % round(cpu / 100.0 / req * 1e6) if cpu == cpu and req == req and req > 0 else "-"
+
+
+def g(r, k, default="-"):
+    v = r.get(k)
+    return default if v is None else v
+
+
+def main():
+    rows = parse(sys.argv[1])
+    by = lambda s: [r for r in rows if r.get("scenario") == s]
+    thr = median_rows(by("throughput"), ["clients", "client"])
+    hof = median_rows(by("handoff"), ["period", "size"])
+    lines = ["| # | scenario | setting | cycles/s | req/s | p50 ms | p99 ms | max ms | server CPU % | "
+             "server CPU us/call | client CPU % | other CPU % | server RSS MB (peak) | notes |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for r in thr:
+        lines.append("| 1 | throughput | %s clients, 10,000 locks, LockClient %s | %s | %s | %s | %s | | %s | %s | %s | %s | %s | "
+                     "acquire latency; %s calls/cycle; %s errors, %s timeouts; runs %s |" % (
+                         r["clients"], r.get("client", "shared"), g(r, "cycles_s"), g(r, "req_s"), g(r, "acq_p50_ms"),
+                         g(r, "acq_p99_ms"), g(r, "server_cpu_pct"), us_per_call(r), g(r, "client_cpu_pct"),
+                         g(r, "other_cpu_pct"), g(r, "server_peak_rss_mb"), g(r, "calls_per_cycle"), g(r, "errors"),
+                         g(r, "failed"), g(r, "runs")))
+    for r in hof:
+        lines.append("| 2 | hand-off | 50 clients, size %s, LIFECYCLE_PERIOD=%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
+                     "release -> next wait returns; %s samples; runs %s |" % (
+                         r["size"], r.get("period", "?"), g(r, "cycles_s"), g(r, "req_s"), g(r, "handoff_p50_ms"),
+                         g(r, "handoff_p99_ms"), g(r, "handoff_max_ms"), g(r, "server_cpu_pct"), us_per_call(r),
+                         g(r, "client_cpu_pct"), g(r, "other_cpu_pct"), g(r, "server_peak_rss_mb"), g(r, "samples"), g(r, "runs")))
+    for r in by("waiters"):
+        lines.append("| 3 | many waiters | %s clients in lock.wait, MAX_THREADS=%s | | | | | drain %s s | | | | | %s | "
+                     "served %s, not served %s (wait returned false %s, still blocked at the end %s, errors %s), grants withdrawn %s, FIFO inversions %s, "
+                     "server threads %s, RSS %s MB while blocked; lock.status answered in %s ms, holder's release in %s ms "
+                     "(-1: no answer) |" % (
+                         r["clients"], g(r, "max_threads"), g(r, "drain_s"), g(r, "server_peak_rss_mb"),
+                         g(r, "served"), g(r, "not_served"), g(r, "timeouts"), g(r, "still_blocked"), g(r, "errors"),
+                         g(r, "grant_withdrawn"), g(r, "fifo_inversions"), g(r, "server_threads"),
+                         g(r, "rss_mb_blocked"), g(r, "status_ms"), g(r, "holder_release_ms")))
+    for r in by("tick"):
+        lines.append("| 4 | lifecycle tick (in-process, core only) | %s tickets, %s locks, tick every %s s | | | %s | %s | %s | | | | | "
+                     "%s (harness) | %s expired per tick (median), %s us per expired ticket, tickets use %s MB of heap |" % (
+                         r["tickets"], r["locks"], r["period_s"], r["tick_p50_ms"], r["tick_p99_ms"],
+                         r["tick_max_ms"], r["rss_mb"], r["expired_per_tick_p50"], r["us_per_expiry"],
+                         r["heap_tickets_mb"]))
+    for r in by("python"):
+        lines.append("| 5 | Python throughput | %s processes, %s | %s | %s | %s | %s | | %s | %s | %s | %s | %s | cycle latency; %s errors |" % (
+            r["procs"], ("lockcli (new connection per call, %s calls/cycle)" if r["client"] == "lockcli"
+                         else "xmlrpc.client keep-alive (%s calls/cycle)") % g(r, "calls_per_cycle"), g(r, "cycles_s"), g(r, "req_s"),
+            g(r, "cycle_p50_ms"), g(r, "cycle_p99_ms"), g(r, "server_cpu_pct"), us_per_call(r), g(r, "client_cpu_pct"),
+            g(r, "other_cpu_pct"), g(r, "server_peak_rss_mb"), g(r, "errors")))
+    for r in by("wrk_query"):
+        lines.append("| - | wrk lock.query | 2 threads, 50 connections, keep-alive | | %s | %s | %s | | %s | %s | %s (wrk) | | %s | "
+                     "%s faults, %s non-200, socket errors %s |" % (
+                         g(r, "req_s"), g(r, "p50_ms"), g(r, "p99_ms"), g(r, "server_cpu_pct"), us_per_call(r),
+                         g(r, "wrk_and_other_cpu_pct"), g(r, "server_peak_rss_mb"), g(r, "faults"), g(r, "non200"), g(r, "socket_errors")))
+    for r in by("startup"):
+        lines.append("| - | start-up | %s: exec to first answered server.ping | | | %s s (median) | | %s s | | | | | | "
+                     "min %s s over %s starts (seconds, not ms) |" % (
+                         "config with 10,000 [lock] sections" if r.get("config") == "10k-locks-config"
+                         else "default config", g(r, "start_s"), g(r, "start_max_s"), g(r, "start_min_s"), g(r, "runs")))
+    print("\n".join(lines))
+
+    def pick(clients):
+        for r in thr:
+            if r["clients"] == str(clients):
+                return r
+        return {}
+    c5, c64 = pick(5), pick(64)
+    p99s = [num(r.get("handoff_p99_ms")) for r in hof]
+    p99s = [p for p in p99s if p == p]
+    print("RESULT cycles_5=%s cycles_64=%s handoff_p99_ms=%s server_rss_mb=%s" % (
+        c5.get("cycles_s", "nan"), c64.get("cycles_s", "nan"),
+        ("%.3f" % max(p99s)) if p99s else "nan", c64.get("server_peak_rss_mb", "nan")))
+
+
+if __name__ == "__main__":
+    main()

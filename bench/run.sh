@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# lockserver benchmark: builds the server jar and the load driver, runs the scenarios of
+# bench/README.md against servers it starts on 127.0.0.1, prints one table and ends with
+#   RESULT cycles_5=N cycles_64=N handoff_p99_ms=X server_rss_mb=N
+# usage: bench/run.sh [SECONDS]     (SECONDS: measured time per scenario, default 10, at most 22)
+# environment (all optional):
+#   SCENARIOS="1 2 3 4 5 wrk start"  which parts to run (default: all)
+#   RUNS=1                 repeat scenarios 1 and 2 RUNS times; the table shows the median
+#   CLIENT_COUNTS="5 16 64" HANDOFF_SIZES="1 6" HANDOFF_PERIODS="1 0.1"   what scenarios 1 and 2 cover
+#   CLIENT_MODES=shared    LockClient per driver: "shared" (one for all threads), "per-thread", or both
+#   SERVER_JAVA_OPTS=      JVM options of the server (default none: what `java -jar` gives users)
+#   JFR=0                  1: record the 64-client throughput run with JFR, print the hot methods
+#   BENCH_NO_BUILD=0       1: use the existing target/lockserver.jar
+#   BENCH_OUT=bench/build/last-run.txt   where the raw ROW lines are kept
+#   WARMUP=5               unmeasured seconds before each window (a fresh server's JIT needs them)
+#   WAIT_QUIET=0           on a shared machine: wait up to this many seconds before each measurement
+#                          for the machine to be idle (other users' CPU below 15 % of one core)
+# Never part of the test run: Maven does not compile or run anything under bench/.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+secs=${1:-10}
+if ! [[ $secs =~ ^[0-9]+$ ]] || [ "$secs" -lt 1 ]; then
+    echo "usage: bench/run.sh [SECONDS]   (whole seconds, 1 to 22)" >&2
+    exit 64
+fi
+if [ "$secs" -gt 22 ]; then
+    echo "# SECONDS capped at 22 so that every scenario stays within 30 s" >&2
+    secs=22
+fi
+warmup=${WARMUP:-5}
+scenarios=" ${SCENARIOS:-1 2 3 4 5 wrk start} "
+runs=${RUNS:-1}
+client_modes=${CLIENT_MODES:-shared}
+server_opts=${SERVER_JAVA_OPTS:-}
+jar=$root/target/lockserver.jar
+build=$here/build
+out=${BENCH_OUT:-$build/last-run.txt}
+names=10000
+
+has() { [[ $scenarios == *" $1 "* ]]; }
+
+for tool in java javac python3 curl; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is needed" >&2; exit 69; }
+done
+
+# ---------------------------------------------------------------- build
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+    echo "# building target/lockserver.jar (mvn -q -DskipTests package)" >&2
+    (cd "$root" && mvn -q -B -Dstyle.color=never -DskipTests package) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
+fi
+[ -f "$jar" ] || { echo "bench: $jar is missing" >&2; exit 69; }
+rm -rf "$build/classes"
+mkdir -p "$build/classes"
+javac -nowarn -cp "$jar" -d "$build/classes" "$here"/src/*.java
+cp="$jar:$build/classes"
+
+tmp=$(mktemp -d /tmp/lockbench.XXXXXX)
+server_pid=
+cleanup() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+rows=$tmp/rows.txt
+: >"$rows"
+mkdir -p "$(dirname "$out")"
+
+free_port() {
+    python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
+# the locks of every scenario, as [lock NAME] sections: k0..k9999 of size 1 (throughput, wrk),
+# one (size 1) and six (size 6) for the hand-off, full (size 1) for the many waiters
+locks_conf=$tmp/locks.conf
+{
+    for ((i = 0; i < names; i++)); do
+        printf '[lock k%d]\nSIZE=1\n' "$i"
+    done
+    printf '[lock one]\nSIZE=1\n[lock six]\nSIZE=6\n[lock full]\nSIZE=1\n'
+} >"$locks_conf"
+
+# write_conf FILE PORT PERIOD THREADS: a server config with every bench lock
+write_conf() {
+    {
+        cat <<EOF
+[general]
+SERVER=127.0.0.1
+PORT=$2
+LOG_FILE=$tmp/lockserver.log
+LOGLEVEL=info
+LIFECYCLE_PERIOD=$3
+MAX_THREADS=$4
+EOF
+        cat "$locks_conf"
+    } >"$1"
+}
+
+# start_server PERIOD THREADS [JVM options...]: starts a server, sets $server_pid and $url
+start_server() {
+    local period=$1 threads=$2
+    shift 2
+    local port
+    port=$(free_port)
+    write_conf "$tmp/server.conf" "$port" "$period" "$threads"
+    # shellcheck disable=SC2086
+    java $server_opts "$@" -jar "$jar" --config "$tmp/server.conf" >>"$tmp/server.out" 2>&1 &
+    server_pid=$!
+    url=http://127.0.0.1:$port/RPC2
+    local i
+    for i in $(seq 1 300); do
+        if ping_server; then
+            return 0
+        fi
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "bench: the server did not start; its output:" >&2
+    tail -5 "$tmp/server.out" >&2
+    exit 70
+}
+
+ping_server() {
+    curl -s -m 2 -H 'Content-Type: text/xml' \
+        --data '<?xml version="1.0"?><methodCall><methodName>server.ping</methodName><params/></methodCall>' \
+        "$url" 2>/dev/null | grep -q '<boolean>1</boolean>'
+}
+
+stop_server() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=
+    fi
+}
+
+# quiet: with WAIT_QUIET=N, waits (at most N s) until the machine's CPU use over 2 s is below 15 %
+# of one core, so that other users' builds do not distort the next measurement
+quiet() {
+    local limit=${WAIT_QUIET:-0} waited=0 a b
+    [ "$limit" -gt 0 ] || return 0
+    while [ "$waited" -lt "$limit" ]; do
+        a=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat)
+        sleep 2
+        b=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat)
+        if [ $(((b - a) / 2)) -lt 15 ]; then
+            return 0
+        fi
+        waited=$((waited + 2))
+    done
+    echo "# warning: the machine stayed busy for ${limit} s; measuring anyway" >&2
+}
+
+driver() {
+    # shellcheck disable=SC2086
+    java -Xss512k -cp "$cp" LoadDriver "$@" url="$url" pid="$server_pid"
+}
+
+# record TAG: reads driver output, keeps ROW lines (tagged) and shows notes
+record() {
+    local tag=$1 line
+    while IFS= read -r line; do
+        case $line in
+            ROW*) echo "${line/ROW/ROW $tag}" >>"$rows"; echo "  ${line#ROW }" >&2 ;;
+            *) echo "  $line" >&2 ;;
+        esac
+    done
+}
+
+load=$(cut -d' ' -f1 /proc/loadavg)
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $load at start, SECONDS=$secs RUNS=$runs" >&2
+if awk -v l="$load" 'BEGIN{exit !(l > 1.0)}'; then
+    echo "# warning: the machine is busy (load $load): figures will be low and noisy" >&2
+fi
+
+# ------------------------------------------------ 1. throughput (and JFR)
+for run in $(seq 1 "$runs"); do
+    if has 1; then
+        for mode in $client_modes; do
+            for clients in ${CLIENT_COUNTS:-5 16 64}; do
+                echo "# scenario 1 (run $run): throughput, $clients clients, client=$mode" >&2
+                quiet
+                start_server 1 256
+                if [ "${JFR:-0}" = 1 ] && [ "$clients" = 64 ] && [ "$run" = 1 ]; then
+                    # profile the measured window only: the server through jcmd, the driver from its start
+                    rm -f "$build/server-64.jfr" "$build/client-64.jfr"
+                    # the JDK's "profile" settings with Java method sampling every 1 ms instead of 10 ms
+                    jfc=$(dirname "$(readlink -f "$(command -v java)")")/../lib/jfr/profile.jfc
+                    sed 's|method-sampling-java-interval">10 ms|method-sampling-java-interval">1 ms|' "$jfc" \
+                        >"$build/profile-1ms.jfc"
+                    (sleep "$warmup"; jcmd "$server_pid" JFR.start name=bench settings="$build/profile-1ms.jfc" \
+                        duration="$((secs > 4 ? secs - 2 : secs))s" filename="$build/server-64.jfr" >/dev/null) &
+                    jfr_pid=$!
+                    java -Xss512k -XX:StartFlightRecording=delay=${warmup}s,duration=$((secs > 4 ? secs - 2 : secs))s,settings=$build/profile-1ms.jfc,filename=$build/client-64.jfr \
+                        -Xlog:jfr=warning -cp "$cp" LoadDriver throughput url="$url" pid="$server_pid" clients=$clients \
+                        seconds=$secs warmup=$warmup names=$names client=$mode scrape_delay=3 | record "run=$run"
+                    wait "$jfr_pid" || true
+                    sleep 1   # the server writes its recording when the duration ends
+                else
+                    driver throughput clients=$clients seconds=$secs warmup=$warmup names=$names client=$mode \
+                        | record "run=$run"
+                fi
+                stop_server
+            done
+        done
+    fi
+    # -------------------------------------------- 2. hand-off
+    if has 2; then
+        for period in ${HANDOFF_PERIODS:-1 0.1}; do
+            for size in ${HANDOFF_SIZES:-1 6}; do
+                lock=one; [ "$size" = 6 ] && lock=six
+                echo "# scenario 2 (run $run): hand-off, 50 clients, size $size, LIFECYCLE_PERIOD=$period" >&2
+                quiet
+                start_server "$period" 256
+                driver handoff clients=50 lock=$lock seconds=$secs warmup=$warmup | record "run=$run period=$period"
+                stop_server
+            done
+        done
+    fi
+done
+
+# ----------------------------------------------- 3. many waiters
+if has 3; then
+    for threads in 256 2100; do
+        echo "# scenario 3: 2,000 clients blocked in lock.wait on a full lock, MAX_THREADS=$threads" >&2
+        quiet
+        start_server 1 "$threads"
+        java -Xss256k -cp "$cp" LoadDriver waiters url="$url" pid="$server_pid" clients=2000 lock=full limit=27 \
+            | record "max_threads=$threads"
+        stop_server
+    done
+fi
+
+# ------------------------------------------ 4. lifecycle tick at scale
+if has 4; then
+    for period in 1 0.1; do
+        echo "# scenario 4: lifecycle tick over 100,000 tickets in 10,000 locks (in-process), period $period s" >&2
+        quiet
+        java -Xlog:disable -cp "$cp" TickBench tickets=100000 locks=10000 period=$period seconds=$((secs + 5 > 22 ? 22 : secs + 5)) warmup=3 \
+            | record "period=$period"
+    done
+fi
+
+# --------------------------------------------------- 5. Python clients
+if has 5; then
+    for how in lockcli keepalive; do
+        echo "# scenario 5: 4 Python processes, $how" >&2
+        quiet
+        start_server 1 256
+        python3 "$here/py_throughput.py" --url "$url" --pid "$server_pid" --procs 4 --seconds "$secs" \
+            --warmup "$warmup" --names $names --client "$how" --lockcli "$root/src/main/python" | record python
+        stop_server
+    done
+fi
+
+# ------------------------------------------------ wrk on lock.query
+if has wrk; then
+    if command -v wrk >/dev/null; then
+        echo "# wrk: lock.query on 10,000 locks, 2 threads, 50 connections, $secs s" >&2
+        quiet
+        start_server 1 256
+        wrk -t2 -c50 -d"${warmup}s" -s "$here/query.lua" "$url" >/dev/null 2>&1 || true   # JIT warm-up
+        cpu0=$(awk '{print $14+$15}' "/proc/$server_pid/stat")
+        m0=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat)
+        wrk -t2 -c50 -d"$((secs))s" --latency -s "$here/query.lua" "$url" >"$tmp/wrk.txt" 2>&1 || true
+        cpu1=$(awk '{print $14+$15}' "/proc/$server_pid/stat")
+        m1=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat)
+        rss=$(awk '/VmHWM/{print int($2/1024)}' "/proc/$server_pid/status")
+        python3 "$here/wrk_row.py" "$tmp/wrk.txt" "$secs" "$cpu0" "$cpu1" "$rss" "$m0" "$m1" | record wrk
+        stop_server
+    else
+        echo "# wrk: not installed (apt-get install wrk); skipped" >&2
+    fi
+fi
+
+# ---------------------------------------------- start to first request
+if has start; then
+    echo "# start-up: from exec to the first answered server.ping, 3 starts each" >&2
+    port=$(free_port)
+    printf '[general]\nSERVER=127.0.0.1\nPORT=%s\nLOG_FILE=%s\n' "$port" "$tmp/start.log" >"$tmp/start.conf"
+    write_conf "$tmp/start10k.conf" "$port" 1 256
+    # shellcheck disable=SC2086
+    python3 "$here/startup.py" --port "$port" --runs 3 --label default-config -- \
+        java $server_opts -jar "$jar" --config "$tmp/start.conf" | record startup
+    # shellcheck disable=SC2086
+    python3 "$here/startup.py" --port "$port" --runs 3 --label 10k-locks-config -- \
+        java $server_opts -jar "$jar" --config "$tmp/start10k.conf" | record startup
+fi
+
+if [ "${JFR:-0}" = 1 ] && has 1; then
+    for side in server client; do
+        if [ -s "$build/$side-64.jfr" ]; then
+            echo "# JFR hot methods, $side side, 64-client throughput ($build/$side-64.jfr):" >&2
+            python3 "$here/jfr_hot.py" "$build/$side-64.jfr" 25 | tee "$build/$side-64-hot.txt" | sed 's/^/  /' >&2
+        fi
+    done
+fi
+
+cp "$rows" "$out"
+load=$(cut -d' ' -f1 /proc/loadavg)
+echo "# load average $load at the end; raw rows in $out" >&2
+python3 "$here/report.py" "$rows"

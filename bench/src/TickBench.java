@@ -1,0 +1,143 @@
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import lockserver.core.Clock;
+import lockserver.core.Expiry;
+import lockserver.core.LockRegistry;
+import lockserver.core.LockSettings;
+
+/**
+ * Scenario 4 of bench/run.sh: the cost of one lifecycle tick with many tickets, measured
+ * in-process on the core (lockserver.core.LockRegistry from the jar, real clock), without
+ * HTTP, without the server's metrics listener and without the log line the server writes
+ * for every expired ticket.
+ *
+ * <p>LOCKS locks of size 5 hold TICKETS tickets (TICKETS/LOCKS each: 5 granted, the rest
+ * queued). Lock i has an expiration time (idle) of MIN_LIFE + i/LOCKS * SPREAD seconds, so
+ * deadlines are spread evenly and some come due at every tick. The harness ticks every
+ * PERIOD seconds like the lifecycle thread and times {@code tick()} alone with
+ * System.nanoTime, after WARMUP seconds of unrecorded ticks (JIT). Between ticks (untimed) it queues a new ticket for every one that
+ * expired, so the count stays at TICKETS, and renews a random 5 % of the tickets per second
+ * (their expiry entries come up early and are rescheduled, as with live clients).
+ *
+ * <pre>java -cp target/lockserver.jar:bench/build/classes TickBench tickets=100000 locks=10000 period=1 seconds=20</pre>
+ */
+public final class TickBench {
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (String s : argv) {
+            String[] kv = s.split("=", 2);
+            a.put(kv[0], kv.length > 1 ? kv[1] : "");
+        }
+        int tickets = Integer.parseInt(a.getOrDefault("tickets", "100000"));
+        int locks = Integer.parseInt(a.getOrDefault("locks", "10000"));
+        double period = Double.parseDouble(a.getOrDefault("period", "1"));
+        double seconds = Double.parseDouble(a.getOrDefault("seconds", "20"));
+        double minLife = Double.parseDouble(a.getOrDefault("min_life", "1"));
+        double spread = Double.parseDouble(a.getOrDefault("spread", "100"));
+        double renewShare = Double.parseDouble(a.getOrDefault("renew", "0.05"));
+        double warmup = Double.parseDouble(a.getOrDefault("warmup", "3"));
+
+        LockRegistry reg = new LockRegistry(Clock.SYSTEM);
+        Map<String, LockSettings> config = new LinkedHashMap<>();
+        long hour = TimeUnit.HOURS.toNanos(1);
+        for (int i = 0; i < locks; i++) {
+            long idle = (long) ((minLife + spread * i / locks) * 1e9);
+            config.put("t" + i, new LockSettings(5, hour, idle, hour, 1_000_000));
+        }
+        reg.configure(config);
+        long heapBefore = usedHeapAfterGc();
+        long t0 = System.nanoTime();
+        List<String> ids = new ArrayList<>(tickets * 2);
+        SplittableRandom rnd = new SplittableRandom(42);
+        for (int i = 0; i < tickets; i++) {
+            ids.add(reg.query("t" + (i % locks), "tick bench"));
+        }
+        double queryTime = (System.nanoTime() - t0) / 1e9;
+        long heapTickets = usedHeapAfterGc() - heapBefore;
+
+        int maxTicks = (int) Math.ceil((seconds + warmup) / period) + 1;
+        long[] cost = new long[maxTicks];
+        int[] expiredPerTick = new int[maxTicks];
+        int n = 0;
+        long totalExpired = 0;
+        long periodNanos = (long) (period * 1e9);
+        long start = System.nanoTime();
+        long measureFrom = start + (long) (warmup * 1e9);
+        long end = measureFrom + (long) (seconds * 1e9);
+        long next = start + periodNanos;
+        int renewPerTick = (int) (tickets * renewShare * period);
+        while (n < maxTicks && next - end <= 0) {
+            long left;
+            while ((left = next - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.sleep(Math.min(left, 50_000_000L));
+            }
+            long b = System.nanoTime();
+            List<Expiry> expired = reg.tick();
+            long e = System.nanoTime();
+            if (b - measureFrom < 0) {            // warm-up tick: JIT compiling, not recorded
+                for (Expiry x : expired) {
+                    ids.add(reg.query(x.lock(), "tick bench"));
+                }
+                next += periodNanos;
+                continue;
+            }
+            cost[n] = e - b;
+            expiredPerTick[n] = expired.size();
+            n++;
+            totalExpired += expired.size();
+            for (Expiry x : expired) {           // keep the ticket count steady (untimed)
+                ids.add(reg.query(x.lock(), "tick bench"));
+            }
+            for (int r = 0; r < renewPerTick; r++) { // signs of life (untimed)
+                reg.renew(ids.get(rnd.nextInt(ids.size())));
+            }
+            if (ids.size() > tickets * 4) {      // drop ids of long-gone tickets now and then
+                ids.subList(0, ids.size() - tickets * 2).clear();
+            }
+            next += periodNanos;
+        }
+        long[] sorted = Arrays.copyOf(cost, n);
+        Arrays.sort(sorted);
+        int[] ex = Arrays.copyOf(expiredPerTick, n);
+        Arrays.sort(ex);
+        System.out.printf(Locale.ROOT,
+                "ROW scenario=tick tickets=%d live=%d locks=%d period_s=%s ticks=%d tick_p50_ms=%.3f tick_p99_ms=%.3f "
+                        + "tick_max_ms=%.3f expired_per_tick_p50=%d expired_per_tick_max=%d expired_total=%d "
+                        + "us_per_expiry=%.2f query_100k_s=%.2f heap_tickets_mb=%d rss_mb=%d%n",
+                tickets, reg.ticketCount(), locks, a.getOrDefault("period", "1"), n, sorted[n / 2] / 1e6,
+                sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6, sorted[n - 1] / 1e6, ex[n / 2], ex[n - 1],
+                totalExpired, totalExpired == 0 ? 0.0 : Arrays.stream(sorted).sum() / 1e3 / totalExpired,
+                queryTime * 100_000 / tickets, heapTickets >> 20, vmKb("VmHWM:") >> 10);
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 2; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static long vmKb(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.substring(key.length()).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return -1;
+    }
+}
