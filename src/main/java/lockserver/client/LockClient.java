@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import lockserver.wire.Utf8WriterFactory;
 import org.apache.xmlrpc.XmlRpcException;
 import org.apache.xmlrpc.client.XmlRpcClient;
 import org.apache.xmlrpc.client.XmlRpcClientConfigImpl;
@@ -71,6 +72,7 @@ public final class LockClient {
         config.setConnectionTimeout((int) timeout.toMillis());
         rpc = new XmlRpcClient();
         rpc.setConfig(config);
+        rpc.setXmlWriterFactory(new Utf8WriterFactory());
         rpc.setTransportFactory(new KeepAliveTransportFactory(rpc, timeout, tls));
     }
 

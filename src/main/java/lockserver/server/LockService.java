@@ -191,24 +191,30 @@ final class LockService implements XmlRpcListableHandlerMapping {
      * journaled.
      */
     private CompletableFuture<Boolean> await(String ticket, long timeoutNanos, RpcServlet.RequestConfig client) {
-        return registry.awaitAsync(ticket, Math.min(timeoutNanos, config.get().maxWaitNanos()))
-                .thenApplyAsync(granted -> {
-                    try {
-                        if (granted) {
-                            if (client.clientConnected()) {
-                                granted = registry.claim(ticket);
-                            } else {
-                                log.info("ticket {} was granted while its client was gone; the grant stays unclaimed "
-                                        + "and is withdrawn after the grace time", ticket);
-                                granted = false;
-                            }
-                        }
-                        log.trace("wait {} -> {}", ticket, granted);
-                        return granted;
-                    } finally {
-                        durability.awaitWritten();
-                    }
-                }, executor);
+        CompletableFuture<Boolean> wait = registry.awaitAsync(ticket, Math.min(timeoutNanos,
+                config.get().maxWaitNanos()));
+        if (wait.isDone()) { // granted or refused at once: finish on this thread, no hand-off
+            return CompletableFuture.completedFuture(finishWait(ticket, wait.join(), client));
+        }
+        return wait.thenApplyAsync(granted -> finishWait(ticket, granted, client), executor);
+    }
+
+    private boolean finishWait(String ticket, boolean granted, RpcServlet.RequestConfig client) {
+        try {
+            if (granted) {
+                if (client.clientConnected()) {
+                    granted = registry.claim(ticket);
+                } else {
+                    log.info("ticket {} was granted while its client was gone; the grant stays unclaimed "
+                            + "and is withdrawn after the grace time", ticket);
+                    granted = false;
+                }
+            }
+            log.trace("wait {} -> {}", ticket, granted);
+            return granted;
+        } finally {
+            durability.awaitWritten();
+        }
     }
 
     private Boolean release(String ticket) {

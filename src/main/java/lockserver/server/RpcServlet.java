@@ -24,6 +24,7 @@ import javax.xml.parsers.SAXParser;
 import javax.xml.parsers.SAXParserFactory;
 import lockserver.core.Fault;
 import lockserver.core.LockException;
+import lockserver.wire.Utf8WriterFactory;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.xmlrpc.XmlRpcException;
@@ -78,6 +79,7 @@ final class RpcServlet extends XmlRpcServlet {
     @Override
     protected XmlRpcServletServer newXmlRpcServer(ServletConfig config) {
         XmlRpcServletServer server = new Server(metrics);
+        server.setXMLWriterFactory(new Utf8WriterFactory());
         XmlRpcServerConfigImpl serverConfig = new XmlRpcServerConfigImpl();
         serverConfig.setEnabledForExtensions(false);
         serverConfig.setEnabledForExceptions(false);

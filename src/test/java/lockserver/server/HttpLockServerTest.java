@@ -255,6 +255,13 @@ public class HttpLockServerTest {
     }
 
     @Test
+    public void infoRoundTripsAnyUnicode() {
+        String info = "backup ünïcode ñ 日本 \uD83D\uDD12 <&> \"quoted\"";
+        String t = client.query("DefaultLock", info);
+        assertEquals(info, client.check(t).info());
+    }
+
+    @Test
     public void listShowsEveryLockSorted() {
         List<LockInfo> all = client.list();
         assertEquals(List.of(new LockInfo("DefaultLock", 6, 0, 0), new LockInfo("single", 1, 0, 0)), all);
