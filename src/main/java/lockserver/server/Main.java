@@ -154,9 +154,17 @@ public final class Main {
         return EX_USAGE;
     }
 
+    /** The locks for the start-up line: the first twenty, then how many more. */
     static String describe(ServerConfig config) {
         StringJoiner j = new StringJoiner(", ");
-        config.locks().forEach((name, s) -> j.add(name + " (size " + s.size() + ")"));
+        int shown = 0;
+        for (var e : config.locks().entrySet()) {
+            if (shown++ == 20) {
+                j.add("and " + (config.locks().size() - 20) + " more");
+                break;
+            }
+            j.add(e.getKey() + " (size " + e.getValue().size() + ")");
+        }
         return j.toString();
     }
 
