@@ -73,7 +73,13 @@ public class MainProcessTest {
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/RPC2"))
                         .POST(HttpRequest.BodyPublishers.ofString(waitCall)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        while (client.status("DefaultLock").queued() != 1) {
+        // the wait must have reached the server before the signal: watch its request counter
+        HttpClient metrics = HttpClient.newHttpClient();
+        HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build();
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!metrics.send(scrape, HttpResponse.BodyHandlers.ofString()).body()
+                .contains("lockserver_requests_total{method=\"lock.wait\"} 1")) {
+            assertTrue("the wait reached the server", System.nanoTime() < giveUp);
             Thread.onSpinWait();
         }
 
