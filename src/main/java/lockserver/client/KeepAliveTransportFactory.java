@@ -23,6 +23,8 @@ import javax.net.ssl.SSLSocket;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParserFactory;
+import lockserver.wire.ByteSink;
+import lockserver.wire.PlainXmlRpc;
 import org.apache.xmlrpc.XmlRpcException;
 import org.apache.xmlrpc.XmlRpcRequest;
 import org.apache.xmlrpc.client.XmlRpcClient;
@@ -32,6 +34,7 @@ import org.apache.xmlrpc.client.XmlRpcHttpTransport;
 import org.apache.xmlrpc.client.XmlRpcHttpTransportException;
 import org.apache.xmlrpc.client.XmlRpcTransport;
 import org.apache.xmlrpc.client.XmlRpcTransportFactory;
+import org.apache.xmlrpc.common.XmlRpcStreamRequestConfig;
 import org.xml.sax.SAXException;
 import org.xml.sax.XMLReader;
 
@@ -166,6 +169,7 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
     private final class Transport extends XmlRpcHttpTransport {
         private final Map<String, String> headers = new LinkedHashMap<>();
         private XmlRpcHttpClientConfig config;
+        private XmlRpcRequest request;
         private byte[] responseBody;
 
         Transport() {
@@ -175,6 +179,7 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
         @Override
         public Object sendRequest(XmlRpcRequest request) throws XmlRpcException {
             config = (XmlRpcHttpClientConfig) request.getConfig();
+            this.request = request;
             return super.sendRequest(request);
         }
 
@@ -187,8 +192,15 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
 
         @Override
         protected void writeRequest(ReqWriter writer) throws XmlRpcException, IOException, SAXException {
-            ByteArrayOutputStream body = new ByteArrayOutputStream(512);
-            writer.write(body);
+            ByteSink body = new ByteSink(512);
+            Object[] params = new Object[request.getParameterCount()];
+            for (int i = 0; i < params.length; i++) {
+                params[i] = request.getParameter(i);
+            }
+            if (!PlainXmlRpc.writeCall(request.getMethodName(), params, body)) {
+                body.reset();
+                writer.write(body); // a type the plain writer leaves to the library
+            }
             URL url = config.getServerURL();
             StringBuilder head = new StringBuilder(256).append("POST ")
                     .append(url.getFile().isEmpty() ? "/" : url.getFile()).append(" HTTP/1.1\r\nHost: ")
@@ -235,7 +247,13 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
         }
 
         @Override
-        protected boolean isResponseGzipCompressed(org.apache.xmlrpc.common.XmlRpcStreamRequestConfig c) {
+        protected Object readResponse(XmlRpcStreamRequestConfig c, InputStream in) throws XmlRpcException {
+            Object plain = PlainXmlRpc.readResult(responseBody, responseBody.length);
+            return plain != null ? plain : super.readResponse(c, in); // faults and the unusual: the library
+        }
+
+        @Override
+        protected boolean isResponseGzipCompressed(XmlRpcStreamRequestConfig c) {
             return false; // we never ask for gzip
         }
 

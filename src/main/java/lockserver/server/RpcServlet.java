@@ -8,7 +8,7 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,6 +24,8 @@ import javax.xml.parsers.SAXParser;
 import javax.xml.parsers.SAXParserFactory;
 import lockserver.core.Fault;
 import lockserver.core.LockException;
+import lockserver.wire.ByteSink;
+import lockserver.wire.PlainXmlRpc;
 import lockserver.wire.Utf8WriterFactory;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -172,11 +174,11 @@ final class RpcServlet extends XmlRpcServlet {
 
     private static void respond(Server server, XmlRpcHttpRequestConfigImpl config, HttpServletResponse resp,
                                 Object result, Throwable error) throws IOException {
-        byte[] body = server.render(config, result, error);
+        ByteSink body = server.render(config, result, error);
         resp.setStatus(HttpServletResponse.SC_OK);
         resp.setContentType("text/xml; charset=UTF-8");
-        resp.setContentLength(body.length);
-        resp.getOutputStream().write(body);
+        resp.setContentLength(body.size());
+        body.writeTo(resp.getOutputStream());
     }
 
     private static Throwable unwrap(Throwable t) {
@@ -377,8 +379,12 @@ final class RpcServlet extends XmlRpcServlet {
         }
 
         /** The answer document: the result, or the fault {@link #writeError} makes of the error. */
-        byte[] render(XmlRpcHttpRequestConfigImpl config, Object result, Throwable error) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        ByteSink render(XmlRpcHttpRequestConfigImpl config, Object result, Throwable error) {
+            ByteSink out = new ByteSink(512);
+            if (error == null && PlainXmlRpc.writeResult(result, out)) {
+                return out;
+            }
+            out.reset();
             try {
                 if (error == null) {
                     writeResponse(config, out, result);
@@ -393,7 +399,7 @@ final class RpcServlet extends XmlRpcServlet {
                     throw new IllegalStateException(again);
                 }
             }
-            return out.toByteArray();
+            return out;
         }
 
         @Override
@@ -405,6 +411,16 @@ final class RpcServlet extends XmlRpcServlet {
 
         @Override
         protected XmlRpcRequest getRequest(XmlRpcStreamRequestConfig config, InputStream body) throws XmlRpcException {
+            byte[] doc;
+            try {
+                doc = body.readAllBytes(); // at most MAX_REQUEST_BYTES: the stream is capped
+            } catch (IOException e) {
+                throw new XmlRpcException("Failed to read XML-RPC request: " + e.getMessage(), e);
+            }
+            PlainXmlRpc.Call plain = PlainXmlRpc.readCall(doc, doc.length);
+            if (plain != null) {
+                return request(config, plain.method(), plain.params());
+            }
             XmlRpcRequestParser parser = new XmlRpcRequestParser(config, getTypeFactory());
             try {
                 SAXParser sax = PARSER.get();
@@ -412,7 +428,7 @@ final class RpcServlet extends XmlRpcServlet {
                 XMLReader reader = sax.getXMLReader();
                 reader.setContentHandler(new ShapeCheck(parser));
                 reader.setErrorHandler(STRICT);
-                reader.parse(new InputSource(body));
+                reader.parse(new InputSource(new ByteArrayInputStream(doc)));
             } catch (SAXException e) {
                 if (e.getException() instanceof XmlRpcException x) {
                     throw x;
@@ -426,6 +442,10 @@ final class RpcServlet extends XmlRpcServlet {
             if (method == null) {
                 throw new XmlRpcException("not a methodCall");
             }
+            return request(config, method, params);
+        }
+
+        private static XmlRpcRequest request(XmlRpcStreamRequestConfig config, String method, List<?> params) {
             return new XmlRpcRequest() {
                 @Override
                 public XmlRpcRequestConfig getConfig() {
