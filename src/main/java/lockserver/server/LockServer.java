@@ -74,7 +74,8 @@ public final class LockServer implements AutoCloseable {
         context.setContextPath("/");
         LockService service = new LockService(registry, () -> this.config, () -> this.access, metrics, this::reload,
                 journal == null ? Durability.NONE : journal, threads);
-        ServletHolder rpc = new ServletHolder("xmlrpc", new RpcServlet(service, metrics, config.maxRequestBytes()));
+        RpcServlet rpcServlet = new RpcServlet(service, metrics, config.maxRequestBytes());
+        ServletHolder rpc = new ServletHolder("xmlrpc", rpcServlet);
         rpc.setAsyncSupported(true); // waits hold no thread
         context.addServlet(rpc, PATH);
         context.addServlet(new ServletHolder("metrics", new PrometheusMetricsServlet(metrics.prometheus)), "/metrics");
@@ -82,7 +83,10 @@ public final class LockServer implements AutoCloseable {
         FilterHolder guard = new FilterHolder(slowRequests);
         guard.setAsyncSupported(true);
         context.addFilter(guard, "/*", EnumSet.of(DispatcherType.REQUEST));
-        jetty.setHandler(context);
+        // plain calls skip the servlet layer and the hand-off to another thread; a call that
+        // may block (journal writes, password checks) still runs on the pool
+        jetty.setHandler(new PlainRpcHandler(context, PATH, rpcServlet.rpcServer(), config.maxRequestBytes(),
+                slowRequests, threads, () -> journal != null || !this.config.users().isEmpty()));
         jetty.setStopTimeout(5_000);
     }
 

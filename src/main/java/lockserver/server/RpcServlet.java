@@ -69,24 +69,29 @@ final class RpcServlet extends XmlRpcServlet {
     });
 
     private final transient LockService service;
-    private final transient Metrics metrics;
+    private final transient Server server;
     private final int maxRequestBytes;
 
     RpcServlet(LockService service, Metrics metrics, int maxRequestBytes) {
         this.service = service;
-        this.metrics = metrics;
         this.maxRequestBytes = maxRequestBytes;
-    }
-
-    @Override
-    protected XmlRpcServletServer newXmlRpcServer(ServletConfig config) {
-        XmlRpcServletServer server = new Server(metrics);
+        this.server = new Server(metrics);
         server.setXMLWriterFactory(new Utf8WriterFactory());
         XmlRpcServerConfigImpl serverConfig = new XmlRpcServerConfigImpl();
         serverConfig.setEnabledForExtensions(false);
         serverConfig.setEnabledForExceptions(false);
         serverConfig.setKeepAliveEnabled(true);
         server.setConfig(serverConfig);
+        server.setHandlerMapping(service);
+    }
+
+    @Override
+    protected XmlRpcServletServer newXmlRpcServer(ServletConfig config) {
+        return server;
+    }
+
+    /** The XML-RPC server behind this servlet, shared with {@link PlainRpcHandler}. */
+    Server rpcServer() {
         return server;
     }
 
@@ -137,23 +142,20 @@ final class RpcServlet extends XmlRpcServlet {
                     "request body of " + length + " bytes is larger than MAX_REQUEST_BYTES=" + maxRequestBytes);
             return;
         }
-        Server server = (Server) getXmlRpcServletServer();
         XmlRpcHttpRequestConfigImpl config = server.requestConfig(req);
-        Object result = null;
-        Throwable error = null;
+        CompletableFuture<ByteSink> answer;
         try {
-            XmlRpcRequest call = server.parse(config, new CappedRequest(req, maxRequestBytes).getInputStream());
-            result = server.execute(call);
+            answer = server.answer(config, server.parse(config, new CappedRequest(req, maxRequestBytes).getInputStream()));
         } catch (Throwable t) {
-            error = t;
+            answer = CompletableFuture.completedFuture(server.render(config, null, t));
         }
-        if (result instanceof CompletableFuture<?> pending && !pending.isDone()) {
+        if (!answer.isDone()) {
             // a wait: give the thread back and answer when the future completes
             AsyncContext async = req.startAsync();
             async.setTimeout(0); // the wait has its own timeout
-            pending.whenComplete((answer, failure) -> {
+            answer.whenComplete((body, failure) -> {
                 try {
-                    respond(server, config, (HttpServletResponse) async.getResponse(), answer, unwrap(failure));
+                    respond((HttpServletResponse) async.getResponse(), body);
                 } catch (IOException gone) {
                     log.debug("could not answer a wait: {}", gone.toString());
                 } finally {
@@ -162,19 +164,10 @@ final class RpcServlet extends XmlRpcServlet {
             });
             return;
         }
-        if (result instanceof CompletableFuture<?> done) {
-            try {
-                result = done.join();
-            } catch (CompletionException e) {
-                error = unwrap(e);
-            }
-        }
-        respond(server, config, resp, result, error);
+        respond(resp, answer.join());
     }
 
-    private static void respond(Server server, XmlRpcHttpRequestConfigImpl config, HttpServletResponse resp,
-                                Object result, Throwable error) throws IOException {
-        ByteSink body = server.render(config, result, error);
+    private static void respond(HttpServletResponse resp, ByteSink body) throws IOException {
         resp.setStatus(HttpServletResponse.SC_OK);
         resp.setContentType("text/xml; charset=UTF-8");
         resp.setContentLength(body.size());
@@ -186,7 +179,7 @@ final class RpcServlet extends XmlRpcServlet {
     }
 
     /** text/xml or application/xml, with no charset or one this JVM knows. */
-    private static boolean isXml(String contentType) {
+    static boolean isXml(String contentType) {
         String[] parts = contentType.split(";");
         String media = parts[0].trim().toLowerCase(Locale.ROOT);
         if (!media.equals("text/xml") && !media.equals("application/xml")) {
@@ -363,7 +356,7 @@ final class RpcServlet extends XmlRpcServlet {
         }
     }
 
-    private static final class Server extends XmlRpcServletServer {
+    static final class Server extends XmlRpcServletServer {
         private final Metrics metrics;
 
         Server(Metrics metrics) {
@@ -376,6 +369,20 @@ final class RpcServlet extends XmlRpcServlet {
 
         XmlRpcRequest parse(XmlRpcHttpRequestConfigImpl config, InputStream body) throws XmlRpcException {
             return getRequest(config, body);
+        }
+
+        /** Executes a call; the answer document, now or, for a wait, when it ends. Never fails. */
+        CompletableFuture<ByteSink> answer(XmlRpcHttpRequestConfigImpl config, XmlRpcRequest call) {
+            Object result;
+            try {
+                result = execute(call);
+            } catch (Throwable t) {
+                return CompletableFuture.completedFuture(render(config, null, t));
+            }
+            if (result instanceof CompletableFuture<?> pending) {
+                return pending.handle((value, failure) -> render(config, value, failure == null ? null : unwrap(failure)));
+            }
+            return CompletableFuture.completedFuture(render(config, result, null));
         }
 
         /** The answer document: the result, or the fault {@link #writeError} makes of the error. */
@@ -445,7 +452,7 @@ final class RpcServlet extends XmlRpcServlet {
             return request(config, method, params);
         }
 
-        private static XmlRpcRequest request(XmlRpcStreamRequestConfig config, String method, List<?> params) {
+        static XmlRpcRequest request(XmlRpcStreamRequestConfig config, String method, List<?> params) {
             return new XmlRpcRequest() {
                 @Override
                 public XmlRpcRequestConfig getConfig() {

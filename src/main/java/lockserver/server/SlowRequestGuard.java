@@ -28,7 +28,7 @@ final class SlowRequestGuard implements Connection.Listener, Filter, AutoCloseab
     private static final Logger log = LogManager.getLogger(SlowRequestGuard.class);
 
     /** Per connection; {@code handling} and {@code bytesAtEnd} written by request threads, the rest by the checker. */
-    private static final class State {
+    static final class State {
         volatile boolean handling;
         volatile long bytesAtEnd;
         long partialSince; // checker thread only: 0, or when bytes of an unfinished request were first seen
@@ -62,15 +62,26 @@ final class SlowRequestGuard implements Connection.Listener, Filter, AutoCloseab
             throws IOException, ServletException {
         ServletContextRequest jetty = ServletContextRequest.getServletContextRequest((HttpServletRequest) request);
         Connection connection = jetty == null ? null : jetty.getConnectionMetaData().getConnection();
-        State state = connection == null ? null : open.get(connection);
-        if (state == null) {
-            chain.doFilter(request, response);
-            return;
-        }
-        state.handling = true;
+        State state = begin(connection);
         try {
             chain.doFilter(request, response);
         } finally {
+            end(connection, state);
+        }
+    }
+
+    /** Marks the start of handling a request on {@code connection}; pass the result to {@link #end}. */
+    State begin(Connection connection) {
+        State state = connection == null ? null : open.get(connection);
+        if (state != null) {
+            state.handling = true;
+        }
+        return state;
+    }
+
+    /** Marks the end of handling a request: what the connection has sent so far was all of it. */
+    void end(Connection connection, State state) {
+        if (state != null) {
             state.bytesAtEnd = connection.getBytesIn();
             state.handling = false;
         }
