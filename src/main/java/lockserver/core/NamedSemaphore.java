@@ -13,7 +13,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code size} tickets granted; after every operation, either every slot is taken or
  * the queue is empty, so a freed slot goes to the oldest waiter at once; fencing tokens
  * grow with every grant. Thread-safe: all state below is guarded by {@link #lock}, and
- * nothing is done under it but bookkeeping (no I/O, no logging).
+ * nothing is done under it but bookkeeping (no I/O, no logging). Parked waits are
+ * completed only after the lock is released, so what depends on them may run at once on
+ * the completing thread without holding this lock.
  */
 public final class NamedSemaphore {
     private final String name;
@@ -30,6 +32,10 @@ public final class NamedSemaphore {
     private boolean closed;
     private boolean retired;     // removed from the config: drains, then leaves the registry
     private final boolean configured; // created from the config file (not by lock.create)
+    private final List<Wake> woken = new ArrayList<>(); // parked waits to complete once the lock is released
+
+    private record Wake(CompletableFuture<Boolean> future, boolean granted) {
+    }
 
     NamedSemaphore(String name, LockSettings settings, boolean configured, LockRegistry registry) {
         this.name = name;
@@ -67,7 +73,7 @@ public final class NamedSemaphore {
             grantWaiting(now);
             return t;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -109,14 +115,14 @@ public final class NamedSemaphore {
             }
             return false;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
     /**
      * Like {@link #await} without claiming, but holds no thread while it waits: the future
      * completes with true on grant, false on removal, close or after {@code timeoutNanos}.
-     * Dependent stages must run on an executor (the future may complete under this lock).
+     * The future never completes under this semaphore's lock.
      */
     CompletableFuture<Boolean> awaitAsync(Ticket t, long timeoutNanos) {
         lock.lock();
@@ -137,7 +143,7 @@ public final class NamedSemaphore {
             f.whenComplete((granted, error) -> unpark(t, f));
             return f;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -151,18 +157,32 @@ public final class NamedSemaphore {
                 t.lastSeen = clock.nanoTime(); // the end of a wait is a sign of life too
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
-    /** Completes every parked wait of {@code t}. */
+    /** Completes every parked wait of {@code t} as soon as the lock is released. */
     private void wakeParked(Ticket t, boolean granted) {
         List<CompletableFuture<Boolean>> waits = t.parked;
         if (waits != null) {
             t.parked = null;
             for (CompletableFuture<Boolean> f : waits) {
-                f.complete(granted);
+                woken.add(new Wake(f, granted));
             }
+        }
+    }
+
+    /** Releases {@link #lock}; on the outermost release, then completes the waits woken under it. */
+    private void unlock() {
+        if (woken.isEmpty() || lock.getHoldCount() > 1) {
+            lock.unlock();
+            return;
+        }
+        Wake[] wakes = woken.toArray(new Wake[0]);
+        woken.clear();
+        lock.unlock();
+        for (Wake w : wakes) {
+            w.future().complete(w.granted());
         }
     }
 
@@ -177,7 +197,7 @@ public final class NamedSemaphore {
             claimUnderLock(t);
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -195,7 +215,7 @@ public final class NamedSemaphore {
             grantWaiting(clock.nanoTime());
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -208,7 +228,7 @@ public final class NamedSemaphore {
             t.lastSeen = clock.nanoTime();
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -239,7 +259,7 @@ public final class NamedSemaphore {
             return new TicketView(t.id, name, t.state, position, held ? t.token : 0, t.info,
                     held ? now - t.grantedAt : 0, Math.max(0, deadline(t) - now));
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -248,7 +268,7 @@ public final class NamedSemaphore {
         try {
             return new LockStatus(name, settings.size(), granted.size(), queue.size());
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -257,7 +277,7 @@ public final class NamedSemaphore {
         try {
             return settings;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -284,7 +304,7 @@ public final class NamedSemaphore {
             registry.listener.expired(name, t.id, cause, wasGranted);
             grantWaiting(now);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -303,7 +323,7 @@ public final class NamedSemaphore {
             }
             return new LockDetail(name, settings, retired, List.copyOf(holders), List.copyOf(waiting));
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -321,7 +341,7 @@ public final class NamedSemaphore {
         try {
             return retired;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -349,7 +369,7 @@ public final class NamedSemaphore {
             }
             return true;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -360,7 +380,7 @@ public final class NamedSemaphore {
             retired = true;
             leaveIfDrained();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -376,7 +396,7 @@ public final class NamedSemaphore {
                 wakeParked(t, false);
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -439,7 +459,7 @@ public final class NamedSemaphore {
             }
             grantWaiting(now);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 

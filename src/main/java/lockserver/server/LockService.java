@@ -187,14 +187,19 @@ final class LockService implements XmlRpcListableHandlerMapping {
     /**
      * Waits for the grant without holding a thread, then claims it only if the client is
      * still connected: a client killed while its wait was blocked must not keep the slot
-     * beyond the grace time. The future completes on {@link #executor}, after the claim is
-     * journaled.
+     * beyond the grace time. With a journal the future completes on {@link #executor}, after
+     * the claim is journaled; without one, on the thread that granted the ticket.
      */
     private CompletableFuture<Boolean> await(String ticket, long timeoutNanos, RpcServlet.RequestConfig client) {
         CompletableFuture<Boolean> wait = registry.awaitAsync(ticket, Math.min(timeoutNanos,
                 config.get().maxWaitNanos()));
         if (wait.isDone()) { // granted or refused at once: finish on this thread, no hand-off
             return CompletableFuture.completedFuture(finishWait(ticket, wait.join(), client));
+        }
+        if (durability == Durability.NONE) {
+            // nothing in finishWait blocks: finish on the thread that granted (a release, a
+            // tick), which the semaphore completes outside its lock; saves a thread hand-off
+            return wait.thenApply(granted -> finishWait(ticket, granted, client));
         }
         return wait.thenApplyAsync(granted -> finishWait(ticket, granted, client), executor);
     }

@@ -153,7 +153,8 @@ final class RpcServlet extends XmlRpcServlet {
             // a wait: give the thread back and answer when the future completes
             AsyncContext async = req.startAsync();
             async.setTimeout(0); // the wait has its own timeout
-            answer.whenComplete((body, failure) -> {
+            // the wait may end on any thread, a selector's too: write (which may block) on the pool
+            answer.whenComplete((body, failure) -> async.start(() -> {
                 try {
                     respond((HttpServletResponse) async.getResponse(), body);
                 } catch (IOException gone) {
@@ -161,7 +162,7 @@ final class RpcServlet extends XmlRpcServlet {
                 } finally {
                     async.complete();
                 }
-            });
+            }));
             return;
         }
         respond(resp, answer.join());

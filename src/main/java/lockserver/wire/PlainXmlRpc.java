@@ -35,6 +35,9 @@ public final class PlainXmlRpc {
                     + "(?:[ \\t\\r\\n]+encoding[ \\t\\r\\n]*=[ \\t\\r\\n]*([\"'])(?i:utf-8)\\2)?"
                     + "(?:[ \\t\\r\\n]+standalone[ \\t\\r\\n]*=[ \\t\\r\\n]*([\"'])(?:yes|no)\\3)?"
                     + "[ \\t\\r\\n]*\\?>");
+    /** What our writer, the library, Python and most others write: matched without the pattern. */
+    private static final String[] COMMON_DECLARATIONS = {
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<?xml version='1.0'?>", "<?xml version=\"1.0\"?>"};
     private static final byte[] CALL_HEAD = ascii("<?xml version=\"1.0\" encoding=\"UTF-8\"?><methodCall><methodName>");
     private static final byte[] CALL_PARAMS = ascii("</methodName><params>");
     private static final byte[] CALL_TAIL = ascii("</params></methodCall>");
@@ -156,6 +159,13 @@ public final class PlainXmlRpc {
 
         /** An optional XML declaration (UTF-8 only) at the very start, then white space. */
         void prolog() {
+            for (String common : COMMON_DECLARATIONS) {
+                if (startsWith(common)) {
+                    p += common.length();
+                    space();
+                    return;
+                }
+            }
             if (startsWith("<?xml")) {
                 int close = indexOf((byte) '?', (byte) '>', p);
                 if (close < 0 || close - p > 200) {
