@@ -27,6 +27,10 @@ None for ``lock_check``), log the reason through the ``lockcli`` logger and
 keep it in ``Lock.last_error``. ``acquired()`` raises ``LockError`` (or its
 subclass ``LockTimeout``) instead.
 
+A Lock keeps its HTTP/1.1 connection to the server open from one call to the
+next (keep-alive; ``Lock.close()`` closes it). A Lock is for one thread plus
+its heartbeat thread; see the Lock class for what is thread-safe.
+
 Command line: ``lockrun ...`` or ``python3 -m lockcli run ...`` runs a command
 while holding a slot of a lock; see ``lockrun --help``.
 """
@@ -36,10 +40,12 @@ import base64
 import contextlib
 import getpass
 import http.client
+import io
 import logging
 import math
 import os
 import re
+import select
 import shlex
 import signal
 import socket
@@ -237,46 +243,147 @@ def default_info(what="lockcli"):
     return "%s on %s (pid %d)" % (what, socket.gethostname(), os.getpid())
 
 
-class _TimeoutTransport(xmlrpc.client.Transport):
-    """HTTP transport whose connection gets a socket timeout; ``auth``: Authorization header."""
+_USER_AGENT = "lockcli/%s (Python %d.%d)" % ((__version__,) + tuple(sys.version_info[:2]))
 
-    user_agent = "lockcli/%s (Python %d.%d)" % ((__version__,) + tuple(sys.version_info[:2]))
+#: a kept-alive connection idle longer than this (s) is closed, not reused: the server closes
+#: idle connections after its IDLE_TIMEOUT (MAX_WAIT_TIME + 30 s, 60 s by default); as the Java client
+MAX_IDLE = 20.0
+#: idle connections kept per Lock: one for the caller's thread and one for the heartbeat's
+_MAX_POOLED = 2
+#: the longest answer read (bytes)
+_MAX_ANSWER = 16 << 20
+#: errors saying that the server closed (or reset) the connection
+_CLOSED = (ConnectionError, http.client.RemoteDisconnected, ssl.SSLZeroReturnError, ssl.SSLEOFError)
 
-    def __init__(self, timeout, auth=None):
+
+class _CountingReader(io.RawIOBase):
+    """The raw reader of a socket, adding the bytes received to ``owner.received``."""
+
+    def __init__(self, raw, owner):
         super().__init__()
-        self._timeout = timeout
-        self._auth = auth
+        self._raw = raw
+        self._owner = owner
 
-    def make_connection(self, host):
-        conn = super().make_connection(host)
-        conn.timeout = self._timeout
-        return conn
+    def readable(self):
+        return True
 
-    def get_host_info(self, host):
-        # (SafeTransport shares this method: no zero-argument super() here)
-        host, headers, x509 = xmlrpc.client.Transport.get_host_info(self, host)
-        if self._auth is not None:
-            headers = [h for h in (headers or []) if h[0].lower() != "authorization"]
-            headers.append(("Authorization", self._auth))
-        return host, headers, x509
+    def readinto(self, buffer):
+        n = self._raw.readinto(buffer)
+        if n:
+            self._owner.received += n
+        return n
+
+    def close(self):
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
-class _SafeTimeoutTransport(xmlrpc.client.SafeTransport):
-    """HTTPS transport whose connection gets a socket timeout; ``auth``: Authorization header."""
+class _Response(http.client.HTTPResponse):
+    """An HTTP response that counts the bytes of the answer received (in ``owner.received``)."""
 
-    user_agent = _TimeoutTransport.user_agent
+    def __init__(self, sock, debuglevel=0, method=None, url=None, owner=None):
+        super().__init__(sock, debuglevel, method=method, url=url)
+        self.fp.close()
+        self.fp = io.BufferedReader(_CountingReader(sock.makefile("rb", buffering=0), owner))
 
-    def __init__(self, timeout, context=None, auth=None):
-        super().__init__(context=context)
-        self._timeout = timeout
-        self._auth = auth
 
-    def make_connection(self, host):
-        conn = super().make_connection(host)
-        conn.timeout = self._timeout
-        return conn
+class _Connection(object):
+    """What the pooled HTTP and HTTPS connections add to http.client's."""
 
-    get_host_info = _TimeoutTransport.get_host_info
+    def _setup(self):
+        self.received = 0           # bytes of the current answer received so far
+        self.idle_since = 0.0       # time.monotonic() when the last answer was read whole
+        self.response_class = self._response
+
+    def _response(self, sock, *args, **kwargs):
+        return _Response(sock, *args, owner=self, **kwargs)
+
+
+class _HTTPConnection(_Connection, http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        http.client.HTTPConnection.__init__(self, *args, **kwargs)
+        self._setup()
+
+
+class _HTTPSConnection(_Connection, http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        http.client.HTTPSConnection.__init__(self, *args, **kwargs)
+        self._setup()
+
+
+def _has_input(sock):
+    """True if an idle kept-alive socket can be read: the server closed or reset it (or sent
+    bytes no request asked for); either way it must not carry another request."""
+    try:
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        if hasattr(select, "poll"):
+            poller = select.poll()
+            poller.register(sock.fileno(), select.POLLIN | select.POLLPRI)
+            return bool(poller.poll(0))
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+class _Pool(object):
+    """The idle HTTP/1.1 keep-alive connections of one Lock to its server. Thread-safe: a
+    connection is used by one call at a time; a call finding none idle opens a new one."""
+
+    def __init__(self, netloc, context):
+        self._netloc = netloc           # host[:port]
+        self._context = context         # ssl.SSLContext for https, else None
+        self._idle = []                 # most recently used last
+        self._mutex = threading.Lock()
+        self._pid = os.getpid()
+
+    def new(self, timeout):
+        if self._context is not None:
+            # the context verifies the certificate and (check_hostname) the host name
+            return _HTTPSConnection(self._netloc, timeout=timeout, context=self._context)
+        return _HTTPConnection(self._netloc, timeout=timeout)
+
+    def take(self, timeout):
+        """(connection, reused): an idle kept-alive connection that looks open, else a new one."""
+        now = time.monotonic()
+        while True:
+            with self._mutex:
+                stale = []
+                if self._pid != os.getpid():    # a forked child: the parent's connections are not ours
+                    stale, self._idle, self._pid = self._idle, [], os.getpid()
+                conn = self._idle.pop() if self._idle else None
+            for old in stale:
+                old.close()                     # (only this process's descriptor)
+            if conn is None:
+                return self.new(timeout), False
+            if now - conn.idle_since < MAX_IDLE and conn.sock is not None and not _has_input(conn.sock):
+                conn.timeout = timeout
+                conn.sock.settimeout(timeout)
+                return conn, True
+            conn.close()
+
+    def give_back(self, conn):
+        conn.idle_since = time.monotonic()
+        with self._mutex:
+            if self._pid == os.getpid() and len(self._idle) < _MAX_POOLED:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def clear(self):
+        """Close the idle connections."""
+        with self._mutex:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    def __del__(self):
+        try:
+            for conn in self._idle:
+                conn.close()
+        except Exception:
+            pass
 
 
 # ---------------------------------------------------------------------------
@@ -316,7 +423,20 @@ class Lock(object):
     ``username`` (the user sent, or None), ``safe_url`` (the URL for messages:
     no password).
 
-    One Lock is meant for one thread (plus its own heartbeat thread).
+    Connections: a Lock keeps its HTTP/1.1 connection to the server open between
+    calls and sends the next call on it (keep-alive), so that a query, wait,
+    check and release cost one TCP (and TLS) handshake, not four. A connection
+    idle for more than MAX_IDLE seconds, or that the server has closed (its idle
+    timeout, a restart), is replaced by a new one without the caller noticing;
+    a call is sent a second time only when that cannot run it twice (see
+    ``_rpc``). ``close()`` closes the idle connection early; it is also closed
+    when the Lock is garbage collected. The timeout of each call is as before.
+
+    Threads: one Lock is meant for one thread (plus its own heartbeat thread):
+    its ticket state (``ticket``, ``state``...) is not guarded. The connections
+    are: calls made at the same time from several threads (the heartbeat's
+    ``lock.renew`` while the caller's thread checks, say) each get a connection
+    of their own, never a shared one, and at most two idle ones are kept.
     """
 
     def __init__(self, url, lockname, http_timeout=None, heartbeat=None, logger=None,
@@ -349,12 +469,17 @@ class Lock(object):
         self._endpoint = endpoint
         self._https = parts.scheme.lower() == "https"
         self._auth = None if user is None else _basic_auth(user, "" if secret is None else secret)
+        self._handler = urllib.parse.urlunsplit(("", "", parts.path, parts.query, "")) or "/RPC2"
+        self._headers = {"Content-Type": "text/xml", "User-Agent": _USER_AGENT}
+        if self._auth is not None:
+            self._headers["Authorization"] = self._auth
         self.lockname = lockname
         self.http_timeout = DEFAULT_HTTP_TIMEOUT if http_timeout is None else float(http_timeout)
         self.heartbeat = heartbeat or None
         self.log = logger if logger is not None else log
         self.on_lost = on_lost
         self.ssl_context = ssl_context
+        self._pool = _Pool(parts.netloc.rpartition("@")[2], ssl_context if self._https else None)
         self.ticket = None
         self.token = None
         self.state = None
@@ -369,6 +494,13 @@ class Lock(object):
         return "<lockcli.Lock %r at %s ticket=%s state=%s>" % (
             self.lockname, self.safe_url, self.ticket, self.state)
 
+    def close(self):
+        """Close the kept-alive connection(s) to the server; a later call opens a new one.
+
+        Does not release the ticket or stop the heartbeat.
+        """
+        self._pool.clear()
+
     @property
     def held(self):
         """True while this object holds a granted slot (as last seen)."""
@@ -376,19 +508,62 @@ class Lock(object):
 
     # -- wire ---------------------------------------------------------------
 
-    def _call(self, method, *args, timeout=None):
-        """One XML-RPC call on a fresh connection; raises LockError (or a subclass)."""
-        seconds = self.http_timeout if timeout is None else timeout
-        if self._https:
-            transport = _SafeTimeoutTransport(seconds, context=self.ssl_context, auth=self._auth)
-        else:
-            transport = _TimeoutTransport(seconds, auth=self._auth)
-        try:
-            proxy = xmlrpc.client.ServerProxy(self._endpoint, transport=transport)
+    def _rpc(self, method, args, seconds):
+        """One XML-RPC call on a kept-alive connection of the pool; xmlrpc.client, http.client
+        and socket exceptions. ``seconds``: the socket timeout (connect, send, each read)."""
+        body = xmlrpc.client.dumps(args, method, encoding="utf-8").encode("utf-8", "xmlcharrefreplace")
+        for attempt in (0, 1):
+            if attempt == 0:
+                conn, reused = self._pool.take(seconds)
+            else:
+                conn, reused = self._pool.new(seconds), False
             try:
-                return getattr(proxy, method)(*args)
-            finally:
-                proxy("close")()
+                conn.received = 0
+                conn.request("POST", self._handler, body, self._headers)
+                response = conn.getresponse()
+                if response.length is not None and response.length > _MAX_ANSWER:
+                    raise xmlrpc.client.ResponseError("answer of %d bytes is too large" % response.length)
+                data = response.read()
+                status, reason, headers = response.status, response.reason, response.msg
+                reusable = conn.sock is not None and not response.will_close
+            except _CLOSED as e:
+                conn.close()
+                # Resend only when this was a reused connection that the server closed before
+                # any byte of an answer came back (EOF or reset on sending or on the first read),
+                # and only once, on a new connection. The server closes a kept-alive connection
+                # only between requests (its idle timeout, a restart), so then it never read
+                # this request and sending it again cannot run it twice. Never otherwise: once
+                # a request went out whole on a new connection, or part of the answer came
+                # back, or the read timed out, the server may have run it, and lock.query
+                # would queue a second ticket. (As the Java client's KeepAliveTransportFactory.)
+                if attempt == 0 and reused and conn.received == 0:
+                    self.log.debug("lockserver at %s closed a kept-alive connection (%s): "
+                                   "sending %s again on a new one", self.safe_url,
+                                   type(e).__name__, method)
+                    self._pool.clear()      # the server closed them all, most likely
+                    continue
+                raise
+            except BaseException:
+                conn.close()                # an answer may still come: the connection is spoilt
+                raise
+            if reusable:
+                self._pool.give_back(conn)
+            else:
+                conn.close()
+            break
+        if status != 200:
+            raise xmlrpc.client.ProtocolError(self._endpoint, status, reason, headers)
+        parser, unmarshaller = xmlrpc.client.getparser()
+        parser.feed(data)
+        parser.close()
+        result = unmarshaller.close()       # raises Fault
+        return result[0] if len(result) == 1 else result
+
+    def _call(self, method, *args, timeout=None):
+        """One XML-RPC call on a kept-alive connection; raises LockError (or a subclass)."""
+        seconds = self.http_timeout if timeout is None else timeout
+        try:
+            return self._rpc(method, args, seconds)
         except xmlrpc.client.Fault as e:
             prefix, as_user = "", ""
             if e.faultCode in (FAULT_UNAUTHENTICATED, FAULT_NOT_ALLOWED):
@@ -972,8 +1147,10 @@ class _Runner(object):
             except (OSError, ValueError):
                 pass
         try:
+            # one Lock, so one kept-alive connection, for the query, the wait, the heartbeat and the release
             return self._locked_run(lock, command, info, wait, args.heartbeat)
         finally:
+            lock.close()
             self.mode = "defer"
             for signum, handler in old_handlers.items():
                 try:

@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import unittest
+import unittest.mock
 import urllib.parse
 import uuid
 import xmlrpc.client
@@ -27,8 +28,11 @@ PYDIR = os.path.normpath(os.path.join(HERE, "..", "..", "main", "python"))
 LOCKRUN = os.path.join(PYDIR, "lockrun")
 if PYDIR not in sys.path:
     sys.path.insert(0, PYDIR)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)      # netfakes
 
 import lockcli  # noqa: E402
+from netfakes import ScriptedServer, TcpProxy  # noqa: E402
 
 URL = os.environ.get("LOCKSERVER_URL", "")
 
@@ -431,6 +435,241 @@ class LibraryTest(LockTestCase):
         l = lockcli.Lock("http://u:secret@127.0.0.1:1/RPC2", "x")
         self.assertFalse(l.lock_query("x"))
         self.assertNotIn("secret", str(l.last_error))
+
+
+# ---------------------------------------------------------------------------
+# keep-alive: one connection per Lock, reopened when the server closed it
+
+def no_close_seen():
+    """lockcli not seeing that the server closed an idle connection (its FIN still on the
+    way when the next call goes out): the case where only sending again can help."""
+    return unittest.mock.patch.object(lockcli, "_has_input", return_value=False)
+
+
+class KeepAliveTest(LockTestCase):
+    """Against the real server, through a TCP proxy that counts lockcli's connections."""
+
+    def proxy(self, port=0):
+        proxy = TcpProxy(URL, port)
+        self.addCleanup(proxy.close)
+        return proxy
+
+    def test_calls_share_one_connection(self):
+        name = new_lock(1, "ka-one")
+        proxy = self.proxy()
+        lock = lockcli.Lock(proxy.url, name)
+        self.assertTrue(lock.query("keep-alive"))
+        self.assertTrue(lock.wait(5))               # lock.wait, then lock.check for the token
+        self.assertEqual(lock.check()["state"], "granted")
+        self.assertTrue(lock.renew())
+        self.assertTrue(lock.release())
+        with lock.acquired("again", timeout=5):
+            self.assertEqual(status(name)["granted"], 1)
+        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(proxy.count(), 1, "10 calls of one Lock must share one connection")
+        self.assertEqual(proxy.ended_by_client, 0)
+        lock.close()
+        wait_until(lambda: proxy.ended_by_client == 1, timeout=5, what="close() to close the connection")
+        self.assertTrue(lock.lock_query("after close"))     # a new one
+        self.assertTrue(lock.lock_release())
+        self.assertEqual(proxy.count(), 2)
+
+    def test_connection_closed_by_the_server_is_reopened(self):
+        name = new_lock(1, "ka-closed")
+        proxy = self.proxy()
+        lock = lockcli.Lock(proxy.url, name)
+        self.assertTrue(lock.query("before"))
+        proxy.drop()                                # the server's idle timeout, say
+        time.sleep(0.1)
+        with self.assertLogs("lockcli", logging.DEBUG) as logs:
+            self.assertTrue(lock.wait(5))           # seen closed: a new connection, nothing resent
+        self.assertNotIn(" again ", "\n".join(logs.output))
+        self.assertEqual(proxy.count(), 2)
+        proxy.drop()
+        with no_close_seen(), self.assertLogs("lockcli", logging.DEBUG) as logs:
+            self.assertTrue(lock.renew())           # sent on the closed one, then again on a new one
+        self.assertIn("sending lock.renew again", "\n".join(logs.output))
+        self.assertEqual(proxy.count(), 3)
+        self.assertTrue(lock.release())
+        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+
+    def test_query_resent_on_a_closed_connection_queues_one_ticket(self):
+        name = new_lock(1, "ka-query")
+        self.hold(name)
+        proxy = self.proxy()
+        lock = lockcli.Lock(proxy.url, name)
+        self.assertTrue(lock.query("first"))        # queued behind the test's hold...
+        self.assertTrue(lock.release())             # ...and cancelled: the connection stays open
+        self.assertEqual(status(name)["queued"], 0)
+        proxy.drop()
+        with no_close_seen():
+            self.assertTrue(lock.query("sent twice?"))
+        self.assertEqual(proxy.count(), 2)
+        self.assertEqual(status(name)["queued"], 1, "the query must have queued one ticket")
+        self.assertTrue(lock.release())
+        self.assertEqual(status(name)["queued"], 0)
+
+    def test_server_restart_between_calls(self):
+        name = new_lock(1, "ka-restart")
+        proxy = self.proxy()
+        lock = lockcli.Lock(proxy.url, name, http_timeout=5)
+        self.assertTrue(lock.query("restart"))
+        self.assertTrue(lock.wait(5))
+        port = proxy.port
+        proxy.close()                               # the server goes away...
+        t0 = time.monotonic()
+        with self.assertRaises(lockcli.LockUnreachable):
+            lock.renew()
+        self.assertLess(time.monotonic() - t0, 3)
+        proxy = self.proxy(port)                    # ...and comes back on its port
+        self.assertTrue(lock.renew())
+        self.assertEqual(lock.check()["state"], "granted")
+        self.assertTrue(lock.release())
+        self.assertEqual(proxy.count(), 1)
+        proxy.close()                               # a restart with the connection idle
+        proxy = self.proxy(port)
+        self.assertTrue(lock.lock_query("after the restart"), lock.last_error)
+        self.assertTrue(lock.lock_release(), lock.last_error)
+        self.assertEqual(proxy.count(), 1)
+
+    def test_idle_connection_older_than_max_idle_is_not_reused(self):
+        proxy = self.proxy()
+        lock = lockcli.Lock(proxy.url, "DefaultLock")
+        with unittest.mock.patch.object(lockcli, "MAX_IDLE", 0.2):
+            self.assertTrue(lock.lock_query("idle"))
+            self.assertEqual(lock.lock_check()["state"], "granted")
+            time.sleep(0.3)
+            self.assertTrue(lock.lock_release())
+        self.assertEqual(proxy.count(), 2)
+        wait_until(lambda: proxy.ended_by_client == 1, timeout=5, what="the old connection to be closed")
+
+    def test_threads_sharing_a_lock_never_share_a_connection(self):
+        name = new_lock(1, "ka-threads")
+        proxy = self.proxy()
+        lock = lockcli.Lock(proxy.url, name, heartbeat=0.01)
+        self.assertTrue(lock.query("threads"))
+        self.assertTrue(lock.wait(5))
+        self.assertTrue(lock.heartbeat_running)
+        results, errors = [], []
+
+        def work():
+            try:
+                for _ in range(25):
+                    results.append(lock.renew())
+                    results.append(lock.check()["state"] == "granted")
+            except Exception as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(errors, [])
+        self.assertEqual(results, [True] * 200)
+        self.assertGreater(lock.renewals, 0)
+        self.assertFalse(lock.lost)
+        self.assertTrue(lock.release())
+        self.assertLessEqual(len(lock._pool._idle), 2)
+        self.assertLessEqual(proxy.count(), 5, "at most one connection per thread at a time")
+
+    def test_wait_with_timeout_still_times_out(self):
+        name = new_lock(1, "ka-timeout")
+        self.hold(name)
+        proxy = self.proxy()
+        lock = lockcli.Lock(proxy.url, name, http_timeout=2)
+        self.assertTrue(lock.query("full"))
+        t0 = time.monotonic()
+        with self.assertRaises(lockcli.LockTimeout):
+            lock.wait(1)
+        self.assertLess(time.monotonic() - t0, 3)
+        self.assertTrue(lock.release())
+        self.assertEqual(proxy.count(), 1)
+
+    def test_lockrun_uses_one_connection(self):
+        name = new_lock(1, "ka-lockrun")
+        proxy = self.proxy()
+        proc = subprocess.run([LOCKRUN, "--url", proxy.url, "--lock", name, "--heartbeat", "0.1",
+                               "--", "sleep", "0.5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, env=child_env(), timeout=15)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stderr, "")
+        self.assertEqual(status(name)["granted"], 0)
+        self.assertEqual(proxy.count(), 1, "query, check, wait, check, renew... and release: one connection")
+        wait_until(lambda: proxy.ended_by_client == 1, timeout=5, what="lockrun to close its connection")
+
+
+class ResendRuleTest(unittest.TestCase):
+    """When lockcli sends a call again, against a scripted fake server: only on a reused
+    connection that the server closed before any byte of an answer, once."""
+
+    def fake(self, *script):
+        fake = ScriptedServer(script)
+        self.addCleanup(fake.close)
+        return fake
+
+    def test_idle_close_unseen_is_resent_once_on_a_new_connection(self):
+        fake = self.fake("answer+close")
+        lock = lockcli.Lock(fake.url, "L", http_timeout=5)
+        self.assertEqual(lock.query("x"), "ticket-0")
+        time.sleep(0.1)
+        with no_close_seen():
+            self.assertTrue(lock.renew())
+        self.assertEqual(fake.methods(), ["lock.query", "lock.renew"])
+        self.assertEqual(fake.connections, 2)
+
+    def test_new_connection_closed_without_answer_is_not_resent(self):
+        fake = self.fake("close")
+        lock = lockcli.Lock(fake.url, "L", http_timeout=5)
+        with self.assertRaises(lockcli.LockUnreachable) as cm:
+            lock.query("x")
+        self.assertIn("closed connection without response", str(cm.exception))
+        self.assertEqual(fake.methods(), ["lock.query"])
+
+    def test_part_of_an_answer_then_a_reset_is_not_resent(self):
+        fake = self.fake("answer", "partial")
+        lock = lockcli.Lock(fake.url, "L", http_timeout=5)
+        self.assertEqual(lock.query("x"), "ticket-0")
+        with self.assertRaises(lockcli.LockUnreachable) as cm:
+            lock.release()
+        self.assertIn("reset", str(cm.exception))
+        self.assertEqual(fake.methods(), ["lock.query", "lock.release"])
+        self.assertEqual(lock.ticket, "ticket-0", "kept for a retry")
+
+    def test_timeout_on_a_reused_connection_is_not_resent(self):
+        fake = self.fake("answer", "hang")
+        lock = lockcli.Lock(fake.url, "L", http_timeout=0.5)
+        self.assertEqual(lock.query("x"), "ticket-0")
+        t0 = time.monotonic()
+        with self.assertRaises(lockcli.LockUnreachable) as cm:
+            lock.check()
+        self.assertLess(time.monotonic() - t0, 3)
+        self.assertIn("within 0.5 s", str(cm.exception))
+        self.assertEqual(fake.methods(), ["lock.query", "lock.check"])
+
+    def test_connection_of_a_call_that_failed_is_not_reused(self):
+        fake = self.fake("answer", ("late", 1.0))
+        lock = lockcli.Lock(fake.url, "L", http_timeout=0.3)
+        self.assertEqual(lock.query("x"), "ticket-0")
+        with self.assertRaises(lockcli.LockUnreachable):
+            lock.renew()                            # its answer (True) comes after the timeout
+        st = lock.check()                           # must not read that late answer
+        self.assertEqual(st["n"], 2)
+        self.assertEqual(fake.connections, 2)
+        self.assertEqual(fake.methods(), ["lock.query", "lock.renew", "lock.check"])
+
+    def test_sent_again_at_most_once(self):
+        # a request read whole and not answered on a reused connection looks like the idle
+        # close to the client: sent again, once (the rule trusts the server to close only
+        # between requests); a new connection failing the same way ends the call
+        fake = self.fake("answer", "close", "close")
+        lock = lockcli.Lock(fake.url, "L", http_timeout=5)
+        self.assertEqual(lock.query("x"), "ticket-0")
+        with self.assertRaises(lockcli.LockUnreachable):
+            lock.renew()
+        self.assertEqual(fake.methods(), ["lock.query", "lock.renew", "lock.renew"])
+        self.assertEqual(fake.connections, 2)
+        self.assertTrue(lock.renew())               # and the Lock still works
 
 
 # ---------------------------------------------------------------------------

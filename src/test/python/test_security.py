@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 import unittest
+import unittest.mock
 import urllib.parse
 import uuid
 import xmlrpc.client
@@ -44,8 +45,11 @@ PYDIR = os.path.normpath(os.path.join(HERE, "..", "..", "main", "python"))
 LOCKRUN = os.path.join(PYDIR, "lockrun")
 if PYDIR not in sys.path:
     sys.path.insert(0, PYDIR)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)      # netfakes
 
 import lockcli  # noqa: E402
+from netfakes import TcpProxy  # noqa: E402
 
 SECURE_URL = os.environ.get("LOCKSERVER_SECURE_URL", "")
 CAFILE = os.environ.get("LOCKSERVER_CAFILE", "")
@@ -360,6 +364,35 @@ class SecureLibraryTest(unittest.TestCase):
             self.assertGreaterEqual(lock.renewals, 2)
             self.assertFalse(lock.lost)
         self.assertEqual(granted(name), 0)
+
+    def test_keep_alive_over_tls(self):
+        name = new_lock(1, "keepalive")
+        proxy = TcpProxy(SECURE_URL)                # counts the TLS connections lockcli opens
+        self.addCleanup(proxy.close)
+        lock = self.lock(name, url=proxy.url, username=ADMIN, password=ADMIN_PW, cafile=CAFILE)
+        self.assertTrue(lock.query("keep-alive over TLS"))
+        self.assertTrue(lock.wait(5))
+        self.assertEqual(lock.check()["state"], "granted")
+        self.assertTrue(lock.renew())
+        self.assertEqual(proxy.count(), 1, "one TLS connection for all the calls")
+        proxy.drop()                                # closed by the server: seen, a new one
+        time.sleep(0.1)
+        self.assertTrue(lock.renew())
+        self.assertEqual(proxy.count(), 2)
+        proxy.drop()                                # closed, unseen: sent again on a new one
+        with unittest.mock.patch.object(lockcli, "_has_input", return_value=False):
+            self.assertTrue(lock.release())
+        self.assertEqual(proxy.count(), 3)
+        self.assertEqual(granted(name), 0)
+        # the certificate and host name are checked on every new connection
+        lock = self.lock(name, url=proxy.url.replace("127.0.0.1", "localhost"), username=ADMIN,
+                         password=ADMIN_PW, ssl_context=lockcli.tls_context(CAFILE))
+        self.assertTrue(lock.lock_query("by host name"), lock.last_error)
+        proxy.drop()
+        self.assertTrue(lock.lock_release(), lock.last_error)
+        unverified = self.lock(name, url=proxy.url, username=ADMIN, password=ADMIN_PW)
+        self.assertFalse(unverified.lock_query("x"))
+        self.assertTrue(str(unverified.last_error).startswith("certificate verify failed"))
 
 
 # ---------------------------------------------------------------------------

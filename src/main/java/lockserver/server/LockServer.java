@@ -16,6 +16,7 @@ import org.apache.logging.log4j.Logger;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.AbstractConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -34,6 +35,11 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class LockServer implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(LockServer.class);
     public static final String PATH = "/RPC2";
+    /**
+     * Selector threads, one per core: plain calls are served on them (see PlainRpcHandler),
+     * so they are the server's workers; Jetty's default is one on two cores.
+     */
+    private static final int SELECTORS = Runtime.getRuntime().availableProcessors();
 
     private volatile ServerConfig config;
     private volatile Access access;
@@ -95,13 +101,14 @@ public final class LockServer implements AutoCloseable {
         http.setSendServerVersion(false);
         ServerConnector c;
         if (config.tlsKeystore() == null) {
-            c = new ServerConnector(jetty, new HttpConnectionFactory(http));
+            c = new ServerConnector(jetty, 1, SELECTORS, new HttpConnectionFactory(http));
         } else {
             SslContextFactory.Server tls = new SslContextFactory.Server();
             tls.setKeyStorePath(config.tlsKeystore().toString());
             tls.setKeyStorePassword(config.tlsKeystorePassword());
             http.addCustomizer(new SecureRequestCustomizer(false)); // clients may name the server by address
-            c = new ServerConnector(jetty, tls, new HttpConnectionFactory(http));
+            c = new ServerConnector(jetty, 1, SELECTORS,
+                    AbstractConnectionFactory.getFactories(tls, new HttpConnectionFactory(http)));
         }
         c.setHost(config.host());
         c.setPort(config.port());
