@@ -41,7 +41,7 @@ public class OperationsTest {
     private XmlRpcClient rpc;
 
     private static final String BASE = TestServers.onLoopback(TestServers.issueConfig())
-            .replace("DEFAULT_LOCK_GRACE_TIME=10", "DEFAULT_LOCK_GRACE_TIME=0.3")
+            .replace("DEFAULT_LOCK_GRACE_TIME=10", "DEFAULT_LOCK_GRACE_TIME=2") // long enough for a loaded CI machine
             .replace("LIFECYCLE_PERIOD=1", "LIFECYCLE_PERIOD=0.05");
 
     @Before
@@ -69,10 +69,10 @@ public class OperationsTest {
         List<Object> changes = Arrays.asList((Object[]) rpc.execute("admin.reload", new Object[0]));
         assertEquals(changes.toString(), 3, changes.size());
         assertTrue(changes.toString(), changes.contains(
-                "lock DefaultLock: size 6, grace 0.3 s, expiration 1200 s, max lock time 1200 s, max queue 10000"
-                        + " -> size 3, grace 0.3 s, expiration 1200 s, max lock time 1200 s, max queue 10000"));
+                "lock DefaultLock: size 6, grace 2 s, expiration 1200 s, max lock time 1200 s, max queue 10000"
+                        + " -> size 3, grace 2 s, expiration 1200 s, max lock time 1200 s, max queue 10000"));
         assertTrue(changes.toString(), changes.contains(
-                "lock tape added: size 1, grace 0.3 s, expiration 1200 s, max lock time 1200 s, max queue 10000"));
+                "lock tape added: size 1, grace 2 s, expiration 1200 s, max lock time 1200 s, max queue 10000"));
         assertTrue(changes.toString(), changes.contains(
                 "lock san02 removed: takes no new queries; 1 holder(s) and 0 queued ticket(s) drain"));
         assertEquals(new LockInfo("DefaultLock", 3, 0, 0), client.status("DefaultLock"));
@@ -165,7 +165,7 @@ public class OperationsTest {
         Lock a = new Lock(client, "san02");
         assertTrue(a.acquire("a", Duration.ofSeconds(5)));
         a.release();
-        String unclaimed = client.query("san02", "never claims"); // granted, not claimed: grace is 0.3 s
+        String unclaimed = client.query("san02", "never claims"); // granted, not claimed: grace is 2 s
         long giveUp = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (client.status("san02").granted() != 0 && System.nanoTime() < giveUp) {
             Thread.onSpinWait(); // status() does not claim the grant, so the grace time runs out
