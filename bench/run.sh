@@ -8,7 +8,10 @@
 #   RUNS=1                 repeat scenarios 1 and 2 RUNS times; the table shows the median
 #   CLIENT_COUNTS="5 16 64" HANDOFF_SIZES="1 6" HANDOFF_PERIODS="1 0.1"   what scenarios 1 and 2 cover
 #   CLIENT_MODES=shared    LockClient per driver: "shared" (one for all threads), "per-thread", or both
-#   SERVER_JAVA_OPTS=      JVM options of the server (default none: what `java -jar` gives users)
+#   SERVER_JAVA_OPTS=      JVM options of the server (default: the packaged ones, JAVA_OPTS in
+#                          debian/lockserver.default; set it empty for the bare JVM defaults)
+#   WRK_SERVER_JAVA_OPTS=  JVM options of the wrk server (default none: its ~400,000 never-released
+#                          tickets need more heap than the packaged 128 MB)
 #   JFR=0                  1: record the 64-client throughput run with JFR, print the hot methods
 #   BENCH_NO_BUILD=0       1: use the existing target/lockserver.jar
 #   BENCH_OUT=bench/build/last-run.txt   where the raw ROW lines are kept
@@ -33,7 +36,9 @@ warmup=${WARMUP:-5}
 scenarios=" ${SCENARIOS:-1 2 3 4 5 wrk start} "
 runs=${RUNS:-1}
 client_modes=${CLIENT_MODES:-shared}
-server_opts=${SERVER_JAVA_OPTS:-}
+# by default the server runs as the Debian package runs it
+packaged_opts=$(sed -n 's/^JAVA_OPTS="\(.*\)"$/\1/p' "$root/debian/lockserver.default")
+server_opts=${SERVER_JAVA_OPTS-$packaged_opts}
 jar=$root/target/lockserver.jar
 build=$here/build
 out=${BENCH_OUT:-$build/last-run.txt}
@@ -175,6 +180,7 @@ record() {
 
 load=$(cut -d' ' -f1 /proc/loadavg)
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $load at start, SECONDS=$secs RUNS=$runs" >&2
+echo "# server JVM options: ${server_opts:-(JVM defaults)}; wrk server: ${WRK_SERVER_JAVA_OPTS:-(JVM defaults)}" >&2
 if awk -v l="$load" 'BEGIN{exit !(l > 1.0)}'; then
     echo "# warning: the machine is busy (load $load): figures will be low and noisy" >&2
 fi
@@ -264,7 +270,10 @@ if has wrk; then
     if command -v wrk >/dev/null; then
         echo "# wrk: lock.query on 10,000 locks, 2 threads, 50 connections, $secs s" >&2
         quiet
+        saved_opts=$server_opts
+        server_opts=${WRK_SERVER_JAVA_OPTS-}
         start_server 1 256
+        server_opts=$saved_opts
         wrk -t2 -c50 -d"${warmup}s" -s "$here/query.lua" "$url" >/dev/null 2>&1 || true   # JIT warm-up
         cpu0=$(awk '{print $14+$15}' "/proc/$server_pid/stat")
         m0=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat)
