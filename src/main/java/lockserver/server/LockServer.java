@@ -23,6 +23,7 @@ import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -91,8 +92,12 @@ public final class LockServer implements AutoCloseable {
         context.addFilter(guard, "/*", EnumSet.of(DispatcherType.REQUEST));
         // plain calls skip the servlet layer and the hand-off to another thread; a call that
         // may block (journal writes, password checks) still runs on the pool
-        jetty.setHandler(new PlainRpcHandler(context, PATH, rpcServlet.rpcServer(), config.maxRequestBytes(),
-                slowRequests, threads, () -> journal != null || !this.config.users().isEmpty()));
+        // on stop, calls in progress are answered before connections close: a client whose
+        // call was executed must not see a silent close (it would take that as "not executed")
+        GracefulHandler graceful = new GracefulHandler(new PlainRpcHandler(context, PATH, rpcServlet.rpcServer(),
+                config.maxRequestBytes(), slowRequests, threads,
+                () -> journal != null || !this.config.users().isEmpty()));
+        jetty.setHandler(graceful);
         jetty.setStopTimeout(5_000);
     }
 

@@ -2,9 +2,13 @@ package lockserver.server;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
+import lockserver.core.Fault;
+import lockserver.core.LockException;
 import lockserver.wire.ByteSink;
 import lockserver.wire.PlainXmlRpc;
 import org.apache.xmlrpc.XmlRpcException;
@@ -33,10 +37,15 @@ import org.eclipse.jetty.util.Callback;
  *
  * <p>The handler declares itself non-blocking, so Jetty runs it on the selector thread with
  * no hand-off to another thread: the lock operations take microseconds and waits complete
- * later without a thread. Calls that could block (a journal to write, password hashes to
- * check) are executed on the pool instead, as is anything sent to the servlet context.
+ * later without a thread. Calls that could block or take long (a journal to write,
+ * password hashes to check, lists, admin calls, a reload) are executed on the pool
+ * instead, as is anything sent to the servlet context.
  */
 final class PlainRpcHandler extends Handler.Wrapper {
+    /** Calls that only touch one lock's state: microseconds. The rest (lists, admin, reload) may take longer. */
+    private static final Set<String> QUICK = Set.of("lock.query", "lock.acquire", "lock.wait", "lock.release",
+            "lock.renew", "lock.check", "lock.status", "server.ping");
+
     private final String path;
     private final RpcServlet.Server rpc;
     private final int maxRequestBytes;
@@ -143,8 +152,13 @@ final class PlainRpcHandler extends Handler.Wrapper {
             PlainXmlRpc.Call plain = filled == body.length ? PlainXmlRpc.readCall(body, filled) : null;
             if (plain == null) {
                 toServlets(new Replay(request, ByteBuffer.wrap(body, 0, filled)), response, callback);
-            } else if (callsMayBlock.getAsBoolean()) {
-                pool.execute(() -> execute(plain));
+            } else if (callsMayBlock.getAsBoolean() || !QUICK.contains(plain.method())) {
+                try {
+                    pool.execute(() -> execute(plain));
+                } catch (RejectedExecutionException stopping) {
+                    respond(rpc.render(config(), null, new LockException(Fault.SHUTTING_DOWN,
+                            "the server is shutting down; call again after its restart")));
+                }
             } else {
                 execute(plain);
             }
