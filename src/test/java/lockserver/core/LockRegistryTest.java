@@ -40,6 +40,34 @@ public class LockRegistryTest {
     }
 
     @Test
+    public void aWokenWaitCompletesAfterTheReleaseLeftTheLock() throws Exception {
+        registry.query("L", "a");
+        String b = registry.query("L", "b");
+        String c = registry.query("L", "c");
+        AtomicBoolean otherThreadGotIn = new AtomicBoolean();
+        java.util.concurrent.CompletableFuture<Boolean> seen = registry.awaitAsync(c, 60 * SECOND)
+                .thenApply(grantedNow -> {
+                    // another thread can use the lock while this stage runs: it is not held here
+                    Thread probe = new Thread(() -> {
+                        registry.status("L");
+                        otherThreadGotIn.set(true);
+                    });
+                    probe.start();
+                    try {
+                        probe.join(10_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return grantedNow;
+                });
+        assertFalse(seen.isDone());
+        assertTrue(registry.release(b));
+        assertTrue("completed by the release call", seen.isDone());
+        assertTrue(seen.join());
+        assertTrue("the lock was free while the wait's dependents ran", otherThreadGotIn.get());
+    }
+
+    @Test
     public void queryIntoFreeLockIsGrantedAtOnce() throws Exception {
         String a = registry.query("L", "a");
         assertTrue(granted(a));
