@@ -1,0 +1,59 @@
+package lockserver.server;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import lockserver.core.Expiry;
+
+/**
+ * The running counts of one lock for the metrics: grants, releases, cancels, expiries by
+ * cause and a histogram of wait times. Thread-safe and lock-free; each event is one or
+ * three atomic additions. A scrape may see one event's counts half applied, which a
+ * monotonic counter tolerates.
+ */
+final class LockCounts {
+    static final int GRANTS = 0;
+    static final int RELEASES = 1;
+    static final int CANCELS = 2;
+    static final int EXPIRIES = 3; // one slot per Expiry.Cause, by ordinal
+    static final int WAIT_NANOS = EXPIRIES + Expiry.Cause.values().length;
+    private static final int BUCKETS = WAIT_NANOS + 1;
+
+    /** Upper bounds of the wait histogram's buckets, in seconds, ending with +Inf. */
+    static final double[] BOUNDS_SECONDS = {0.001, 0.01, 0.1, 1, 10, 60, 300, 1800, 7200, Double.POSITIVE_INFINITY};
+    private static final long[] BOUNDS_NANOS = new long[BOUNDS_SECONDS.length - 1];
+
+    static {
+        for (int i = 0; i < BOUNDS_NANOS.length; i++) {
+            BOUNDS_NANOS[i] = (long) (BOUNDS_SECONDS[i] * TimeUnit.SECONDS.toNanos(1));
+        }
+    }
+
+    private final AtomicLongArray counts = new AtomicLongArray(BUCKETS + BOUNDS_SECONDS.length);
+
+    void add(int index) {
+        counts.getAndIncrement(index);
+    }
+
+    void granted(long waitedNanos) {
+        int bucket = 0;
+        while (bucket < BOUNDS_NANOS.length && waitedNanos > BOUNDS_NANOS[bucket]) {
+            bucket++;
+        }
+        counts.getAndIncrement(GRANTS);
+        counts.getAndAdd(WAIT_NANOS, waitedNanos);
+        counts.getAndIncrement(BUCKETS + bucket);
+    }
+
+    long get(int index) {
+        return counts.get(index);
+    }
+
+    /** The observations in each bucket (not cumulative), in the order of {@link #BOUNDS_SECONDS}. */
+    long[] waitBuckets() {
+        long[] b = new long[BOUNDS_SECONDS.length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = counts.get(BUCKETS + i);
+        }
+        return b;
+    }
+}

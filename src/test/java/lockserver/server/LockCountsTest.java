@@ -1,0 +1,36 @@
+package lockserver.server;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.Test;
+
+public class LockCountsTest {
+    @Test
+    public void aWaitOnABucketBoundGoesInThatBucket() {
+        LockCounts c = new LockCounts();
+        c.granted(TimeUnit.MILLISECONDS.toNanos(1)); // le 0.001
+        c.granted(TimeUnit.MILLISECONDS.toNanos(1) + 1); // le 0.01
+        c.granted(0); // le 0.001
+        c.granted(TimeUnit.HOURS.toNanos(3)); // +Inf
+        assertArrayEquals(new long[] {2, 1, 0, 0, 0, 0, 0, 0, 0, 1}, c.waitBuckets());
+        assertEquals(4, c.get(LockCounts.GRANTS));
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(2) + 1 + TimeUnit.HOURS.toNanos(3), c.get(LockCounts.WAIT_NANOS));
+    }
+
+    @Test
+    public void eachEventCountsOnlyItsOwnSeries() {
+        LockCounts c = new LockCounts();
+        c.add(LockCounts.RELEASES);
+        c.add(LockCounts.RELEASES);
+        c.add(LockCounts.CANCELS);
+        c.add(LockCounts.EXPIRIES + 1);
+        assertEquals(0, c.get(LockCounts.GRANTS));
+        assertEquals(2, c.get(LockCounts.RELEASES));
+        assertEquals(1, c.get(LockCounts.CANCELS));
+        assertEquals(0, c.get(LockCounts.EXPIRIES));
+        assertEquals(1, c.get(LockCounts.EXPIRIES + 1));
+        assertEquals(0, c.get(LockCounts.WAIT_NANOS));
+    }
+}
