@@ -294,12 +294,19 @@ if has start; then
     port=$(free_port)
     printf '[general]\nSERVER=127.0.0.1\nPORT=%s\nLOG_FILE=%s\n' "$port" "$tmp/start.log" >"$tmp/start.conf"
     write_conf "$tmp/start10k.conf" "$port" 1 256
-    # shellcheck disable=SC2086
-    python3 "$here/startup.py" --port "$port" --runs 3 --label default-config -- \
-        java $server_opts -jar "$jar" --config "$tmp/start.conf" | record startup
-    # shellcheck disable=SC2086
-    python3 "$here/startup.py" --port "$port" --runs 3 --label 10k-locks-config -- \
-        java $server_opts -jar "$jar" --config "$tmp/start10k.conf" | record startup
+    # started as the package starts it: through debian/lockserver.wrapper, first without the
+    # class archive, then with the one the wrapper writes at the first stop (not measured)
+    start_runs() {   # start_runs LABEL RUNS CDS_DIR CONFIG
+        LOCKSERVER_JAR=$jar LOCKSERVER_DEFAULTS=/dev/null LOCKSERVER_CDS_DIR=$3 JAVA_OPTS="$server_opts" \
+            python3 "$here/startup.py" --port "$port" --runs "$2" --label "$1" -- \
+            sh "$root/debian/lockserver.wrapper" --config "$4"
+    }
+    start_runs default-config 3 "" "$tmp/start.conf" | record startup
+    start_runs 10k-locks-config 3 "" "$tmp/start10k.conf" | record startup
+    mkdir -p "$tmp/cds"
+    start_runs archive-writing 1 "$tmp/cds" "$tmp/start.conf" >/dev/null
+    start_runs default-config-archive 3 "$tmp/cds" "$tmp/start.conf" | record startup
+    start_runs 10k-locks-config-archive 3 "$tmp/cds" "$tmp/start10k.conf" | record startup
 fi
 
 if [ "${JFR:-0}" = 1 ] && has 1; then
