@@ -1,6 +1,5 @@
 package lockserver.server;
 
-import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import jakarta.servlet.DispatcherType;
 import java.io.IOException;
 import java.net.URI;
@@ -85,7 +84,7 @@ public final class LockServer implements AutoCloseable {
         ServletHolder rpc = new ServletHolder("xmlrpc", rpcServlet);
         rpc.setAsyncSupported(true); // waits hold no thread
         context.addServlet(rpc, PATH);
-        context.addServlet(new ServletHolder("metrics", new PrometheusMetricsServlet(metrics.prometheus)), "/metrics");
+        context.addServlet(new ServletHolder("metrics", new MetricsPage(metrics)), "/metrics");
         context.addServlet(new ServletHolder("status", new StatusPage(registry)), "/");
         FilterHolder guard = new FilterHolder(slowRequests);
         guard.setAsyncSupported(true);
