@@ -159,7 +159,7 @@ public final class ServerConfig {
                 general = entry.getValue();
             } else if (name.startsWith(LOCK_SECTION)) {
                 String lock = name.substring(LOCK_SECTION.length()).trim();
-                if (!LockRegistry.LOCK_NAME.matcher(lock).matches()) {
+                if (!LockRegistry.isLockName(lock)) {
                     throw new ConfigException(source + ": [" + name + "]: invalid lock name '" + lock
                             + "': use 1 to 64 letters, digits, '_', '.', ':' or '-'");
                 }
@@ -259,7 +259,7 @@ public final class ServerConfig {
             if (!lockList.equals("*")) {
                 allowed = new LinkedHashSet<>();
                 for (String l : lockList.split("[,\\s]+")) {
-                    if (!LockRegistry.LOCK_NAME.matcher(l).matches()) {
+                    if (!LockRegistry.isLockName(l)) {
                         throw s.bad("LOCKS", "invalid lock name '" + l + "'; list lock names separated by commas, or *");
                     }
                     allowed.add(l);
@@ -414,7 +414,7 @@ public final class ServerConfig {
 
         String lockName(String key, String dflt) throws ConfigException {
             String v = string(key, dflt);
-            if (!LockRegistry.LOCK_NAME.matcher(v).matches()) {
+            if (!LockRegistry.isLockName(v)) {
                 throw bad(key, "invalid lock name: use 1 to 64 letters, digits, '_', '.', ':' or '-'");
             }
             return v;

@@ -40,6 +40,28 @@ public class LockRegistryTest {
     }
 
     @Test
+    public void lockNamesAreOneTo64SafeCharactersStartingWithALetterOrDigit() {
+        for (String ok : new String[] {"a", "Z", "7", "san02", "A-b.c:d_e", "x".repeat(64), "0-"}) {
+            assertTrue(ok, LockRegistry.isLockName(ok));
+        }
+        for (String bad : new String[] {"", "x".repeat(65), "-a", "_a", ".a", "a b", "a/b", "a\n", "caf\u00e9",
+                "a\"b", "\u0661"}) {
+            assertFalse(bad, LockRegistry.isLockName(bad));
+        }
+    }
+
+    @Test
+    public void ticketIdsAre32LowercaseHexDigits() {
+        String id = registry.query("L", "me");
+        assertTrue(id, LockRegistry.isTicketId(id));
+        assertTrue(LockRegistry.isTicketId("0123456789abcdef0123456789abcdef"));
+        for (String bad : new String[] {"", "0123456789abcdef0123456789abcde", "0123456789abcdef0123456789abcdef0",
+                "0123456789ABCDEF0123456789abcdef", "0123456789abcdeg0123456789abcdef", " 123456789abcdef0123456789abcdef"}) {
+            assertFalse(bad, LockRegistry.isTicketId(bad));
+        }
+    }
+
+    @Test
     public void aWokenWaitCompletesAfterTheReleaseLeftTheLock() throws Exception {
         registry.query("L", "a");
         String b = registry.query("L", "b");
