@@ -103,6 +103,9 @@ public final class LockServer implements AutoCloseable {
     private static ServerConnector newConnector(Server jetty, ServerConfig config) {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
+        // each connection keeps a cache of header fields it has seen; the default (1024)
+        // took about 100 KB a connection, and our clients send five or six headers
+        http.setHeaderCacheSize(256);
         ServerConnector c;
         if (config.tlsKeystore() == null) {
             c = new ServerConnector(jetty, 1, SELECTORS, new HttpConnectionFactory(http));
