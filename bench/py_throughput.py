@@ -4,7 +4,7 @@
 Each process loops: acquire a random lock of k0..k(NAMES-1), release it. Two clients:
   --client lockcli    src/main/python/lockcli.py as a user would call it: Lock.query, Lock.wait
                       (which also calls lock.check for the fencing token), Lock.release;
-                      lockcli opens a new HTTP connection for every call (4 calls a cycle)
+                      each Lock keeps one keep-alive HTTP connection (4 calls a cycle)
   --client keepalive  raw xmlrpc.client.ServerProxy, one per process, which keeps its HTTP/1.1
                       connection alive: lock.query, lock.wait, lock.release (3 calls a cycle)
 Prints one ROW line: cycles/s and requests/s over the measured window, the server's CPU and

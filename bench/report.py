@@ -107,7 +107,7 @@ def main():
                          r["heap_tickets_mb"]))
     for r in by("python"):
         lines.append("| 5 | Python throughput | %s processes, %s | %s | %s | %s | %s | | %s | %s | %s | %s | %s | cycle latency; %s errors |" % (
-            r["procs"], ("lockcli (new connection per call, %s calls/cycle)" if r["client"] == "lockcli"
+            r["procs"], ("lockcli (one keep-alive connection per Lock, %s calls/cycle)" if r["client"] == "lockcli"
                          else "xmlrpc.client keep-alive (%s calls/cycle)") % g(r, "calls_per_cycle"), g(r, "cycles_s"), g(r, "req_s"),
             g(r, "cycle_p50_ms"), g(r, "cycle_p99_ms"), g(r, "server_cpu_pct"), us_per_call(r), g(r, "client_cpu_pct"),
             g(r, "other_cpu_pct"), g(r, "server_peak_rss_mb"), g(r, "errors")))

@@ -248,7 +248,8 @@ if has 4; then
     for period in 1 0.1; do
         echo "# scenario 4: lifecycle tick over 100,000 tickets in 10,000 locks (in-process), period $period s" >&2
         quiet
-        java -Xlog:disable -cp "$cp" TickBench tickets=100000 locks=10000 period=$period seconds=$((secs + 5 > 22 ? 22 : secs + 5)) warmup=3 \
+        # shellcheck disable=SC2086  # the server's JVM options: the tick runs in the server's JVM
+        java $server_opts -Xlog:disable -cp "$cp" TickBench tickets=100000 locks=10000 period=$period seconds=$((secs + 5 > 22 ? 22 : secs + 5)) warmup=3 \
             | record "period=$period"
     done
 fi
