@@ -1,7 +1,6 @@
 package lockserver.server;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedWriter;
@@ -19,17 +18,12 @@ import java.nio.charset.StandardCharsets;
  * 40 MB. The few global series come from the library's writer, the per-lock ones from
  * {@link Metrics#writePerLock}.
  */
-final class MetricsPage extends HttpServlet {
+final class MetricsPage extends PageServlet {
     private final transient Metrics metrics;
     private final transient PrometheusTextFormatWriter format = PrometheusTextFormatWriter.create();
 
     MetricsPage(Metrics metrics) {
         this.metrics = metrics;
-    }
-
-    @Override
-    protected void doTrace(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        resp.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
     }
 
     @Override

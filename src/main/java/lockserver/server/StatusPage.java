@@ -1,6 +1,5 @@
 package lockserver.server;
 
-import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -15,17 +14,12 @@ import lockserver.core.LockRegistry;
  * size, holders (info, held for, fencing token) and queue, refreshing itself every few
  * seconds. It never shows ticket ids, which would let a reader release slots.
  */
-final class StatusPage extends HttpServlet {
+final class StatusPage extends PageServlet {
     private static final int REFRESH_SECONDS = 5;
     private final transient LockRegistry registry;
 
     StatusPage(LockRegistry registry) {
         this.registry = registry;
-    }
-
-    @Override
-    protected void doTrace(HttpServletRequest req, HttpServletResponse resp) throws IOException {
-        resp.sendError(HttpServletResponse.SC_METHOD_NOT_ALLOWED);
     }
 
     @Override

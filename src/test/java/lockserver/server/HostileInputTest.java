@@ -539,6 +539,8 @@ public class HostileInputTest {
                 .without("c2VjcmV0OnNlY3JldA=="));
         c.add(new Case("TRACE / (status page) does not echo the request", raw("TRACE / HTTP/1.1\r\n"
                 + "Host: 127.0.0.1\r\nCookie: session=c2VjcmV0"), status(405)).without("c2VjcmV0"));
+        c.add(new Case("TRACE /metrics does not echo the request", raw("TRACE /metrics HTTP/1.1\r\n"
+                + "Host: 127.0.0.1\r\nCookie: session=c2VjcmV0"), status(405)).without("c2VjcmV0"));
         c.add(new Case("HTTP/1.0 POST", raw("POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\nContent-Length: "
                 + pingBytes.length, pingBytes), ok(TRUE)));
         c.add(new Case("HTTP/1.0 POST without Content-Length has no body", raw("POST /RPC2 HTTP/1.0\r\n"
