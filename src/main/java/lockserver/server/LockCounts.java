@@ -15,8 +15,10 @@ final class LockCounts {
     static final int RELEASES = 1;
     static final int CANCELS = 2;
     static final int EXPIRIES = 3; // one slot per Expiry.Cause, by ordinal
-    static final int WAIT_NANOS = EXPIRIES + Expiry.Cause.values().length;
-    private static final int BUCKETS = WAIT_NANOS + 1;
+    // microseconds, not nanoseconds: a queue of 100 waiters adds 100 s a second, which would
+    // overflow a long of nanoseconds in three years
+    static final int WAIT_MICROS = EXPIRIES + Expiry.Cause.values().length;
+    private static final int BUCKETS = WAIT_MICROS + 1;
 
     /** Upper bounds of the wait histogram's buckets, in seconds, ending with +Inf. */
     static final double[] BOUNDS_SECONDS = {0.001, 0.01, 0.1, 1, 10, 60, 300, 1800, 7200, Double.POSITIVE_INFINITY};
@@ -40,7 +42,7 @@ final class LockCounts {
             bucket++;
         }
         counts.getAndIncrement(GRANTS);
-        counts.getAndAdd(WAIT_NANOS, waitedNanos);
+        counts.getAndAdd(WAIT_MICROS, waitedNanos / 1000);
         counts.getAndIncrement(BUCKETS + bucket);
     }
 

@@ -1,5 +1,7 @@
 package lockserver.server;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.StringJoiner;
 import lockserver.core.Clock;
@@ -84,6 +86,7 @@ public final class Main {
         log.info("lockserver {} listening on {}:{} at {}; lifecycle period {} s; locks: {}; config: {}",
                 version(), config.host(), server.port(), LockServer.PATH,
                 config.lifecyclePeriodNanos() / 1e9, describe(config), config.source());
+        markServing(log);
         reloadOnSighup(server, log);
         Thread hook = new Thread(() -> {
             log.info("stopping on signal");
@@ -101,6 +104,22 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * Creates the file named by the system property {@code lockserver.servingMarker}, if set:
+     * the start script keeps the class archive a run writes at exit only if that run got
+     * this far, not one from a run that failed early and loaded a fraction of the classes.
+     */
+    private static void markServing(Logger log) {
+        String marker = System.getProperty("lockserver.servingMarker");
+        if (marker != null) {
+            try {
+                Files.write(Path.of(marker), new byte[0]);
+            } catch (IOException | RuntimeException e) {
+                log.debug("cannot create {}: {}", marker, e.toString());
+            }
+        }
     }
 
     /** SIGHUP re-reads the config file; a bad file is refused and the running config stays. */

@@ -147,7 +147,7 @@ final class Metrics implements LockListener {
             w.write("lockserver_wait_seconds_sum{lock=\"");
             writeEscaped(w, names[i]);
             w.write("\"} ");
-            w.write(Double.toString(counts[i].get(LockCounts.WAIT_NANOS) / 1e9));
+            w.write(Double.toString(counts[i].get(LockCounts.WAIT_MICROS) / 1e6));
             w.write('\n');
         }
     }

@@ -16,7 +16,7 @@ public class LockCountsTest {
         c.granted(TimeUnit.HOURS.toNanos(3)); // +Inf
         assertArrayEquals(new long[] {2, 1, 0, 0, 0, 0, 0, 0, 0, 1}, c.waitBuckets());
         assertEquals(4, c.get(LockCounts.GRANTS));
-        assertEquals(TimeUnit.MILLISECONDS.toNanos(2) + 1 + TimeUnit.HOURS.toNanos(3), c.get(LockCounts.WAIT_NANOS));
+        assertEquals(2000 + TimeUnit.HOURS.toMicros(3), c.get(LockCounts.WAIT_MICROS)); // whole microseconds
     }
 
     @Test
@@ -31,6 +31,6 @@ public class LockCountsTest {
         assertEquals(1, c.get(LockCounts.CANCELS));
         assertEquals(0, c.get(LockCounts.EXPIRIES));
         assertEquals(1, c.get(LockCounts.EXPIRIES + 1));
-        assertEquals(0, c.get(LockCounts.WAIT_NANOS));
+        assertEquals(0, c.get(LockCounts.WAIT_MICROS));
     }
 }

@@ -190,6 +190,27 @@ public class OperationsTest {
         assertTrue(m, m.contains("lockserver_expiries_total{cause=\"grace\",lock=\"san02\"} 1"));
     }
 
+    @Test
+    public void metricsAreGzippedWhenAskedAndRpcAnswersAreNot() throws Exception {
+        URI uri = server.url().resolve("/metrics");
+        HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
+                .header("Accept-Encoding", "gzip").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode());
+        assertEquals("gzip", r.headers().firstValue("Content-Encoding").orElse("none"));
+        String page = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(r.body()))
+                .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(page, page.contains("lockserver_lock_size{lock=\"san02\"} 2"));
+
+        byte[] ping = "<?xml version=\"1.0\"?><methodCall><methodName>server.ping</methodName><params/></methodCall>"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        HttpResponse<String> rpc = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.url())
+                .header("Accept-Encoding", "gzip").header("Content-Type", "text/xml")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(ping)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, rpc.statusCode());
+        assertTrue(rpc.headers().firstValue("Content-Encoding").isEmpty());
+        assertTrue(rpc.body(), rpc.body().contains("<boolean>1</boolean>"));
+    }
+
     private HttpResponse<String> get(String path) throws Exception {
         URI uri = server.url().resolve(path);
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).GET().build(),
