@@ -18,7 +18,7 @@ final class LockCounts {
     // microseconds, not nanoseconds: a queue of 100 waiters adds 100 s a second, which would
     // overflow a long of nanoseconds in three years
     static final int WAIT_MICROS = EXPIRIES + Expiry.Cause.values().length;
-    private static final int BUCKETS = WAIT_MICROS + 1;
+    private static final int FIRST_BUCKET = WAIT_MICROS + 1;
 
     /** Upper bounds of the wait histogram's buckets, in seconds, ending with +Inf. */
     static final double[] BOUNDS_SECONDS = {0.001, 0.01, 0.1, 1, 10, 60, 300, 1800, 7200, Double.POSITIVE_INFINITY};
@@ -30,7 +30,7 @@ final class LockCounts {
         }
     }
 
-    private final AtomicLongArray counts = new AtomicLongArray(BUCKETS + BOUNDS_SECONDS.length);
+    private final AtomicLongArray counts = new AtomicLongArray(FIRST_BUCKET + BOUNDS_SECONDS.length);
 
     void add(int index) {
         counts.getAndIncrement(index);
@@ -43,7 +43,7 @@ final class LockCounts {
         }
         counts.getAndIncrement(GRANTS);
         counts.getAndAdd(WAIT_MICROS, waitedNanos / 1000);
-        counts.getAndIncrement(BUCKETS + bucket);
+        counts.getAndIncrement(FIRST_BUCKET + bucket);
     }
 
     long get(int index) {
@@ -54,7 +54,7 @@ final class LockCounts {
     long[] waitBuckets() {
         long[] b = new long[BOUNDS_SECONDS.length];
         for (int i = 0; i < b.length; i++) {
-            b[i] = counts.get(BUCKETS + i);
+            b[i] = counts.get(FIRST_BUCKET + i);
         }
         return b;
     }
