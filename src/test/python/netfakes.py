@@ -17,6 +17,16 @@ import urllib.parse
 import xmlrpc.client
 
 
+def _shut(sock, close=True):
+    """Shut both directions of ``sock`` (the peer sees the close at once), then close it."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    if close:
+        sock.close()
+
+
 class TcpProxy(object):
     """A TCP proxy on 127.0.0.1 in front of ``upstream_url``'s host and port.
 
@@ -76,10 +86,7 @@ class TcpProxy(object):
         except OSError:
             pass
         for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            _shut(s, close=False)  # the other pump thread may still be reading it
 
     def count(self):
         with self._mutex:
@@ -91,11 +98,7 @@ class TcpProxy(object):
             pairs, self._pairs = self._pairs, []
         for pair in pairs:
             for s in pair:
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
+                _shut(s)
 
     def close(self):
         """Stop listening and close every connection (the port is free again)."""
@@ -215,11 +218,7 @@ class ScriptedServer(object):
             pass
         finally:
             f.close()
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            conn.close()
+            _shut(conn)
 
     def close(self):
         self._stopped.set()
@@ -228,8 +227,4 @@ class ScriptedServer(object):
         with self._mutex:
             conns, self._open = self._open, []
         for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            conn.close()
+            _shut(conn)
