@@ -244,13 +244,20 @@ public final class LockRegistry {
      */
     public List<Expiry> tick() {
         long now = clock.nanoTime();
-        List<Expiry> expired = List.of();
-        ExpiryQueue.Entry due;
-        while ((due = expiryQueue.pollDue(now)) != null) {
-            if (expired.isEmpty()) {
-                expired = new ArrayList<>();
+        List<Expiry> expired = new ArrayList<>();
+        Ticket[] due = new Ticket[256];
+        int n;
+        while ((n = expiryQueue.pollDue(now, due)) > 0) {
+            int i = 0;
+            try {
+                for (; i < n; i++) {
+                    due[i].semaphore.onDeadline(due[i], now, expired);
+                }
+            } finally {
+                for (; i < n; i++) { // onDeadline threw: the tickets not looked at must not drop out of the queue
+                    due[i].semaphore.refile(due[i]);
+                }
             }
-            due.ticket().semaphore.onDeadline(due, now, expired);
         }
         return expired;
     }

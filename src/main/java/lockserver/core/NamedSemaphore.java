@@ -1,8 +1,6 @@
 package lockserver.core;
 
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,8 +24,8 @@ public final class NamedSemaphore {
 
     // guarded by lock
     private LockSettings settings;
-    private final LinkedHashSet<Ticket> queue = new LinkedHashSet<>();
-    private final LinkedHashSet<Ticket> granted = new LinkedHashSet<>();
+    private final TicketList queue = new TicketList();
+    private final TicketList granted = new TicketList();
     private long lastToken;
     private boolean closed;
     private boolean retired;     // removed from the config: drains, then leaves the registry
@@ -66,10 +64,10 @@ public final class NamedSemaphore {
             }
             long now = clock.nanoTime();
             Ticket t = new Ticket(id, info, this, now);
-            queue.add(t);
+            queue.addLast(t);
             registry.tickets.put(id, t);
             registry.listener.queued(name, id, info);
-            t.scheduled = expiryQueue.schedule(t, now + settings.idleNanos());
+            expiryQueue.schedule(t, deadline(t));
             grantWaiting(now);
             return t;
         } finally {
@@ -209,8 +207,6 @@ public final class NamedSemaphore {
             }
             boolean wasGranted = t.state == TicketState.GRANTED;
             remove(t);
-            expiryQueue.cancel(t.scheduled);
-            t.scheduled = null;
             registry.listener.released(name, t.id, wasGranted);
             grantWaiting(clock.nanoTime());
             return true;
@@ -281,21 +277,23 @@ public final class NamedSemaphore {
         }
     }
 
-    /** Called by the lifecycle when {@code due} comes up; appends to {@code expired} if it removes the ticket. */
-    void onDeadline(ExpiryQueue.Entry due, long now, List<Expiry> expired) {
+    /**
+     * Called by the lifecycle when {@code t} comes up in the expiry queue: ends it if it is
+     * due (appending to {@code expired}), else files it again for its next deadline.
+     */
+    void onDeadline(Ticket t, long now, List<Expiry> expired) {
         lock.lock();
         try {
-            Ticket t = due.ticket();
-            if (t.scheduled != due) {
-                return; // released or rescheduled since
+            if (t.state == TicketState.GONE) {
+                return; // released since it came up
             }
-            t.scheduled = null;
             if (t.waiters > 0 || (t.parked != null && !t.parked.isEmpty())) {
                 t.lastSeen = now; // a blocked wait is a sign of life
             }
             Expiry.Cause cause = dueCause(t, now);
             if (cause == null) {
-                t.scheduled = expiryQueue.schedule(t, deadline(t));
+                // never for now or earlier: that would bring it up again within this same tick
+                expiryQueue.schedule(t, Math.max(deadline(t), now + 1));
                 return;
             }
             boolean wasGranted = t.state == TicketState.GRANTED;
@@ -303,6 +301,18 @@ public final class NamedSemaphore {
             expired.add(new Expiry(name, t.id, t.info, cause));
             registry.listener.expired(name, t.id, cause, wasGranted);
             grantWaiting(now);
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Files {@code t} again if it is still here; for a lifecycle that took it from the queue but could not look at it. */
+    void refile(Ticket t) {
+        lock.lock();
+        try {
+            if (t.state != TicketState.GONE) {
+                expiryQueue.schedule(t, deadline(t));
+            }
         } finally {
             unlock();
         }
@@ -360,10 +370,10 @@ public final class NamedSemaphore {
             if (!newSettings.equals(settings)) {
                 settings = newSettings;
                 for (Ticket t : queue) {
-                    reschedule(t);
+                    expiryQueue.schedule(t, deadline(t));
                 }
                 for (Ticket t : granted) {
-                    reschedule(t);
+                    expiryQueue.schedule(t, deadline(t));
                 }
                 grantWaiting(clock.nanoTime());
             }
@@ -404,26 +414,32 @@ public final class NamedSemaphore {
 
     private Expiry.Cause dueCause(Ticket t, long now) {
         if (t.state == TicketState.GRANTED) {
-            if (!t.claimed && now - (t.grantedAt + settings.graceNanos()) >= 0) {
+            if (!t.claimed && now >= plus(t.grantedAt, settings.graceNanos())) {
                 return Expiry.Cause.GRACE;
             }
-            if (now - (t.grantedAt + settings.maxHoldNanos()) >= 0) {
+            if (now >= plus(t.grantedAt, settings.maxHoldNanos())) {
                 return Expiry.Cause.MAX_LOCK_TIME;
             }
         }
-        return now - (t.lastSeen + settings.idleNanos()) >= 0 ? Expiry.Cause.IDLE : null;
+        return now >= plus(t.lastSeen, settings.idleNanos()) ? Expiry.Cause.IDLE : null;
     }
 
-    /** The earliest time at which {@code t} may have to end. */
+    /** The earliest time at which {@code t} may have to end; Long.MAX_VALUE stands for never. */
     private long deadline(Ticket t) {
-        long at = t.lastSeen + settings.idleNanos();
+        long at = plus(t.lastSeen, settings.idleNanos());
         if (t.state == TicketState.GRANTED) {
-            at = Math.min(at, t.grantedAt + settings.maxHoldNanos());
+            at = Math.min(at, plus(t.grantedAt, settings.maxHoldNanos()));
             if (!t.claimed) {
-                at = Math.min(at, t.grantedAt + settings.graceNanos());
+                at = Math.min(at, plus(t.grantedAt, settings.graceNanos()));
             }
         }
         return at;
+    }
+
+    /** {@code time + nanos} for nanos > 0, held at Long.MAX_VALUE instead of wrapping (settings may be huge). */
+    private static long plus(long time, long nanos) {
+        long sum = time + nanos;
+        return sum < time ? Long.MAX_VALUE : sum;
     }
 
     private void claimUnderLock(Ticket t) {
@@ -450,22 +466,17 @@ public final class NamedSemaphore {
                     t.token = r.token();
                     t.claimed = r.claimed();
                     lastToken = Math.max(lastToken, r.token());
-                    granted.add(t);
+                    granted.addLast(t);
                 } else {
-                    queue.add(t);
+                    queue.addLast(t);
                 }
                 registry.tickets.put(t.id, t);
-                t.scheduled = expiryQueue.schedule(t, deadline(t));
+                expiryQueue.schedule(t, deadline(t));
             }
             grantWaiting(now);
         } finally {
             unlock();
         }
-    }
-
-    private void reschedule(Ticket t) {
-        expiryQueue.cancel(t.scheduled);
-        t.scheduled = expiryQueue.schedule(t, deadline(t));
     }
 
     private boolean isEmpty() {
@@ -478,13 +489,14 @@ public final class NamedSemaphore {
         }
     }
 
-    /** Takes {@code t} out of the lock and wakes its waiters; the caller deals with its expiry entry. */
+    /** Takes {@code t} out of the lock and the expiry queue, and wakes its waiters. */
     private void remove(Ticket t) {
         if (t.state == TicketState.GRANTED) {
             granted.remove(t);
         } else {
             queue.remove(t);
         }
+        expiryQueue.cancel(t);
         t.state = TicketState.GONE;
         registry.tickets.remove(t.id, t);
         if (t.waiters > 0) {
@@ -496,21 +508,16 @@ public final class NamedSemaphore {
 
     /** Grants the oldest queued tickets while slots are free. */
     private void grantWaiting(long now) {
-        Iterator<Ticket> it = queue.iterator();
-        while (granted.size() < settings.size() && it.hasNext()) {
-            Ticket t = it.next();
-            it.remove();
+        while (granted.size() < settings.size() && !queue.isEmpty()) {
+            Ticket t = queue.first();
+            queue.remove(t);
             t.state = TicketState.GRANTED;
             t.grantedAt = now;
             t.token = ++lastToken;
             t.claimed = false;
-            granted.add(t);
+            granted.addLast(t);
             registry.listener.granted(name, t.id, t.token, now - t.queuedAt);
-            long at = deadline(t);
-            if (t.scheduled == null || at - t.scheduled.at() < 0) {
-                expiryQueue.cancel(t.scheduled);
-                t.scheduled = expiryQueue.schedule(t, at);
-            }
+            expiryQueue.schedule(t, deadline(t)); // grace and maximum lock time count from now
             if (t.waiters > 0) {
                 t.change.signalAll();
             }

@@ -6,8 +6,9 @@ import java.util.concurrent.locks.Condition;
 
 /**
  * One client's place in one lock: queued, then granted, then gone. Every mutable field
- * is guarded by the lock of {@link #semaphore}; only {@code id}, {@code info} and
- * {@code semaphore} may be read without it.
+ * is guarded by the lock of {@link #semaphore}, except the expiry links, which the
+ * {@link ExpiryQueue}'s lock guards; only {@code id}, {@code info} and {@code semaphore}
+ * may be read without a lock.
  */
 final class Ticket {
     final String id;
@@ -23,7 +24,13 @@ final class Ticket {
     int waiters;            // threads blocked in await on this ticket
     Condition change;       // signalled on grant and on removal; created by the first waiter
     List<CompletableFuture<Boolean>> parked; // waits that hold no thread; completed on grant, removal or close
-    ExpiryQueue.Entry scheduled; // the ticket's entry in the expiry queue, null once gone
+    Ticket prev;            // neighbours in the semaphore's queue or granted list (TicketList)
+    Ticket next;
+
+    // guarded by the ExpiryQueue's lock
+    ExpiryQueue.Bucket expiryBucket; // where the ticket is filed; null when not filed
+    Ticket expiryPrev;
+    Ticket expiryNext;
 
     Ticket(String id, String info, NamedSemaphore semaphore, long now) {
         this.id = id;

@@ -12,6 +12,10 @@ public final class FakeClock implements Clock {
         return now.get();
     }
 
+    public void advanceNanos(long nanos) {
+        now.addAndGet(nanos);
+    }
+
     public void advanceSeconds(double seconds) {
         now.addAndGet((long) (seconds * TimeUnit.SECONDS.toNanos(1)));
     }

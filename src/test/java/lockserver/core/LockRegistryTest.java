@@ -19,6 +19,8 @@ import org.junit.Test;
 public class LockRegistryTest {
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
     private static final long NO_WAIT = 0;
+    /** The most a ticket may come up after its deadline (the expiry queue rounds times up). */
+    private static final long ROUNDING = ExpiryQueue.GRANULARITY_NANOS;
 
     private FakeClock clock;
     private LockRegistry registry;
@@ -177,6 +179,7 @@ public class LockRegistryTest {
         assertTrue(registry.tick().isEmpty());
         assertTrue(registry.renew(a));
         clock.advanceSeconds(1);
+        clock.advanceNanos(ROUNDING);
         List<Expiry> expired = registry.tick();
         assertEquals(List.of(new Expiry("L", b, "b", Expiry.Cause.GRACE)), expired);
         assertEquals(TicketState.GONE, state(b));
@@ -205,6 +208,7 @@ public class LockRegistryTest {
         assertTrue(registry.renew(a));
         assertTrue(registry.renew(alive));
         clock.advanceSeconds(40);
+        clock.advanceNanos(ROUNDING);
         List<Expiry> expired = registry.tick();
         assertEquals(Set.of(new Expiry("L", b, "b", Expiry.Cause.IDLE),
                 new Expiry("L", queued, "queued", Expiry.Cause.IDLE)), new HashSet<>(expired));
@@ -222,6 +226,7 @@ public class LockRegistryTest {
             assertTrue(registry.tick().isEmpty());
         }
         clock.advanceSeconds(50);
+        clock.advanceNanos(ROUNDING);
         assertTrue(registry.renew(a)); // still held until the tick runs
         assertEquals(List.of(new Expiry("L", a, "a", Expiry.Cause.MAX_LOCK_TIME)), registry.tick());
         assertFalse(registry.renew(a));
@@ -239,6 +244,43 @@ public class LockRegistryTest {
         assertEquals(10, registry.tick().size());
         assertEquals(0, registry.expiryQueue.size());
         assertEquals(0, registry.ticketCount());
+    }
+
+    @Test
+    public void tickThatThrowsLosesNoTicket() throws Exception {
+        AtomicBoolean failNext = new AtomicBoolean(true);
+        LockRegistry r = new LockRegistry(clock, new LockListener() {
+            @Override
+            public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
+                if (failNext.getAndSet(false)) {
+                    throw new IllegalStateException("listener failed");
+                }
+            }
+        });
+        r.create("M", new LockSettings(1, 10 * SECOND, 100 * SECOND, 1000 * SECOND, 50));
+        for (int i = 0; i < 3; i++) {
+            r.query("M", "t" + i);
+        }
+        clock.advanceSeconds(101);
+        try {
+            r.tick();
+            fail("the listener should have thrown");
+        } catch (IllegalStateException expected) {
+            // the lifecycle thread logs it and ticks again
+        }
+        assertEquals(2, r.tick().size()); // the two the failed tick never looked at
+        assertEquals(0, r.ticketCount());
+    }
+
+    @Test(timeout = 10_000) // a wrapped deadline would come up at every pass of the tick's loop
+    public void hugeTimesMeanNeverRatherThanWrappingAround() throws Exception {
+        registry.create("forever", new LockSettings(1, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, 5));
+        String a = registry.query("forever", "a");
+        String b = registry.query("forever", "b");
+        clock.advanceSeconds(1000 * 24 * 3600.0);
+        assertTrue(registry.tick().isEmpty());
+        assertEquals(TicketState.GRANTED, state(a));
+        assertEquals(TicketState.QUEUED, state(b));
     }
 
     @Test
