@@ -248,6 +248,8 @@ _USER_AGENT = "lockcli/%s (Python %d.%d)" % ((__version__,) + tuple(sys.version_
 #: a kept-alive connection idle longer than this (s) is closed, not reused: the server closes
 #: idle connections after its IDLE_TIMEOUT (MAX_WAIT_TIME + 30 s, 60 s by default); as the Java client
 MAX_IDLE = 20.0
+#: where the pool reads how long a connection has been idle (tests put a fake clock here)
+_clock = time.monotonic
 #: idle connections kept per Lock: one for the caller's thread and one for the heartbeat's
 _MAX_POOLED = 2
 #: the longest answer read (bytes)
@@ -293,7 +295,7 @@ class _Connection(object):
 
     def _setup(self):
         self.received = 0           # bytes of the current answer received so far
-        self.idle_since = 0.0       # time.monotonic() when the last answer was read whole
+        self.idle_since = 0.0       # _clock() when the last answer was read whole
         self.response_class = self._response
 
     def _response(self, sock, *args, **kwargs):
@@ -346,7 +348,7 @@ class _Pool(object):
 
     def take(self, timeout):
         """(connection, reused): an idle kept-alive connection that looks open, else a new one."""
-        now = time.monotonic()
+        now = _clock()
         while True:
             with self._mutex:
                 stale = []
@@ -364,7 +366,7 @@ class _Pool(object):
             conn.close()
 
     def give_back(self, conn):
-        conn.idle_since = time.monotonic()
+        conn.idle_since = _clock()
         with self._mutex:
             if self._pid == os.getpid() and len(self._idle) < _MAX_POOLED:
                 self._idle.append(conn)

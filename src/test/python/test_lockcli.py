@@ -32,7 +32,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)      # netfakes
 
 import lockcli  # noqa: E402
-from netfakes import ScriptedServer, TcpProxy  # noqa: E402
+from netfakes import ScriptedServer, TcpProxy, wait_close_seen  # noqa: E402
 
 URL = os.environ.get("LOCKSERVER_URL", "")
 
@@ -480,7 +480,7 @@ class KeepAliveTest(LockTestCase):
         lock = lockcli.Lock(proxy.url, name)
         self.assertTrue(lock.query("before"))
         proxy.drop()                                # the server's idle timeout, say
-        time.sleep(0.1)
+        wait_close_seen(lock)
         with self.assertLogs("lockcli", logging.DEBUG) as logs:
             self.assertTrue(lock.wait(5))           # seen closed: a new connection, nothing resent
         self.assertNotIn(" again ", "\n".join(logs.output))
@@ -535,10 +535,13 @@ class KeepAliveTest(LockTestCase):
     def test_idle_connection_older_than_max_idle_is_not_reused(self):
         proxy = self.proxy()
         lock = lockcli.Lock(proxy.url, "DefaultLock")
-        with unittest.mock.patch.object(lockcli, "MAX_IDLE", 0.2):
+        now = [1000.0]
+        with unittest.mock.patch.object(lockcli, "_clock", lambda: now[0]):
             self.assertTrue(lock.lock_query("idle"))
-            self.assertEqual(lock.lock_check()["state"], "granted")
-            time.sleep(0.3)
+            now[0] += lockcli.MAX_IDLE - 1
+            self.assertEqual(lock.lock_check()["state"], "granted")     # young enough: reused
+            self.assertEqual(proxy.count(), 1)
+            now[0] += lockcli.MAX_IDLE + 1
             self.assertTrue(lock.lock_release())
         self.assertEqual(proxy.count(), 2)
         wait_until(lambda: proxy.ended_by_client == 1, timeout=5, what="the old connection to be closed")
@@ -636,7 +639,7 @@ class ResendRuleTest(unittest.TestCase):
         fake = self.fake("answer+close")
         lock = lockcli.Lock(fake.url, "L", http_timeout=5)
         self.assertEqual(lock.query("x"), "ticket-0")
-        time.sleep(0.1)
+        wait_close_seen(lock)
         with no_close_seen():
             self.assertTrue(lock.renew())
         self.assertEqual(fake.methods(), ["lock.query", "lock.renew"])

@@ -49,7 +49,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)      # netfakes
 
 import lockcli  # noqa: E402
-from netfakes import TcpProxy  # noqa: E402
+from netfakes import TcpProxy, wait_close_seen  # noqa: E402
 
 SECURE_URL = os.environ.get("LOCKSERVER_SECURE_URL", "")
 CAFILE = os.environ.get("LOCKSERVER_CAFILE", "")
@@ -376,7 +376,7 @@ class SecureLibraryTest(unittest.TestCase):
         self.assertTrue(lock.renew())
         self.assertEqual(proxy.count(), 1, "one TLS connection for all the calls")
         proxy.drop()                                # closed by the server: seen, a new one
-        time.sleep(0.1)
+        wait_close_seen(lock)
         self.assertTrue(lock.renew())
         self.assertEqual(proxy.count(), 2)
         proxy.drop()                                # closed, unseen: sent again on a new one

@@ -13,8 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * All named locks of one server and the tickets in them: the whole semaphore state
  * machine, without I/O. Thread-safe: the maps are concurrent, and each lock's state is
- * guarded by that {@link NamedSemaphore}'s own lock, so locks never contend with each
- * other. Ticket ids carry 128 random bits, so a ticket cannot be guessed.
+ * guarded by that {@link NamedSemaphore}'s own lock, so locks contend with each other only
+ * for the {@link ExpiryQueue}'s lock, held for O(1) work. Ticket ids carry 128 random
+ * bits, so a ticket cannot be guessed.
  */
 public final class LockRegistry {
     public static final int MAX_INFO_LENGTH = 1024;
@@ -240,7 +241,8 @@ public final class LockRegistry {
 
     /**
      * Ends every ticket whose grace, idle or maximum lock time is up and hands the freed
-     * slots on. Touches only tickets that are due.
+     * slots on. Touches only tickets that are due (and those whose deadline a sign of life
+     * has moved since they were filed: they are filed again).
      */
     public List<Expiry> tick() {
         long now = clock.nanoTime();
