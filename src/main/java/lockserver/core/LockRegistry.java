@@ -245,8 +245,17 @@ public final class LockRegistry {
      * has moved since they were filed: they are filed again).
      */
     public List<Expiry> tick() {
-        long now = clock.nanoTime();
         List<Expiry> expired = new ArrayList<>();
+        tick(expired);
+        return expired;
+    }
+
+    /**
+     * Like {@link #tick()}, appending to {@code expired}; if it throws, {@code expired}
+     * still holds what it ended before.
+     */
+    public void tick(List<Expiry> expired) {
+        long now = clock.nanoTime();
         Ticket[] due = new Ticket[256];
         int n;
         while ((n = expiryQueue.pollDue(now, due)) > 0) {
@@ -261,7 +270,6 @@ public final class LockRegistry {
                 }
             }
         }
-        return expired;
     }
 
     /** Stops taking queries and answers every blocked wait with false. */

@@ -207,8 +207,11 @@ public final class NamedSemaphore {
             }
             boolean wasGranted = t.state == TicketState.GRANTED;
             remove(t);
-            registry.listener.released(name, t.id, wasGranted);
-            grantWaiting(clock.nanoTime());
+            try {
+                registry.listener.released(name, t.id, wasGranted);
+            } finally {
+                grantWaiting(clock.nanoTime()); // the slot goes on even if the listener failed
+            }
             return true;
         } finally {
             unlock();
@@ -288,7 +291,7 @@ public final class NamedSemaphore {
                 return; // released since it came up
             }
             if (t.waiters > 0 || (t.parked != null && !t.parked.isEmpty())) {
-                t.lastSeen = now; // a blocked wait is a sign of life
+                t.lastSeen = Math.max(t.lastSeen, now); // a blocked wait is a sign of life
             }
             Expiry.Cause cause = dueCause(t, now);
             if (cause == null) {
@@ -299,8 +302,11 @@ public final class NamedSemaphore {
             boolean wasGranted = t.state == TicketState.GRANTED;
             remove(t);
             expired.add(new Expiry(name, t.id, t.info, cause));
-            registry.listener.expired(name, t.id, cause, wasGranted);
-            grantWaiting(now);
+            try {
+                registry.listener.expired(name, t.id, cause, wasGranted);
+            } finally {
+                grantWaiting(now); // the slot goes on even if the listener failed
+            }
         } finally {
             unlock();
         }
@@ -506,8 +512,9 @@ public final class NamedSemaphore {
         leaveIfDrained();
     }
 
-    /** Grants the oldest queued tickets while slots are free. */
+    /** Grants the oldest queued tickets while slots are free; tells the listener last, so its failure leaves no slot idle. */
     private void grantWaiting(long now) {
+        RuntimeException failed = null;
         while (granted.size() < settings.size() && !queue.isEmpty()) {
             Ticket t = queue.first();
             queue.remove(t);
@@ -516,12 +523,23 @@ public final class NamedSemaphore {
             t.token = ++lastToken;
             t.claimed = false;
             granted.addLast(t);
-            registry.listener.granted(name, t.id, t.token, now - t.queuedAt);
             expiryQueue.schedule(t, deadline(t)); // grace and maximum lock time count from now
             if (t.waiters > 0) {
                 t.change.signalAll();
             }
             wakeParked(t, true);
+            try {
+                registry.listener.granted(name, t.id, t.token, now - t.queuedAt);
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 }

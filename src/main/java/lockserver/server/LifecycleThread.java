@@ -1,8 +1,9 @@
 package lockserver.server;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 import lockserver.core.Expiry;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -15,11 +16,11 @@ import org.apache.logging.log4j.Logger;
 final class LifecycleThread extends Thread {
     private static final Logger log = LogManager.getLogger(LifecycleThread.class);
 
-    private final Supplier<List<Expiry>> tick;
+    private final Consumer<List<Expiry>> tick; // appends what it ended
     private volatile long periodNanos;
     private volatile boolean stopping;
 
-    LifecycleThread(Supplier<List<Expiry>> tick, long periodNanos) {
+    LifecycleThread(Consumer<List<Expiry>> tick, long periodNanos) {
         super("lifecycle");
         setDaemon(true);
         this.tick = tick;
@@ -30,8 +31,13 @@ final class LifecycleThread extends Thread {
     public void run() {
         long next = System.nanoTime();
         while (!stopping) {
+            List<Expiry> expired = new ArrayList<>();
             try {
-                LockService.logExpiries(tick.get());
+                try {
+                    tick.accept(expired);
+                } finally {
+                    LockService.logExpiries(expired); // also what a failed tick ended before it failed
+                }
             } catch (Throwable t) {
                 log.error("lifecycle tick failed; the next tick runs as usual", t);
             }

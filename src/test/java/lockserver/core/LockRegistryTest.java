@@ -262,14 +262,58 @@ public class LockRegistryTest {
             r.query("M", "t" + i);
         }
         clock.advanceSeconds(101);
+        List<Expiry> expired = new ArrayList<>();
         try {
-            r.tick();
+            r.tick(expired);
             fail("the listener should have thrown");
         } catch (IllegalStateException expected) {
             // the lifecycle thread logs it and ticks again
         }
+        assertEquals(1, expired.size()); // ended before the failure: still reported, so still logged
         assertEquals(2, r.tick().size()); // the two the failed tick never looked at
         assertEquals(0, r.ticketCount());
+    }
+
+    @Test
+    public void listenerThatThrowsLeavesNoSlotIdle() throws Exception {
+        AtomicBoolean fail = new AtomicBoolean(true);
+        LockRegistry r = new LockRegistry(clock, new LockListener() {
+            @Override
+            public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
+                if (fail.get()) {
+                    throw new IllegalStateException("listener failed on expired");
+                }
+            }
+
+            @Override
+            public void released(String lock, String ticket, boolean wasGranted) {
+                if (fail.get()) {
+                    throw new IllegalStateException("listener failed on released");
+                }
+            }
+        });
+        r.create("M", new LockSettings(1, 10 * SECOND, 100 * SECOND, 1000 * SECOND, 50));
+        String a = r.query("M", "a");      // granted, never claimed
+        String b = r.query("M", "b");
+        String c = r.query("M", "c");
+        clock.advanceSeconds(11);          // a's grace is over
+        try {
+            r.tick();
+            fail("the listener should have thrown");
+        } catch (IllegalStateException expected) {
+            // logged by the lifecycle thread
+        }
+        assertEquals(TicketState.GONE, r.check(a).state());
+        assertEquals(TicketState.GRANTED, r.check(b).state()); // the freed slot went on all the same
+        assertEquals("every live ticket filed once", r.ticketCount(), r.expiryQueue.size());
+        try {
+            r.release(b);
+            fail("the listener should have thrown");
+        } catch (IllegalStateException expected) {
+            // answered to the client as a fault
+        }
+        assertEquals(TicketState.GRANTED, r.check(c).state());
+        assertEquals(1, r.expiryQueue.size());
     }
 
     @Test(timeout = 10_000) // a wrapped deadline would come up at every pass of the tick's loop

@@ -245,17 +245,16 @@ public class FaultToleranceTest {
     public void lifecycleTickThatThrowsDoesNotStopTheLifecycleThread() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         CountDownLatch afterFailures = new CountDownLatch(10);
-        LifecycleThread lifecycle = new LifecycleThread(() -> {
+        LifecycleThread lifecycle = new LifecycleThread(expired -> {
             int n = calls.incrementAndGet();
             switch (n) {
                 case 1: throw new IllegalStateException("tick 1 fails (test)");
                 case 2: throw new StackOverflowError("tick 2 fails (test)");
                 case 3: throw new AssertionError("tick 3 fails (test)");
-                case 4: return null; // a broken tick that returns no list
-                case 5: return List.of(new Expiry("nolock", "0".repeat(32), "info", null)); // cause missing
+                case 4: expired.add(null); break; // a broken tick that reports nothing sensible
+                case 5: expired.add(new Expiry("nolock", "0".repeat(32), "info", null)); break; // cause missing
                 default:
                     afterFailures.countDown();
-                    return List.of();
             }
         }, TimeUnit.MILLISECONDS.toNanos(10));
         lifecycle.start();
