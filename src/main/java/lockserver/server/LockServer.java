@@ -64,7 +64,7 @@ public final class LockServer implements AutoCloseable {
             registry.restore(journal.restoredTickets(), journal.lastTokens(), config.defaultSettings());
             journal.start();
         }
-        this.lifecycle = new LifecycleThread(registry::tick, config.lifecyclePeriodNanos());
+        this.lifecycle = new LifecycleThread(registry::tick, metrics::tickTook, config.lifecyclePeriodNanos());
 
         this.access = new Access(config.users(), config.anonymousAdmin());
 

@@ -256,7 +256,7 @@ public class FaultToleranceTest {
                 default:
                     afterFailures.countDown();
             }
-        }, TimeUnit.MILLISECONDS.toNanos(10));
+        }, nanos -> { }, TimeUnit.MILLISECONDS.toNanos(10));
         lifecycle.start();
         try {
             assertTrue("ticks kept coming after five failing ticks; calls so far: " + calls.get(),

@@ -188,6 +188,11 @@ public class OperationsTest {
         assertTrue(m, m.contains("lockserver_requests_total{method=\"lock.query\"}"));
         assertTrue(m, m.contains("lockserver_faults_total{fault=\"unknown_lock\"} 1"));
         assertTrue(m, m.contains("lockserver_expiries_total{cause=\"grace\",lock=\"san02\"} 1"));
+        java.util.regex.Matcher ticks = java.util.regex.Pattern
+                .compile("(?m)^lockserver_lifecycle_tick_seconds_count (\\d+)").matcher(m);
+        assertTrue(m, ticks.find());
+        assertTrue("the grace expiry took at least one tick", Long.parseLong(ticks.group(1)) >= 1);
+        assertTrue(m, m.contains("lockserver_lifecycle_tick_seconds_bucket{le=\"0.005\"}"));
     }
 
     @Test
