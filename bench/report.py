@@ -100,10 +100,10 @@ def main():
                          g(r, "grant_withdrawn"), g(r, "fifo_inversions"), g(r, "server_threads"),
                          g(r, "rss_mb_blocked"), g(r, "status_ms"), g(r, "holder_release_ms")))
     for r in by("tick"):
-        lines.append("| 4 | lifecycle tick (in-process, core only) | %s tickets, %s locks, tick every %s s | | | %s | %s | %s | | | | | "
+        lines.append("| 4 | lifecycle tick (in-process, listeners: %s) | %s tickets, %s locks, tick every %s s | | | %s | %s | %s | | | | | "
                      "%s (harness) | %s expired per tick (median), %s us per expired ticket, tickets use %s MB of heap; "
                      "the tick thread's CPU time median %s ms, max %s ms (wall time above it is time off the core) |" % (
-                         r["tickets"], r["locks"], r["period_s"], r["tick_p50_ms"], r["tick_p99_ms"],
+                         r.get("listeners", "none"), r["tickets"], r["locks"], r["period_s"], r["tick_p50_ms"], r["tick_p99_ms"],
                          r["tick_max_ms"], r["rss_mb"], r["expired_per_tick_p50"], r["us_per_expiry"],
                          r["heap_tickets_mb"], r.get("tick_cpu_p50_ms", "?"), r.get("tick_cpu_max_ms", "?")))
     for r in by("python"):

@@ -8,6 +8,14 @@ interface Durability {
     /** Blocks until every change this thread made is in the journal as the fsync policy promises. */
     void awaitWritten();
 
+    /**
+     * Runs {@code work}, whose changes no answer waits for (a lifecycle tick), letting the
+     * journal write them as one batch afterwards instead of being woken for each.
+     */
+    default void batch(Runnable work) {
+        work.run();
+    }
+
     Durability NONE = new Durability() {
         @Override
         public void lockCreated(String lock, int size) {

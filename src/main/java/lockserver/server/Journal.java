@@ -143,6 +143,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     private long generation;
     private long recordsInFile;
     private volatile boolean writerIdle;
+    private volatile Thread batching; // in batch(): its records do not wake the writer one by one
     private volatile boolean closing;
     private volatile String failure;
 
@@ -287,8 +288,27 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     private void enqueue(Rec r) {
         queue.add(r);
         lastOfThread.set(r);
-        if (writerIdle) {
+        if (writerIdle && Thread.currentThread() != batching) {
             LockSupport.unpark(writer);
+        }
+    }
+
+    /**
+     * Each wake-up of the writer can take the core from the thread that woke it: a tick
+     * ending 2,400 tickets took twice its CPU time in wall time. A request that waits for
+     * its own record wakes the writer, and records are written in order, so the tick's
+     * records are written first all the same.
+     */
+    @Override
+    public void batch(Runnable work) {
+        batching = Thread.currentThread();
+        try {
+            work.run();
+        } finally {
+            batching = null;
+            if (!queue.isEmpty()) {
+                LockSupport.unpark(writer);
+            }
         }
     }
 

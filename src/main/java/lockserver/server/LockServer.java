@@ -64,7 +64,9 @@ public final class LockServer implements AutoCloseable {
             registry.restore(journal.restoredTickets(), journal.lastTokens(), config.defaultSettings());
             journal.start();
         }
-        this.lifecycle = new LifecycleThread(registry::tick, metrics::tickTook, config.lifecyclePeriodNanos());
+        Durability durability = journal == null ? Durability.NONE : journal;
+        this.lifecycle = new LifecycleThread(expired -> durability.batch(() -> registry.tick(expired)),
+                metrics::tickTook, config.lifecyclePeriodNanos());
 
         this.access = new Access(config.users(), config.anonymousAdmin());
 
@@ -80,7 +82,7 @@ public final class LockServer implements AutoCloseable {
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
         LockService service = new LockService(registry, () -> this.config, () -> this.access, metrics, this::reload,
-                journal == null ? Durability.NONE : journal, threads);
+                durability, threads);
         RpcServlet rpcServlet = new RpcServlet(service, metrics, config.maxRequestBytes());
         ServletHolder rpc = new ServletHolder("xmlrpc", rpcServlet);
         rpc.setAsyncSupported(true); // waits hold no thread

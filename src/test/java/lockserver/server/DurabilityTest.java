@@ -90,6 +90,32 @@ public class DurabilityTest {
         assertTrue("tokens keep growing across the restart", next.token() > Math.max(tokenA, tokenB));
     }
 
+    @Test(timeout = 30_000)
+    public void whatALifecycleTickEndsAndHandsOnSurvivesARestart() throws Exception {
+        Path data = tmp.newFolder("data").toPath();
+        lockserver.core.FakeClock clock = new lockserver.core.FakeClock();
+        LockServer first = LockServer.start(ServerConfig.parse("test", new StringReader(
+                config(data, "always").replaceFirst("(?m)^LIFECYCLE_PERIOD=.*$", "LIFECYCLE_PERIOD=0.01"))), clock);
+        LockRegistry reg = first.registry();
+        String silent = reg.query("DefaultLock", "never looks");   // size 2: both granted
+        String claims = reg.query("DefaultLock", "claims");
+        assertTrue(reg.await(claims, 0));
+        String next = reg.query("DefaultLock", "queued");
+        clock.advanceSeconds(11); // past the grace time (10 s), long before the idle time
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (reg.peek(silent).state() != lockserver.core.TicketState.GONE && System.nanoTime() < giveUp) {
+            Thread.onSpinWait(); // the lifecycle thread ends the grant on its next tick
+        }
+        first.close();
+
+        LockServer second = LockServer.start(ServerConfig.parse("test", new StringReader(config(data, "always"))),
+                clock);
+        open.add(second);
+        assertEquals(lockserver.core.TicketState.GONE, second.registry().peek(silent).state());
+        assertEquals("granted", second.registry().peek(next).state().wireName());
+        assertEquals("granted", second.registry().peek(claims).state().wireName());
+    }
+
     @Test
     public void unclaimedGrantStaysUnclaimedAndClaimedStaysClaimed() throws Exception {
         Path data = tmp.newFolder("data").toPath();

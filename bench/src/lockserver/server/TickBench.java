@@ -1,3 +1,5 @@
+package lockserver.server;
+
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -13,14 +15,19 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import lockserver.core.Clock;
 import lockserver.core.Expiry;
+import lockserver.core.LockListener;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockSettings;
 
 /**
  * Scenario 4 of bench/run.sh: the cost of one lifecycle tick with many tickets, measured
- * in-process on the core (lockserver.core.LockRegistry from the jar, real clock), without
- * HTTP, without the server's metrics listener and without the log line the server writes
- * for every expired ticket.
+ * in-process (lockserver.core.LockRegistry from the jar, real clock), without HTTP. With
+ * LISTENERS=server (the default) the registry has the server's listeners, as LockServer
+ * builds it: the Prometheus counts and the journal (a DATA_DIR in a temporary folder,
+ * JOURNAL_FSYNC=always, its writer thread running); LISTENERS=metrics or journal has one
+ * of them, LISTENERS=none the core alone.
+ * The log line the server writes for every expired ticket comes after the tick and is not
+ * timed. (In package lockserver.server to build the listeners the way the server does.)
  *
  * <p>LOCKS locks of size 5 hold TICKETS tickets (TICKETS/LOCKS each: 5 granted, the rest
  * queued). Lock i has an expiration time (idle) of MIN_LIFE + i/LOCKS * SPREAD seconds, so
@@ -33,7 +40,7 @@ import lockserver.core.LockSettings;
  * the measured ticks: a path first taken after it would be measured while the JIT
  * recompiles.
  *
- * <pre>java -cp target/lockserver.jar:bench/build/classes TickBench tickets=100000 locks=10000 period=1 seconds=20</pre>
+ * <pre>java -cp target/lockserver.jar:bench/build/classes lockserver.server.TickBench tickets=100000 locks=10000 period=1 seconds=20 listeners=server</pre>
  */
 public final class TickBench {
     public static void main(String[] argv) throws Exception {
@@ -50,8 +57,28 @@ public final class TickBench {
         double spread = Double.parseDouble(a.getOrDefault("spread", "100"));
         double renewShare = Double.parseDouble(a.getOrDefault("renew", "0.05"));
         double warmup = Double.parseDouble(a.getOrDefault("warmup", "3"));
+        String listeners = a.getOrDefault("listeners", "server");
 
-        LockRegistry reg = new LockRegistry(Clock.SYSTEM);
+        LockRegistry reg;
+        Path dataDir = null;
+        Journal journal = null;
+        LockRegistry[] self = new LockRegistry[1];
+        LockListener listener = LockListener.NONE;
+        if (listeners.equals("server") || listeners.equals("metrics")) {
+            listener = new Metrics(() -> self[0]);
+        }
+        if (listeners.equals("server") || listeners.equals("journal")) {
+            dataDir = Files.createTempDirectory("tickbench");
+            journal = Journal.open(dataDir, Journal.Fsync.ALWAYS);
+            listener = listener == LockListener.NONE ? journal : LockListener.both(listener, journal);
+        } else if (!listeners.equals("metrics") && !listeners.equals("none")) {
+            throw new IllegalArgumentException("listeners=server, metrics, journal or none, not " + listeners);
+        }
+        reg = self[0] = new LockRegistry(Clock.SYSTEM, listener);
+        Durability durability = journal == null ? Durability.NONE : journal;
+        if (journal != null) {
+            journal.start();
+        }
         Map<String, LockSettings> config = new LinkedHashMap<>();
         long hour = TimeUnit.HOURS.toNanos(1);
         for (int i = 0; i < locks; i++) {
@@ -89,7 +116,8 @@ public final class TickBench {
             }
             long cb = threads.getCurrentThreadCpuTime();
             long b = System.nanoTime();
-            List<Expiry> expired = reg.tick();
+            List<Expiry> expired = new ArrayList<>();
+            durability.batch(() -> reg.tick(expired)); // as the lifecycle thread runs it
             long e = System.nanoTime();
             long ce = threads.getCurrentThreadCpuTime();
             if (b - measureFrom >= 0) {           // not a warm-up tick (those let the JIT compile)
@@ -117,14 +145,20 @@ public final class TickBench {
         int[] ex = Arrays.copyOf(expiredPerTick, n);
         Arrays.sort(ex);
         System.out.printf(Locale.ROOT,
-                "ROW scenario=tick tickets=%d live=%d locks=%d period_s=%s ticks=%d tick_p50_ms=%.3f tick_p99_ms=%.3f "
+                "ROW scenario=tick listeners=%s tickets=%d live=%d locks=%d period_s=%s ticks=%d tick_p50_ms=%.3f tick_p99_ms=%.3f "
                         + "tick_max_ms=%.3f tick_cpu_p50_ms=%.3f tick_cpu_max_ms=%.3f expired_per_tick_p50=%d expired_per_tick_max=%d expired_total=%d "
                         + "us_per_expiry=%.2f query_100k_s=%.2f heap_tickets_mb=%d rss_mb=%d%n",
-                tickets, reg.ticketCount(), locks, a.getOrDefault("period", "1"), n, sorted[n / 2] / 1e6,
+                listeners, tickets, reg.ticketCount(), locks, a.getOrDefault("period", "1"), n, sorted[n / 2] / 1e6,
                 sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6, sorted[n - 1] / 1e6, cpuSorted[n / 2] / 1e6,
                 cpuSorted[n - 1] / 1e6, ex[n / 2], ex[n - 1],
                 totalExpired, totalExpired == 0 ? 0.0 : Arrays.stream(sorted).sum() / 1e3 / totalExpired,
                 queryTime * 100_000 / tickets, heapTickets >> 20, vmKb("VmHWM:") >> 10);
+        if (journal != null) {
+            journal.close();
+            try (var files = Files.walk(dataDir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     private static long usedHeapAfterGc() throws InterruptedException {
