@@ -9,8 +9,8 @@ interface Durability {
     void awaitWritten();
 
     /**
-     * Runs {@code work}, whose changes no answer waits for (a lifecycle tick), letting the
-     * journal write them as one batch afterwards instead of being woken for each.
+     * Runs {@code work}, whose changes no answer waits for (a lifecycle tick), without
+     * waking the journal's writer for them: it writes them soon after, in order.
      */
     default void batch(Runnable work) {
         work.run();
