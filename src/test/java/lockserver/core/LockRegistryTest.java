@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.Before;
 import org.junit.Test;
 
@@ -246,18 +247,34 @@ public class LockRegistryTest {
         assertEquals(0, registry.ticketCount());
     }
 
-    @Test
-    public void tickThatThrowsLosesNoTicket() throws Exception {
-        AtomicBoolean failNext = new AtomicBoolean(true);
+    /**
+     * A registry with lock M (size 1, grace 10 s, idle 100 s) whose listener throws on the
+     * first {@code failures} expiries or releases.
+     */
+    private LockRegistry withFailingListener(int failures) {
+        AtomicInteger left = new AtomicInteger(failures);
         LockRegistry r = new LockRegistry(clock, new LockListener() {
             @Override
             public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
-                if (failNext.getAndSet(false)) {
-                    throw new IllegalStateException("listener failed");
+                if (left.getAndDecrement() > 0) {
+                    throw new IllegalStateException("listener failed on expired");
+                }
+            }
+
+            @Override
+            public void released(String lock, String ticket, boolean wasGranted) {
+                if (left.getAndDecrement() > 0) {
+                    throw new IllegalStateException("listener failed on released");
                 }
             }
         });
         r.create("M", new LockSettings(1, 10 * SECOND, 100 * SECOND, 1000 * SECOND, 50));
+        return r;
+    }
+
+    @Test
+    public void tickThatThrowsLosesNoTicket() throws Exception {
+        LockRegistry r = withFailingListener(1);
         for (int i = 0; i < 3; i++) {
             r.query("M", "t" + i);
         }
@@ -276,23 +293,7 @@ public class LockRegistryTest {
 
     @Test
     public void listenerThatThrowsLeavesNoSlotIdle() throws Exception {
-        AtomicBoolean fail = new AtomicBoolean(true);
-        LockRegistry r = new LockRegistry(clock, new LockListener() {
-            @Override
-            public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
-                if (fail.get()) {
-                    throw new IllegalStateException("listener failed on expired");
-                }
-            }
-
-            @Override
-            public void released(String lock, String ticket, boolean wasGranted) {
-                if (fail.get()) {
-                    throw new IllegalStateException("listener failed on released");
-                }
-            }
-        });
-        r.create("M", new LockSettings(1, 10 * SECOND, 100 * SECOND, 1000 * SECOND, 50));
+        LockRegistry r = withFailingListener(2); // the expiry, then the release
         String a = r.query("M", "a");      // granted, never claimed
         String b = r.query("M", "b");
         String c = r.query("M", "c");
