@@ -61,23 +61,30 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     private static final int MAX_RECORD = 1 << 20;
     private static final long WAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long FSYNC_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How late a batch's records (which wake nobody) are written at most, when no request comes. */
+    private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    /** One change. Fields a..c and x are used as each type needs; {@code written} flips once. */
+    /**
+     * One change. Fields a..c, x and token are used as each type needs; {@code written} flips
+     * once. A grant's token stays a long until the writer frames it (the file has it as text).
+     */
     private static final class Rec {
         final byte type;
         final String a;
         final String b;
         final String c;
         final long x;
+        final long token;
         volatile boolean written;
         volatile Thread waiter;
 
-        Rec(char type, String a, String b, String c, long x) {
+        Rec(char type, String a, String b, String c, long x, long token) {
             this.type = (byte) type;
             this.a = a;
             this.b = b;
             this.c = c;
             this.x = x;
+            this.token = token;
         }
     }
 
@@ -101,12 +108,11 @@ final class Journal implements LockListener, Durability, AutoCloseable {
         final Map<String, Long> lastTokens = new LinkedHashMap<>();
         final Map<String, Integer> remoteLocks = new LinkedHashMap<>();
 
-        void apply(byte type, String a, String b, String c, long x) {
+        void apply(byte type, String a, String b, String c, long x, long token) {
             switch (type) {
                 case 'Q' -> tickets.put(a, new Entry(b, c));
                 case 'G' -> {
                     Entry e = tickets.get(a);
-                    long token = Long.parseLong(c);
                     if (e != null) {
                         e.granted = true;
                         e.token = token;
@@ -192,11 +198,11 @@ final class Journal implements LockListener, Durability, AutoCloseable {
             try (InputStream in = Files.newInputStream(snapshot)) {
                 DataInputStream data = new DataInputStream(in);
                 long[] gen = {-1};
-                long good = read(data, (type, a, b, c, x) -> {
+                long good = read(data, (type, a, b, c, x, token) -> {
                     if (type == 'H') {
                         gen[0] = x;
                     }
-                    shadow.apply(type, a, b, c, x);
+                    shadow.apply(type, a, b, c, x, token);
                 });
                 if (gen[0] < 0 || good != Files.size(snapshot)) {
                     throw new IOException(snapshot + " is damaged; move it away to start from the journal alone");
@@ -208,8 +214,8 @@ final class Journal implements LockListener, Durability, AutoCloseable {
         long good = 0;
         if (Files.exists(file)) {
             try (InputStream in = Files.newInputStream(file)) {
-                good = read(new DataInputStream(in), (type, a, b, c, x) -> {
-                    shadow.apply(type, a, b, c, x);
+                good = read(new DataInputStream(in), (type, a, b, c, x, token) -> {
+                    shadow.apply(type, a, b, c, x, token);
                     recordsInFile++;
                 });
             }
@@ -257,48 +263,52 @@ final class Journal implements LockListener, Durability, AutoCloseable {
 
     @Override
     public void queued(String lock, String ticket, String info) {
-        enqueue(new Rec('Q', ticket, lock, info, 0));
+        enqueue(new Rec('Q', ticket, lock, info, 0, 0));
     }
 
     @Override
     public void granted(String lock, String ticket, long token, long waitedNanos) {
-        enqueue(new Rec('G', ticket, lock, Long.toString(token), System.currentTimeMillis()));
+        enqueue(new Rec('G', ticket, lock, null, System.currentTimeMillis(), token));
     }
 
     @Override
     public void claimed(String lock, String ticket) {
-        enqueue(new Rec('C', ticket, null, null, 0));
+        enqueue(new Rec('C', ticket, null, null, 0, 0));
     }
 
     @Override
     public void released(String lock, String ticket, boolean wasGranted) {
-        enqueue(new Rec('X', ticket, null, null, 0));
+        enqueue(new Rec('X', ticket, null, null, 0, 0));
     }
 
     @Override
     public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
-        enqueue(new Rec('X', ticket, null, null, 0));
+        enqueue(new Rec('X', ticket, null, null, 0, 0));
     }
 
     @Override
     public void lockCreated(String lock, int size) {
-        enqueue(new Rec('L', lock, null, null, size));
+        enqueue(new Rec('L', lock, null, null, size, 0));
     }
 
     private void enqueue(Rec r) {
         queue.add(r);
+        if (Thread.currentThread() == batching) {
+            return; // nobody awaits a batch's records, and the writer is woken at its end
+        }
         lastOfThread.set(r);
-        if (writerIdle && Thread.currentThread() != batching) {
+        if (writerIdle) {
             LockSupport.unpark(writer);
         }
     }
 
     /**
-     * Wakes the writer for none of the records: each wake-up can take the core from the
-     * thread that woke it (a tick ending 2,400 tickets took 1.5-2 times its CPU time in wall
-     * time). The writer finds them within its 100 ms idle wait, or at once when a request
-     * that waits for its own record wakes it; records are written in order, so the batch's
-     * go first.
+     * Wakes the writer for none of the records: a wake-up can take the core from the thread
+     * that woke it for milliseconds (a tick ending 2,400 tickets took 1.5-2 times its CPU
+     * time in wall time, whether it woke the writer at its first record or at its end). The
+     * writer finds them within its 100 ms idle wait, or at once when a request that waits
+     * for its own record (a granted waiter's claim) wakes it; records are written in order,
+     * so the batch's go first.
      */
     @Override
     public void batch(Runnable work) {
@@ -336,8 +346,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
 
     private void writeLoop() {
         List<Rec> batch = new ArrayList<>(1024);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
-        DataOutputStream data = new DataOutputStream(bytes);
+        Framer framer = new Framer();
         long lastForce = System.nanoTime();
         boolean unforced = false;
         while (true) {
@@ -354,19 +363,20 @@ final class Journal implements LockListener, Durability, AutoCloseable {
                     lastForce = System.nanoTime();
                 }
                 writerIdle = true;
-                if (queue.isEmpty()) {
-                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+                if (queue.isEmpty() && !closing) {
+                    // a request's record or close wakes it; a batch's are found by the timeout
+                    LockSupport.parkNanos(this, IDLE_WAIT_NANOS);
                 }
                 writerIdle = false;
                 continue;
             }
             try {
-                bytes.reset();
+                framer.reset();
                 for (Rec rec : batch) {
-                    frame(data, rec.type, rec.a, rec.b, rec.c, rec.x);
-                    shadow.apply(rec.type, rec.a, rec.b, rec.c, rec.x);
+                    framer.add(rec.type, rec.a, rec.b, rec.type == 'G' ? Long.toString(rec.token) : rec.c, rec.x);
+                    shadow.apply(rec.type, rec.a, rec.b, rec.c, rec.x, rec.token);
                 }
-                writeFully(out, ByteBuffer.wrap(bytes.toByteArray(), 0, bytes.size()));
+                framer.writeTo(out);
                 if (fsync == Fsync.ALWAYS) {
                     out.force(false);
                 } else {
@@ -396,7 +406,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
             batch.clear();
             if (recordsInFile >= SNAPSHOT_EVERY) {
                 try {
-                    snapshot();
+                    snapshot(framer);
                 } catch (IOException e) {
                     log.error("cannot write a journal snapshot in {}; the journal keeps growing", dir, e);
                     recordsInFile = 0;
@@ -410,7 +420,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     private static String describe(Rec r) {
         return switch (r.type) {
             case 'Q' -> "queued lock=" + r.b + " ticket=" + r.a;
-            case 'G' -> "granted lock=" + r.b + " ticket=" + r.a + " token=" + r.c + " at=" + r.x;
+            case 'G' -> "granted lock=" + r.b + " ticket=" + r.a + " token=" + r.token + " at=" + r.x;
             case 'C' -> "claimed ticket=" + r.a;
             case 'X' -> "removed ticket=" + r.a;
             case 'L' -> "created lock=" + r.a + " size=" + r.x;
@@ -428,32 +438,39 @@ final class Journal implements LockListener, Durability, AutoCloseable {
         }
     }
 
-    /** Saves the live state as the new base and starts an empty journal file. */
-    private void snapshot() throws IOException {
+    /**
+     * Saves the live state as the new base and starts an empty journal file. The snapshot
+     * goes to the file in 64 KB pieces: built whole in memory, 100,000 tickets made a burst
+     * of garbage that pushed live tickets into the old generation and ended in a full GC.
+     */
+    private void snapshot(Framer framer) throws IOException {
         long next = generation + 1;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream data = new DataOutputStream(bytes);
-        frame(data, (byte) 'H', null, null, null, next);
-        for (Map.Entry<String, Long> e : shadow.lastTokens.entrySet()) {
-            frame(data, (byte) 'T', e.getKey(), null, null, e.getValue());
-        }
-        for (Map.Entry<String, Integer> e : shadow.remoteLocks.entrySet()) {
-            frame(data, (byte) 'L', e.getKey(), null, null, e.getValue());
-        }
-        for (Map.Entry<String, Shadow.Entry> e : shadow.tickets.entrySet()) {
-            Shadow.Entry t = e.getValue();
-            frame(data, (byte) 'Q', e.getKey(), t.lock, t.info, 0);
-            if (t.granted) {
-                frame(data, (byte) 'G', e.getKey(), t.lock, Long.toString(t.token), t.grantedWallMillis);
-                if (t.claimed) {
-                    frame(data, (byte) 'C', e.getKey(), null, null, 0);
-                }
-            }
-        }
         Path tmp = dir.resolve("snapshot.tmp");
         try (FileChannel f = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeFully(f, ByteBuffer.wrap(bytes.toByteArray(), 0, bytes.size()));
+            framer.reset();
+            framer.add((byte) 'H', null, null, null, next);
+            for (Map.Entry<String, Long> e : shadow.lastTokens.entrySet()) {
+                framer.add((byte) 'T', e.getKey(), null, null, e.getValue());
+            }
+            for (Map.Entry<String, Integer> e : shadow.remoteLocks.entrySet()) {
+                framer.add((byte) 'L', e.getKey(), null, null, e.getValue());
+            }
+            for (Map.Entry<String, Shadow.Entry> e : shadow.tickets.entrySet()) {
+                Shadow.Entry t = e.getValue();
+                framer.add((byte) 'Q', e.getKey(), t.lock, t.info, 0);
+                if (t.granted) {
+                    framer.add((byte) 'G', e.getKey(), t.lock, Long.toString(t.token), t.grantedWallMillis);
+                    if (t.claimed) {
+                        framer.add((byte) 'C', e.getKey(), null, null, 0);
+                    }
+                }
+                if (framer.size() >= 64 * 1024) {
+                    framer.writeTo(f);
+                    framer.reset();
+                }
+            }
+            framer.writeTo(f);
             f.force(true);
         }
         FileChannel nextFile = FileChannel.open(journalFile(next), StandardOpenOption.CREATE,
@@ -495,24 +512,53 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     // ---- the file format: [int length][int crc32c][type][fields] ----
 
     private interface Sink {
-        void accept(byte type, String a, String b, String c, long x);
+        /** {@code token} is a grant's token, read from its text in c; 0 for other types. */
+        void accept(byte type, String a, String b, String c, long x, long token);
     }
 
-    private static void frame(DataOutputStream data, byte type, String a, String b, String c, long x)
-            throws IOException {
-        ByteArrayOutputStream payload = new ByteArrayOutputStream(64);
-        DataOutputStream p = new DataOutputStream(payload);
-        p.writeByte(type);
-        p.writeUTF(a == null ? "" : a);
-        p.writeUTF(b == null ? "" : b);
-        p.writeUTF(c == null ? "" : c);
-        p.writeLong(x);
-        byte[] body = payload.toByteArray();
-        CRC32C crc = new CRC32C();
-        crc.update(body);
-        data.writeInt(body.length);
-        data.writeInt((int) crc.getValue());
-        data.write(body);
+    /** Frames records into buffers it reuses, so the writer makes no garbage per record. */
+    private static final class Framer {
+        private final Bytes body = new Bytes(256);
+        private final DataOutputStream bodyData = new DataOutputStream(body);
+        private final Bytes frames = new Bytes(64 * 1024);
+        private final DataOutputStream framesData = new DataOutputStream(frames);
+        private final CRC32C crc = new CRC32C();
+
+        void add(byte type, String a, String b, String c, long x) throws IOException {
+            body.reset();
+            bodyData.writeByte(type);
+            bodyData.writeUTF(a == null ? "" : a);
+            bodyData.writeUTF(b == null ? "" : b);
+            bodyData.writeUTF(c == null ? "" : c);
+            bodyData.writeLong(x);
+            crc.reset();
+            crc.update(body.array(), 0, body.size());
+            framesData.writeInt(body.size());
+            framesData.writeInt((int) crc.getValue());
+            framesData.write(body.array(), 0, body.size());
+        }
+
+        int size() {
+            return frames.size();
+        }
+
+        void reset() {
+            frames.reset();
+        }
+
+        void writeTo(FileChannel f) throws IOException {
+            writeFully(f, ByteBuffer.wrap(frames.array(), 0, frames.size()));
+        }
+    }
+
+    private static final class Bytes extends ByteArrayOutputStream {
+        Bytes(int size) {
+            super(size);
+        }
+
+        byte[] array() {
+            return buf;
+        }
     }
 
     /** Reads frames until the end or the first bad one; returns the byte offset after the last good frame. */
@@ -548,7 +594,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
             String c = p.readUTF();
             long x = p.readLong();
             try {
-                sink.accept(type, a, b, c, x);
+                sink.accept(type, a, b, c, x, type == 'G' ? Long.parseLong(c) : 0);
             } catch (IllegalArgumentException unknown) {
                 return good;
             }
