@@ -300,7 +300,7 @@ public final class NamedSemaphore {
                 return;
             }
             boolean wasGranted = t.state == TicketState.GRANTED;
-            remove(t);
+            removeUnfiled(t); // the expiry queue gave it up when it came up
             expired.add(new Expiry(name, t.id, t.info, cause));
             try {
                 registry.listener.expired(name, t.id, cause, wasGranted);
@@ -497,12 +497,17 @@ public final class NamedSemaphore {
 
     /** Takes {@code t} out of the lock and the expiry queue, and wakes its waiters. */
     private void remove(Ticket t) {
+        expiryQueue.cancel(t);
+        removeUnfiled(t);
+    }
+
+    /** {@link #remove} for a ticket not in the expiry queue: saves the queue's lock on every expiry. */
+    private void removeUnfiled(Ticket t) {
         if (t.state == TicketState.GRANTED) {
             granted.remove(t);
         } else {
             queue.remove(t);
         }
-        expiryQueue.cancel(t);
         t.state = TicketState.GONE;
         registry.tickets.remove(t.id, t);
         if (t.waiters > 0) {

@@ -9,8 +9,8 @@ interface Durability {
     void awaitWritten();
 
     /**
-     * Runs {@code work}, whose changes no answer waits for (a lifecycle tick), without
-     * waking the journal's writer for them: it writes them soon after, in order.
+     * Runs {@code work}, whose changes no answer waits for (a lifecycle tick), waking the
+     * journal's writer for them once, when it is done, rather than at its first change.
      */
     default void batch(Runnable work) {
         work.run();

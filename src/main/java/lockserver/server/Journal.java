@@ -6,6 +6,8 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -19,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
@@ -61,8 +62,8 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     private static final int MAX_RECORD = 1 << 20;
     private static final long WAIT_LIMIT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long FSYNC_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** How late a batch's records (which wake nobody) are written at most, when no request comes. */
-    private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** The writer's longest sleep with nothing to do: the wake-ups are what it relies on. */
+    private static final long IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /**
      * One change. Fields a..c, x and token are used as each type needs; {@code written} flips
@@ -77,6 +78,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
         final long token;
         volatile boolean written;
         volatile Thread waiter;
+        Rec next; // the next record in the queue; set once, through NEXT
 
         Rec(char type, String a, String b, String c, long x, long token) {
             this.type = (byte) type;
@@ -142,7 +144,12 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     private final Fsync fsync;
     private final FileChannel dirLock;
     private final Shadow shadow = new Shadow();
-    private final ConcurrentLinkedQueue<Rec> queue = new ConcurrentLinkedQueue<>();
+    // The records not yet written, in order: linked through Rec.next, with no node per record
+    // (Vyukov's queue for many producers and one consumer). A producer swaps itself in as
+    // the tail, then links the old tail to itself; until it has, the writer sees the
+    // queue end there. head is the writer's: the last record it took, a stub at first.
+    private volatile Rec tail = new Rec('-', null, null, null, 0, 0);
+    private Rec head = tail;
     private final ThreadLocal<Rec> lastOfThread = new ThreadLocal<>();
     private final Thread writer;
     private FileChannel out; // writer thread only, after start
@@ -152,6 +159,18 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     private volatile Thread batching; // in batch(): its records do not wake the writer one by one
     private volatile boolean closing;
     private volatile String failure;
+
+    private static final VarHandle TAIL;
+    private static final VarHandle NEXT;
+
+    static {
+        try {
+            TAIL = MethodHandles.lookup().findVarHandle(Journal.class, "tail", Rec.class);
+            NEXT = MethodHandles.lookup().findVarHandle(Rec.class, "next", Rec.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private Journal(Path dir, Fsync fsync, FileChannel dirLock) {
         this.dir = dir;
@@ -292,31 +311,37 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     }
 
     private void enqueue(Rec r) {
-        queue.add(r);
+        Rec prev = (Rec) TAIL.getAndSet(this, r);
+        NEXT.setRelease(prev, r);
         if (Thread.currentThread() == batching) {
             return; // nobody awaits a batch's records, and the writer is woken at its end
         }
         lastOfThread.set(r);
+        VarHandle.fullFence(); // the link is seen before writerIdle is read, or the writer could sleep past it
         if (writerIdle) {
             LockSupport.unpark(writer);
         }
     }
 
     /**
-     * Wakes the writer for none of the records: a wake-up can take the core from the thread
-     * that woke it for milliseconds (a tick ending 2,400 tickets took 1.5-2 times its CPU
-     * time in wall time, whether it woke the writer at its first record or at its end). The
-     * writer finds them within its 100 ms idle wait, or at once when a request that waits
-     * for its own record (a granted waiter's claim) wakes it; records are written in order,
-     * so the batch's go first.
+     * Wakes the writer once, at the end, instead of at the batch's first record: a wake-up
+     * can take the core from the thread that woke it for milliseconds (a tick ending 2,400
+     * tickets took 1.5-2 times its CPU time in wall time). A request that waits for its own
+     * record (a granted waiter's claim) still wakes it at once; records are written in
+     * order, so the batch's go first.
      */
     @Override
     public void batch(Runnable work) {
+        Rec before = tail;
         batching = Thread.currentThread();
         try {
             work.run();
         } finally {
             batching = null;
+            VarHandle.fullFence(); // as in enqueue
+            if (tail != before && writerIdle) {
+                LockSupport.unpark(writer);
+            }
         }
     }
 
@@ -351,7 +376,9 @@ final class Journal implements LockListener, Durability, AutoCloseable {
         boolean unforced = false;
         while (true) {
             Rec r;
-            while (batch.size() < 4096 && (r = queue.poll()) != null) {
+            while (batch.size() < 4096 && (r = (Rec) NEXT.getAcquire(head)) != null) {
+                head.next = null; // a record a thread still holds (lastOfThread) must not hold the ones after it
+                head = r;
                 batch.add(r);
             }
             if (batch.isEmpty()) {
@@ -362,10 +389,12 @@ final class Journal implements LockListener, Durability, AutoCloseable {
                     unforced = !force();
                     lastForce = System.nanoTime();
                 }
-                writerIdle = true;
-                if (queue.isEmpty() && !closing) {
-                    // a request's record or close wakes it; a batch's are found by the timeout
-                    LockSupport.parkNanos(this, IDLE_WAIT_NANOS);
+                writerIdle = true; // (a volatile write: a full fence before the queue is looked at)
+                if (NEXT.getAcquire(head) == null && !closing) {
+                    // an enqueue, a batch's end or close wakes it; the timeout is only a safety net
+                    LockSupport.parkNanos(this, unforced && fsync == Fsync.INTERVAL
+                            ? Math.max(1_000_000, lastForce + FSYNC_INTERVAL_NANOS - System.nanoTime())
+                            : IDLE_WAIT_NANOS);
                 }
                 writerIdle = false;
                 continue;

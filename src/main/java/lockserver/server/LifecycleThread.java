@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 import lockserver.core.Expiry;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -18,15 +17,13 @@ final class LifecycleThread extends Thread {
     private static final Logger log = LogManager.getLogger(LifecycleThread.class);
 
     private final Consumer<List<Expiry>> tick; // appends what it ended
-    private final LongConsumer tickTook;        // hears how long each tick took (ns)
     private volatile long periodNanos;
     private volatile boolean stopping;
 
-    LifecycleThread(Consumer<List<Expiry>> tick, LongConsumer tickTook, long periodNanos) {
+    LifecycleThread(Consumer<List<Expiry>> tick, long periodNanos) {
         super("lifecycle");
         setDaemon(true);
         this.tick = tick;
-        this.tickTook = tickTook;
         this.periodNanos = periodNanos;
     }
 
@@ -35,12 +32,10 @@ final class LifecycleThread extends Thread {
         long next = System.nanoTime();
         while (!stopping) {
             List<Expiry> expired = new ArrayList<>();
-            long start = System.nanoTime();
             try {
                 try {
                     tick.accept(expired);
                 } finally {
-                    tickTook.accept(System.nanoTime() - start);
                     LockService.logExpiries(expired); // also what a failed tick ended before it failed
                 }
             } catch (Throwable t) {

@@ -119,7 +119,10 @@ final class Metrics implements LockListener {
         for (int i = 0; i < names.length; i++) {
             counts[i] = perLock.get(names[i]);
         }
-        counter(w, "lockserver_grants_total", "Tickets granted a slot", names, counts, LockCounts.GRANTS);
+        family(w, "lockserver_grants_total", "counter", "Tickets granted a slot");
+        for (int i = 0; i < names.length; i++) {
+            sample(w, "lockserver_grants_total", names[i], counts[i].grants());
+        }
         counter(w, "lockserver_releases_total", "Slots released by their holders", names, counts,
                 LockCounts.RELEASES);
         counter(w, "lockserver_cancels_total", "Queued tickets released before their grant", names, counts,

@@ -256,7 +256,7 @@ public class FaultToleranceTest {
                 default:
                     afterFailures.countDown();
             }
-        }, nanos -> { }, TimeUnit.MILLISECONDS.toNanos(10));
+        }, TimeUnit.MILLISECONDS.toNanos(10));
         lifecycle.start();
         try {
             assertTrue("ticks kept coming after five failing ticks; calls so far: " + calls.get(),

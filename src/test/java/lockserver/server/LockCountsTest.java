@@ -15,7 +15,7 @@ public class LockCountsTest {
         c.granted(0); // le 0.001
         c.granted(TimeUnit.HOURS.toNanos(3)); // +Inf
         assertArrayEquals(new long[] {2, 1, 0, 0, 0, 0, 0, 0, 0, 1}, c.waitBuckets());
-        assertEquals(4, c.get(LockCounts.GRANTS));
+        assertEquals(4, c.grants());
         assertEquals(2000 + TimeUnit.HOURS.toMicros(3), c.get(LockCounts.WAIT_MICROS)); // whole microseconds
     }
 
@@ -26,7 +26,7 @@ public class LockCountsTest {
         c.add(LockCounts.RELEASES);
         c.add(LockCounts.CANCELS);
         c.add(LockCounts.EXPIRIES + 1);
-        assertEquals(0, c.get(LockCounts.GRANTS));
+        assertEquals(0, c.grants());
         assertEquals(2, c.get(LockCounts.RELEASES));
         assertEquals(1, c.get(LockCounts.CANCELS));
         assertEquals(0, c.get(LockCounts.EXPIRIES));
