@@ -218,6 +218,27 @@ public class LockRegistryTest {
     }
 
     @Test
+    public void ticketRenewedWhileQueuedThenGrantedEndsAtItsNewDeadlineNotItsOld() throws Exception {
+        // grace longer than idle: the grant leaves the ticket filed for its old idle time
+        registry.create("G", new LockSettings(1, 1000 * SECOND, 100 * SECOND, 1000 * SECOND, 50));
+        String holder = registry.query("G", "holder");
+        String next = registry.query("G", "next");
+        clock.advanceSeconds(60);
+        assertTrue(registry.renew(holder));
+        assertTrue(registry.renew(next));       // idle time now ends at 160 s, not 100 s
+        assertTrue(registry.release(holder));
+        LockDetail g = registry.details().stream().filter(d -> d.name().equals("G")).findFirst().orElseThrow();
+        assertEquals(next, g.holders().get(0).ticket()); // granted (details, unlike a check, is no sign of life)
+        clock.advanceSeconds(40);
+        clock.advanceNanos(ROUNDING);
+        assertTrue("comes up at its old time, and is filed again", registry.tick().isEmpty());
+        clock.advanceSeconds(59);
+        assertTrue(registry.tick().isEmpty());
+        clock.advanceSeconds(1);
+        assertEquals(List.of(new Expiry("G", next, "next", Expiry.Cause.IDLE)), registry.tick());
+    }
+
+    @Test
     public void grantEndsAtMaxLockTimeWhateverTheHolderDoes() throws Exception {
         String a = registry.query("L", "a");
         assertTrue(granted(a));
