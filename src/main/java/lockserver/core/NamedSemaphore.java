@@ -300,7 +300,10 @@ public final class NamedSemaphore {
                 return;
             }
             boolean wasGranted = t.state == TicketState.GRANTED;
-            removeUnfiled(t); // the expiry queue gave it up when it came up
+            // the expiry queue gave it up when it came up; if a grant on another thread has
+            // filed it again since, that was for a time already past (it is due), so it comes
+            // up at the next tick and is dropped as gone
+            removeUnfiled(t);
             expired.add(new Expiry(name, t.id, t.info, cause));
             try {
                 registry.listener.expired(name, t.id, cause, wasGranted);

@@ -372,6 +372,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     private void writeLoop() {
         List<Rec> batch = new ArrayList<>(1024);
         Framer framer = new Framer();
+        long batchStart = -1; // where the batch being written starts in the file, until it is written
         long lastForce = System.nanoTime();
         boolean unforced = false;
         while (true) {
@@ -389,8 +390,17 @@ final class Journal implements LockListener, Durability, AutoCloseable {
                     unforced = !force();
                     lastForce = System.nanoTime();
                 }
-                writerIdle = true; // (a volatile write: a full fence before the queue is looked at)
+                writerIdle = true;
+                VarHandle.fullFence(); // pairs with enqueue's: either it sees writerIdle or this sees its record
                 if (NEXT.getAcquire(head) == null && !closing) {
+                    if (tail != head) {
+                        // a producer has swapped itself in but not linked yet; if it is a batch's,
+                        // it would wake nobody, and a request's record queued behind it would wait
+                        // for the batch's end
+                        writerIdle = false;
+                        Thread.onSpinWait();
+                        continue;
+                    }
                     // an enqueue, a batch's end or close wakes it; the timeout is only a safety net
                     LockSupport.parkNanos(this, unforced && fsync == Fsync.INTERVAL
                             ? Math.max(1_000_000, lastForce + FSYNC_INTERVAL_NANOS - System.nanoTime())
@@ -400,6 +410,12 @@ final class Journal implements LockListener, Durability, AutoCloseable {
                 continue;
             }
             try {
+                if (batchStart < 0) {
+                    batchStart = out.position();
+                } else { // a retry: write over what the failed write left (a torn frame), not after it
+                    out.truncate(batchStart);
+                    out.position(batchStart);
+                }
                 framer.reset();
                 for (Rec rec : batch) {
                     framer.add(rec.type, rec.a, rec.b, rec.type == 'G' ? Long.toString(rec.token) : rec.c, rec.x);
@@ -412,6 +428,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
                     unforced = true;
                 }
                 failure = null;
+                batchStart = -1;
             } catch (IOException | RuntimeException e) {
                 failure = e.toString();
                 log.error("cannot write the journal in {}; requests that change state wait up to 30 s, then fail",
@@ -481,9 +498,11 @@ final class Journal implements LockListener, Durability, AutoCloseable {
             framer.add((byte) 'H', null, null, null, next);
             for (Map.Entry<String, Long> e : shadow.lastTokens.entrySet()) {
                 framer.add((byte) 'T', e.getKey(), null, null, e.getValue());
+                framer.writeToIfFull(f);
             }
             for (Map.Entry<String, Integer> e : shadow.remoteLocks.entrySet()) {
                 framer.add((byte) 'L', e.getKey(), null, null, e.getValue());
+                framer.writeToIfFull(f);
             }
             for (Map.Entry<String, Shadow.Entry> e : shadow.tickets.entrySet()) {
                 Shadow.Entry t = e.getValue();
@@ -494,10 +513,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
                         framer.add((byte) 'C', e.getKey(), null, null, 0);
                     }
                 }
-                if (framer.size() >= 64 * 1024) {
-                    framer.writeTo(f);
-                    framer.reset();
-                }
+                framer.writeToIfFull(f);
             }
             framer.writeTo(f);
             f.force(true);
@@ -567,8 +583,12 @@ final class Journal implements LockListener, Durability, AutoCloseable {
             framesData.write(body.array(), 0, body.size());
         }
 
-        int size() {
-            return frames.size();
+        /** Writes and forgets what it holds once that reaches 64 KB: for output of any size. */
+        void writeToIfFull(FileChannel f) throws IOException {
+            if (frames.size() >= 64 * 1024) {
+                writeTo(f);
+                reset();
+            }
         }
 
         void reset() {
