@@ -396,9 +396,10 @@ final class Journal implements LockListener, Durability, AutoCloseable {
                     if (tail != head) {
                         // a producer has swapped itself in but not linked yet; if it is a batch's,
                         // it would wake nobody, and a request's record queued behind it would wait
-                        // for the batch's end
+                        // for the batch's end. (yield, not a busy spin: on one core the producer
+                        // needs this thread off it to finish)
                         writerIdle = false;
-                        Thread.onSpinWait();
+                        Thread.yield();
                         continue;
                     }
                     // an enqueue, a batch's end or close wakes it; the timeout is only a safety net
