@@ -21,11 +21,11 @@ import lockserver.core.LockSettings;
 
 /**
  * Scenario 4 of bench/run.sh: the cost of one lifecycle tick with many tickets, measured
- * in-process (lockserver.core.LockRegistry from the jar, real clock), without HTTP. With
- * LISTENERS=server (the default) the registry has the server's listeners, as LockServer
- * builds it: the Prometheus counts and the journal (a DATA_DIR in a temporary folder,
- * JOURNAL_FSYNC=always, its writer thread running); LISTENERS=metrics or journal has one
- * of them, LISTENERS=none the core alone.
+ * in-process (lockserver.core.LockRegistry from the jar, real clock), without HTTP. The
+ * locks count what the metrics show themselves. With LISTENERS=server (the default) the
+ * registry has the server's listener, as LockServer builds it: the journal (a DATA_DIR in
+ * a temporary folder, JOURNAL_FSYNC=always, its writer thread running); LISTENERS=none
+ * leaves it out.
  * The log line the server writes for every expired ticket comes after the tick and is not
  * timed. (In package lockserver.server to build the listeners the way the server does.)
  *
@@ -60,22 +60,17 @@ public final class TickBench {
         double warmup = Double.parseDouble(a.getOrDefault("warmup", "3"));
         String listeners = a.getOrDefault("listeners", "server");
 
-        LockRegistry reg;
         Path dataDir = null;
         Journal journal = null;
-        LockRegistry[] self = new LockRegistry[1];
         LockListener listener = LockListener.NONE;
-        if (listeners.equals("server") || listeners.equals("metrics")) {
-            listener = new Metrics(() -> self[0]);
-        }
-        if (listeners.equals("server") || listeners.equals("journal")) {
+        if (listeners.equals("server")) {
             dataDir = Files.createTempDirectory("tickbench");
             journal = Journal.open(dataDir, Journal.Fsync.ALWAYS);
-            listener = listener == LockListener.NONE ? journal : LockListener.both(listener, journal);
-        } else if (!listeners.equals("metrics") && !listeners.equals("none")) {
-            throw new IllegalArgumentException("listeners=server, metrics, journal or none, not " + listeners);
+            listener = journal;
+        } else if (!listeners.equals("none")) {
+            throw new IllegalArgumentException("listeners=server or none, not " + listeners);
         }
-        reg = self[0] = new LockRegistry(Clock.SYSTEM, listener);
+        LockRegistry reg = new LockRegistry(Clock.SYSTEM, listener);
         Durability durability = journal == null ? Durability.NONE : journal;
         if (journal != null) {
             journal.start();

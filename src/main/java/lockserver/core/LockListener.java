@@ -1,7 +1,7 @@
 package lockserver.core;
 
 /**
- * Hears every change of ticket state, for metrics and the journal. Called under the
+ * Hears every change of ticket state, for the journal. Called under the
  * lock's monitor, in the order the changes happen on that lock, so implementations must
  * be quick: no blocking, no I/O, no calls back into the registry (hand work to another
  * thread instead).
@@ -29,39 +29,4 @@ public interface LockListener {
 
     LockListener NONE = new LockListener() {
     };
-
-    /** Both listeners, {@code first} first. */
-    static LockListener both(LockListener first, LockListener second) {
-        return new LockListener() {
-            @Override
-            public void queued(String lock, String ticket, String info) {
-                first.queued(lock, ticket, info);
-                second.queued(lock, ticket, info);
-            }
-
-            @Override
-            public void granted(String lock, String ticket, long token, long waitedNanos) {
-                first.granted(lock, ticket, token, waitedNanos);
-                second.granted(lock, ticket, token, waitedNanos);
-            }
-
-            @Override
-            public void claimed(String lock, String ticket) {
-                first.claimed(lock, ticket);
-                second.claimed(lock, ticket);
-            }
-
-            @Override
-            public void released(String lock, String ticket, boolean wasGranted) {
-                first.released(lock, ticket, wasGranted);
-                second.released(lock, ticket, wasGranted);
-            }
-
-            @Override
-            public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
-                first.expired(lock, ticket, cause, wasGranted);
-                second.expired(lock, ticket, cause, wasGranted);
-            }
-        };
-    }
 }

@@ -2,6 +2,7 @@ package lockserver.core;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -25,6 +26,8 @@ public final class LockRegistry {
     final ExpiryQueue expiryQueue = new ExpiryQueue();
     final ConcurrentHashMap<String, Ticket> tickets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, NamedSemaphore> locks = new ConcurrentHashMap<>();
+    /** By lock name, never removed: a lock removed and added again goes on counting. */
+    private final ConcurrentHashMap<String, LockCounts> counts = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private volatile boolean closed;
 
@@ -123,6 +126,15 @@ public final class LockRegistry {
         for (Ticket t : tickets.values()) {
             t.semaphore.renew(t);
         }
+    }
+
+    /** The counts of every lock name this registry has had, for the metrics. */
+    public Map<String, LockCounts> counts() {
+        return Collections.unmodifiableMap(counts);
+    }
+
+    LockCounts countsFor(String lock) {
+        return counts.computeIfAbsent(lock, name -> new LockCounts());
     }
 
     /** Called by a retired semaphore, under its lock, once its last ticket is gone. */

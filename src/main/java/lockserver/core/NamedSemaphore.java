@@ -21,6 +21,7 @@ public final class NamedSemaphore {
     private final ExpiryQueue expiryQueue;
     private final LockRegistry registry;
     private final ReentrantLock lock = new ReentrantLock();
+    private final LockCounts counts; // written under lock; shared with earlier semaphores of this name
 
     // guarded by lock
     private LockSettings settings;
@@ -42,6 +43,7 @@ public final class NamedSemaphore {
         this.registry = registry;
         this.clock = registry.clock;
         this.expiryQueue = registry.expiryQueue;
+        this.counts = registry.countsFor(name);
     }
 
     public String name() {
@@ -207,6 +209,7 @@ public final class NamedSemaphore {
             }
             boolean wasGranted = t.state == TicketState.GRANTED;
             remove(t);
+            counts.add(wasGranted ? LockCounts.RELEASES : LockCounts.CANCELS);
             try {
                 registry.listener.released(name, t.id, wasGranted);
             } finally {
@@ -305,6 +308,7 @@ public final class NamedSemaphore {
             // up at the next tick and is dropped as gone
             removeUnfiled(t);
             expired.add(new Expiry(name, t.id, t.info, cause));
+            counts.add(LockCounts.EXPIRIES + cause.ordinal());
             try {
                 registry.listener.expired(name, t.id, cause, wasGranted);
             } finally {
@@ -536,6 +540,7 @@ public final class NamedSemaphore {
                 t.change.signalAll();
             }
             wakeParked(t, true);
+            counts.granted(now - t.queuedAt);
             try {
                 registry.listener.granted(name, t.id, t.token, now - t.queuedAt);
             } catch (RuntimeException e) {

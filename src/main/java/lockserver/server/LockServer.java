@@ -56,7 +56,7 @@ public final class LockServer implements AutoCloseable {
         this.config = config;
         Metrics metrics = new Metrics(this::registry);
         journal = config.dataDir() == null ? null : Journal.open(config.dataDir(), config.journalFsync());
-        this.registry = new LockRegistry(clock, journal == null ? metrics : LockListener.both(metrics, journal));
+        this.registry = new LockRegistry(clock, journal == null ? LockListener.NONE : journal);
         registry.configure(config.locks());
         if (journal == null) {
             log.warn("no DATA_DIR: state is in memory only, and a restart forgets every holder and queue");

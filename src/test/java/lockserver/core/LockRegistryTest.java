@@ -8,6 +8,7 @@ import static org.junit.Assert.fail;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -236,6 +237,20 @@ public class LockRegistryTest {
         assertTrue(registry.tick().isEmpty());
         clock.advanceSeconds(1);
         assertEquals(List.of(new Expiry("G", next, "next", Expiry.Cause.IDLE)), registry.tick());
+    }
+
+    @Test
+    public void countsGoOnWhenALockIsRemovedAndConfiguredAgain() throws Exception {
+        LockSettings settings = new LockSettings(1, 10 * SECOND, 100 * SECOND, 1000 * SECOND, 50);
+        registry.configure(Map.of("C", settings));
+        assertTrue(registry.release(registry.query("C", "one")));
+        registry.configure(Map.of());                    // removed; it has no tickets, so it is gone at once
+        assertTrue(registry.list().stream().noneMatch(s -> s.name().equals("C")));
+        registry.configure(Map.of("C", settings));       // a new lock of the same name
+        assertTrue(registry.release(registry.query("C", "two")));
+        LockCounts counts = registry.counts().get("C");
+        assertEquals(2, counts.get(LockCounts.RELEASES));
+        assertEquals(2, counts.grants());
     }
 
     @Test

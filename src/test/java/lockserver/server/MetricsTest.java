@@ -12,12 +12,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import lockserver.core.Clock;
 import lockserver.core.Expiry;
+import lockserver.core.FakeClock;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockSettings;
 import org.junit.Test;
@@ -25,29 +26,44 @@ import org.junit.Test;
 public class MetricsTest {
     private static final String ODD = "San-02.x:y_z";
 
-    /** The hand-written per-lock page says what the client library would say for the same events. */
+    /**
+     * The hand-written per-lock page says what the client library would say for the same
+     * events, made by real grants, releases, cancels and an expiry (a fake clock sets the
+     * waits).
+     */
     @Test
     public void perLockPageMatchesTheClientLibrarysPage() throws IOException {
-        LockRegistry locks = new LockRegistry(Clock.SYSTEM);
-        long hour = TimeUnit.HOURS.toNanos(1);
-        locks.create("a", new LockSettings(3, hour, hour, hour, 10));
-        locks.create(ODD, new LockSettings(1, hour, hour, hour, 10));
-        locks.create("never-used", new LockSettings(2, hour, hour, hour, 10));
+        FakeClock clock = new FakeClock();
+        LockRegistry locks = new LockRegistry(clock);
+        long hours = TimeUnit.HOURS.toNanos(10);
+        locks.create("a", new LockSettings(1, hours, hours, hours, 10));
+        locks.create(ODD, new LockSettings(1, hours, TimeUnit.SECONDS.toNanos(1), hours, 10));
+        locks.create("never-used", new LockSettings(2, hours, hours, hours, 10));
         Metrics ours = new Metrics(() -> locks);
         Reference ref = new Reference(locks);
 
-        long[] waits = {0, 500_000, 1_000_000, 1_000_001, TimeUnit.SECONDS.toNanos(90), TimeUnit.HOURS.toNanos(3)};
+        String holder = locks.query("a", "first");   // granted at once: a wait of 0
+        ref.granted("a", 0);
+        long[] waits = {500_000, 1_000_000, 1_000_001, TimeUnit.SECONDS.toNanos(90), TimeUnit.HOURS.toNanos(3)};
         for (long w : waits) {
-            ours.granted("a", "t", 1, w);
+            String next = locks.query("a", "next");
+            clock.advanceNanos(w);
+            assertTrue(locks.release(holder));      // a release that hands the slot to next after w
+            ref.releases.labelValues("a").inc();
             ref.granted("a", w);
+            holder = next;
         }
-        ours.granted(ODD, "t", 2, 42);
+        String first = locks.query(ODD, "first");
+        ref.granted(ODD, 0);
+        String second = locks.query(ODD, "second");
+        clock.advanceNanos(42);
+        assertTrue(locks.release(first));
+        ref.releases.labelValues(ODD).inc();
         ref.granted(ODD, 42);
-        ours.released("a", "t", true);
-        ref.releases.labelValues("a").inc();
-        ours.released(ODD, "t", false);
+        assertTrue(locks.release(locks.query(ODD, "cancelled")));
         ref.cancels.labelValues(ODD).inc();
-        ours.expired(ODD, "t", Expiry.Cause.IDLE, true);
+        clock.advanceSeconds(2);
+        assertEquals(List.of(new Expiry(ODD, second, "second", Expiry.Cause.IDLE)), locks.tick());
         ref.expiries.labelValues(ODD, "idle").inc();
 
         StringWriter page = new StringWriter();

@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.core;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
