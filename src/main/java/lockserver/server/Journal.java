@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 import lockserver.core.Expiry;
@@ -68,25 +69,33 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     /**
      * One change. Fields a..c, x and token are used as each type needs; {@code written} flips
      * once. A grant's token stays a long until the writer frames it (the file has it as text).
+     * A batch's records are reused (see {@link #recycled}); the fields are set before the
+     * record is queued, and the queue's swap and link publish them to the writer.
      */
     private static final class Rec {
-        final byte type;
-        final String a;
-        final String b;
-        final String c;
-        final long x;
-        final long token;
+        byte type;
+        String a;
+        String b;
+        String c;
+        long x;
+        long token;
+        final boolean reusable; // made for a batch: nobody awaits it, and it goes back for reuse once written
         volatile boolean written;
         volatile Thread waiter;
-        Rec next; // the next record in the queue; set once, through NEXT
+        Rec next; // the next record in the queue (set once per use, through NEXT), or in the recycled chain
 
-        Rec(char type, String a, String b, String c, long x, long token) {
+        Rec(boolean reusable) {
+            this.reusable = reusable;
+        }
+
+        Rec set(char type, String a, String b, String c, long x, long token) {
             this.type = (byte) type;
             this.a = a;
             this.b = b;
             this.c = c;
             this.x = x;
             this.token = token;
+            return this;
         }
     }
 
@@ -148,8 +157,14 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     // (Vyukov's queue for many producers and one consumer). A producer swaps itself in as
     // the tail, then links the old tail to itself; until it has, the writer sees the
     // queue end there. head is the writer's: the last record it took, a stub at first.
-    private volatile Rec tail = new Rec('-', null, null, null, 0, 0);
+    private volatile Rec tail = new Rec(false).set('-', null, null, null, 0, 0);
     private Rec head = tail;
+    // A batch's records, once written, come back for the next batches: a tick makes thousands,
+    // and their garbage made young collections start inside ticks. The writer pushes written
+    // ones as a chain (linked through Rec.next); the batching thread takes the whole chain
+    // when its own runs out. One batching thread at a time (the lifecycle thread).
+    private final AtomicReference<Rec> recycled = new AtomicReference<>();
+    private Rec spare; // within one batch, its thread's: reusable records taken from recycled
     private final ThreadLocal<Rec> lastOfThread = new ThreadLocal<>();
     private final Thread writer;
     private FileChannel out; // writer thread only, after start
@@ -282,32 +297,49 @@ final class Journal implements LockListener, Durability, AutoCloseable {
 
     @Override
     public void queued(String lock, String ticket, String info) {
-        enqueue(new Rec('Q', ticket, lock, info, 0, 0));
+        enqueue(rec('Q', ticket, lock, info, 0, 0));
     }
 
     @Override
     public void granted(String lock, String ticket, long token, long waitedNanos) {
-        enqueue(new Rec('G', ticket, lock, null, System.currentTimeMillis(), token));
+        enqueue(rec('G', ticket, lock, null, System.currentTimeMillis(), token));
     }
 
     @Override
     public void claimed(String lock, String ticket) {
-        enqueue(new Rec('C', ticket, null, null, 0, 0));
+        enqueue(rec('C', ticket, null, null, 0, 0));
     }
 
     @Override
     public void released(String lock, String ticket, boolean wasGranted) {
-        enqueue(new Rec('X', ticket, null, null, 0, 0));
+        enqueue(rec('X', ticket, null, null, 0, 0));
     }
 
     @Override
     public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
-        enqueue(new Rec('X', ticket, null, null, 0, 0));
+        enqueue(rec('X', ticket, null, null, 0, 0));
     }
 
     @Override
     public void lockCreated(String lock, int size) {
-        enqueue(new Rec('L', lock, null, null, size, 0));
+        enqueue(rec('L', lock, null, null, size, 0));
+    }
+
+    /** A record to queue: one taken back from an earlier batch when this thread is batching. */
+    private Rec rec(char type, String a, String b, String c, long x, long token) {
+        if (Thread.currentThread() != batching) {
+            return new Rec(false).set(type, a, b, c, x, token);
+        }
+        Rec r = spare;
+        if (r == null) {
+            r = recycled.getAndSet(null);
+            if (r == null) {
+                return new Rec(true).set(type, a, b, c, x, token);
+            }
+        }
+        spare = r.next;
+        r.next = null;
+        return r.set(type, a, b, c, x, token);
     }
 
     private void enqueue(Rec r) {
@@ -334,9 +366,11 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     public void batch(Runnable work) {
         Rec before = tail;
         batching = Thread.currentThread();
+        spare = null; // never an earlier batch's chain: that may have been another thread's
         try {
             work.run();
         } finally {
+            spare = null; // what is left over is garbage, made outside any tick
             batching = null;
             VarHandle.fullFence(); // as in enqueue
             if (tail != before && writerIdle) {
@@ -442,12 +476,30 @@ final class Journal implements LockListener, Durability, AutoCloseable {
                     records.debug(describe(rec));
                 }
             }
+            Rec chain = null;
+            Rec chainEnd = null;
             for (Rec rec : batch) {
+                if (rec.reusable) {
+                    if (rec != head) { // head is still the queue's stub
+                        rec.a = rec.b = rec.c = null;
+                        rec.next = chain;
+                        chain = rec;
+                        chainEnd = chainEnd == null ? rec : chainEnd;
+                    }
+                    continue;
+                }
                 rec.written = true;
                 Thread w = rec.waiter;
                 if (w != null) {
                     LockSupport.unpark(w);
                 }
+            }
+            if (chain != null) {
+                Rec top;
+                do {
+                    top = recycled.get();
+                    chainEnd.next = top;
+                } while (!recycled.compareAndSet(top, chain));
             }
             recordsInFile += batch.size();
             batch.clear();

@@ -1,13 +1,20 @@
 package lockserver.server;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import lockserver.core.Expiry;
+import lockserver.core.RestoredTicket;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -31,9 +38,12 @@ public class JournalQueueTest {
     public void requestRecordBehindAHalfLinkedBatchRecordIsWrittenBeforeTheBatchEnds() throws Exception {
         Journal journal = Journal.open(tmp.getRoot().toPath(), Journal.Fsync.ALWAYS);
         journal.start();
-        Constructor<?> newRec = Class.forName("lockserver.server.Journal$Rec")
-                .getDeclaredConstructor(char.class, String.class, String.class, String.class, long.class, long.class);
+        Class<?> recClass = Class.forName("lockserver.server.Journal$Rec");
+        Constructor<?> newRec = recClass.getDeclaredConstructor(boolean.class);
         newRec.setAccessible(true);
+        Method set = recClass.getDeclaredMethod("set", char.class, String.class, String.class, String.class,
+                long.class, long.class);
+        set.setAccessible(true);
         VarHandle tail = staticField("TAIL");
         VarHandle next = staticField("NEXT");
 
@@ -46,7 +56,7 @@ public class JournalQueueTest {
             try {
                 journal.batch(() -> {
                     try {
-                        Object rec = newRec.newInstance('L', "lock", null, null, 1L, 0L);
+                        Object rec = set.invoke(newRec.newInstance(true), 'L', "lock", null, null, 1L, 0L);
                         Object prev = tail.getAndSet(journal, rec); // first half of an enqueue
                         swapped.countDown();
                         link.await();
@@ -76,6 +86,47 @@ public class JournalQueueTest {
         }
         if (failed.get() != null) {
             throw new AssertionError(failed.get());
+        }
+    }
+
+    /**
+     * A batch's records are reused once written: across many batches (each followed by a
+     * request that waits for its own record, so the batch before it is written and its
+     * records come back), every change still reaches the file as it was made.
+     */
+    @Test(timeout = 30_000)
+    public void batchRecordsReusedAcrossBatchesAllReachTheFile() throws Exception {
+        Path dir = tmp.getRoot().toPath();
+        Journal journal = Journal.open(dir, Journal.Fsync.NEVER);
+        journal.start();
+        List<String> live = new ArrayList<>();
+        int[] made = {0};
+        for (int b = 0; b < 300; b++) {
+            journal.batch(() -> {
+                for (int i = 0; i < 50; i++) {
+                    String id = String.format("%032x", made[0]++);
+                    journal.queued("lock", id, "info " + id);
+                    live.add(id);
+                }
+                for (int i = 0; i < 20; i++) {
+                    journal.expired("lock", live.remove(0), Expiry.Cause.IDLE, false);
+                }
+            });
+            journal.lockCreated("made-" + b, 1); // a request's record: written after the batch's
+            journal.awaitWritten();
+        }
+        journal.close();
+        Journal again = Journal.open(dir, Journal.Fsync.NEVER);
+        try {
+            List<String> restored = new ArrayList<>();
+            for (RestoredTicket t : again.restoredTickets()) {
+                assertEquals("info " + t.id(), t.info());
+                restored.add(t.id());
+            }
+            assertEquals(live, restored);
+            assertEquals(300, again.remoteLocks().size());
+        } finally {
+            again.close();
         }
     }
 
