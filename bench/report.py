@@ -100,7 +100,7 @@ def main():
                          g(r, "grant_withdrawn"), g(r, "fifo_inversions"), g(r, "server_threads"),
                          g(r, "rss_mb_blocked"), g(r, "status_ms"), g(r, "holder_release_ms")))
     for r in by("tick"):
-        lines.append("| 4 | lifecycle tick (in-process, listeners: %s) | %s tickets, %s locks, tick every %s s | | | %s | %s | %s | | | | | "
+        lines.append("| 4 | lifecycle tick (in-process, listener: %s) | %s tickets, %s locks, tick every %s s | | | %s | %s | %s | | | | | "
                      "%s (harness) | %s expired per tick (median), %s us per expired ticket, tickets use %s MB of heap; "
                      "the tick thread's CPU time median %s ms, max %s ms (wall time above it is time off the core) |" % (
                          r.get("listeners", "none"), r["tickets"], r["locks"], r["period_s"], r["tick_p50_ms"], r["tick_p99_ms"],

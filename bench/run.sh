@@ -246,7 +246,7 @@ fi
 # ------------------------------------------ 4. lifecycle tick at scale
 if has 4; then
     for period in 1 0.1; do
-        echo "# scenario 4: lifecycle tick over 100,000 tickets in 10,000 locks (in-process, the server's listeners), period $period s" >&2
+        echo "# scenario 4: lifecycle tick over 100,000 tickets in 10,000 locks (in-process, with the journal), period $period s" >&2
         quiet
         # shellcheck disable=SC2086  # the server's JVM options: the tick runs in the server's JVM
         # 8 s of warm-up: at a 1 s period the tick's code needs some 8 ticks (~16,000 expiries)
