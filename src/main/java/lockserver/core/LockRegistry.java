@@ -60,6 +60,26 @@ public final class LockRegistry {
             String name = e.getKey();
             LockSettings settings = e.getValue();
             checkLockName(name);
+            configureOne(name, settings, changes);
+        }
+        for (NamedSemaphore s : locks.values()) {
+            if (s.configured() && !wanted.containsKey(s.name()) && !s.isRetired()) {
+                LockStatus st = s.status();
+                s.retire();
+                changes.add("lock " + s.name() + " removed: takes no new queries; " + st.granted() + " holder(s) and "
+                        + st.queued() + " queued ticket(s) drain");
+            }
+        }
+        return changes;
+    }
+
+    /**
+     * Applies {@code settings} to the lock of that name, or adds it. A lock is only ever put
+     * where there is none: lock.create (not synchronized) may add one meanwhile, and a lock
+     * replaced while in use would let two semaphores grant the same name's slots.
+     */
+    private void configureOne(String name, LockSettings settings, List<String> changes) {
+        while (true) {
             NamedSemaphore existing = locks.get(name);
             if (existing != null) {
                 LockSettings before = existing.settings();
@@ -71,21 +91,14 @@ public final class LockRegistry {
                     if (!before.equals(settings)) {
                         changes.add("lock " + name + ": " + describe(before) + " -> " + describe(settings));
                     }
-                    continue;
+                    return;
                 }
-            }
-            locks.put(name, new NamedSemaphore(name, settings, true, this));
-            changes.add("lock " + name + " added: " + describe(settings));
-        }
-        for (NamedSemaphore s : locks.values()) {
-            if (s.configured() && !wanted.containsKey(s.name()) && !s.isRetired()) {
-                LockStatus st = s.status();
-                s.retire();
-                changes.add("lock " + s.name() + " removed: takes no new queries; " + st.granted() + " holder(s) and "
-                        + st.queued() + " queued ticket(s) drain");
+                locks.remove(name, existing); // drained and gone (it takes itself out; this makes sure)
+            } else if (locks.putIfAbsent(name, new NamedSemaphore(name, settings, true, this)) == null) {
+                changes.add("lock " + name + " added: " + describe(settings));
+                return;
             }
         }
-        return changes;
     }
 
     /**

@@ -208,8 +208,10 @@ public final class NamedSemaphore {
                 return false;
             }
             boolean wasGranted = t.state == TicketState.GRANTED;
-            remove(t);
+            // counted first: removing the last ticket of a retired lock frees its name, and a
+            // new lock of that name shares these counts
             counts.add(wasGranted ? LockCounts.RELEASES : LockCounts.CANCELS);
+            remove(t);
             try {
                 registry.listener.released(name, t.id, wasGranted);
             } finally {
@@ -303,12 +305,12 @@ public final class NamedSemaphore {
                 return;
             }
             boolean wasGranted = t.state == TicketState.GRANTED;
+            counts.add(LockCounts.EXPIRIES + cause.ordinal()); // before the name may be freed, as in release
             // the expiry queue gave it up when it came up; if a grant on another thread has
             // filed it again since, that was for a time already past (it is due), so it comes
             // up at the next tick and is dropped as gone
             removeUnfiled(t);
             expired.add(new Expiry(name, t.id, t.info, cause));
-            counts.add(LockCounts.EXPIRIES + cause.ordinal());
             try {
                 registry.listener.expired(name, t.id, cause, wasGranted);
             } finally {

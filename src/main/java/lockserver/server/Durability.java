@@ -11,6 +11,7 @@ interface Durability {
     /**
      * Runs {@code work}, whose changes no answer waits for (a lifecycle tick), waking the
      * journal's writer for them once, when it is done, rather than at its first change.
+     * One batch at a time: calls from different threads must not overlap.
      */
     default void batch(Runnable work) {
         work.run();

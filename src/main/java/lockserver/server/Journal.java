@@ -165,6 +165,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
     // when its own runs out. One batching thread at a time (the lifecycle thread).
     private final AtomicReference<Rec> recycled = new AtomicReference<>();
     private Rec spare; // within one batch, its thread's: reusable records taken from recycled
+    private boolean batchAppended; // within one batch, its thread's: it queued a record
     private final ThreadLocal<Rec> lastOfThread = new ThreadLocal<>();
     private final Thread writer;
     private FileChannel out; // writer thread only, after start
@@ -346,6 +347,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
         Rec prev = (Rec) TAIL.getAndSet(this, r);
         NEXT.setRelease(prev, r);
         if (Thread.currentThread() == batching) {
+            batchAppended = true;
             return; // nobody awaits a batch's records, and the writer is woken at its end
         }
         lastOfThread.set(r);
@@ -360,11 +362,12 @@ final class Journal implements LockListener, Durability, AutoCloseable {
      * can take the core from the thread that woke it for milliseconds (a tick ending 2,400
      * tickets took 1.5-2 times its CPU time in wall time). A request that waits for its own
      * record (a granted waiter's claim) still wakes it at once; records are written in
-     * order, so the batch's go first.
+     * order, so the batch's go first. Batches must not overlap (the lifecycle thread is the
+     * only caller): a batch's reused records are kept in fields for its thread.
      */
     @Override
     public void batch(Runnable work) {
-        Rec before = tail;
+        batchAppended = false;
         batching = Thread.currentThread();
         spare = null; // never an earlier batch's chain: that may have been another thread's
         try {
@@ -373,7 +376,7 @@ final class Journal implements LockListener, Durability, AutoCloseable {
             spare = null; // what is left over is garbage, made outside any tick
             batching = null;
             VarHandle.fullFence(); // as in enqueue
-            if (tail != before && writerIdle) {
+            if (batchAppended && writerIdle) { // (not "tail moved": a reused record can be the old tail)
                 LockSupport.unpark(writer);
             }
         }

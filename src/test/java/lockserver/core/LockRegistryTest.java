@@ -253,6 +253,38 @@ public class LockRegistryTest {
         assertEquals(2, counts.grants());
     }
 
+    @Test(timeout = 10_000)
+    public void anExpiryIsCountedBeforeItFreesTheNameOfARemovedLock() throws Exception {
+        LockSettings settings = new LockSettings(1, 10 * SECOND, SECOND, 1000 * SECOND, 50);
+        registry.configure(Map.of("X", settings));
+        registry.query("X", "old");
+        registry.configure(Map.of());                    // removed: it drains with its one holder
+        clock.advanceSeconds(2);
+        CountDownLatch inTick = new CountDownLatch(1);
+        CountDownLatch go = new CountDownLatch(1);
+        Thread tick = new Thread(() -> registry.tick(new ArrayList<>() {
+            @Override
+            public boolean add(Expiry e) {               // the tick stops here, under the old lock
+                inTick.countDown();
+                try {
+                    go.await();
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.add(e);
+            }
+        }));
+        tick.start();
+        try {
+            inTick.await();                              // the old lock has let go of its name
+            registry.configure(Map.of("X", settings));   // a new lock of that name, same counts
+            assertEquals(1, registry.counts().get("X").get(LockCounts.EXPIRIES + Expiry.Cause.IDLE.ordinal()));
+        } finally {
+            go.countDown();
+            tick.join();
+        }
+    }
+
     @Test
     public void grantEndsAtMaxLockTimeWhateverTheHolderDoes() throws Exception {
         String a = registry.query("L", "a");
