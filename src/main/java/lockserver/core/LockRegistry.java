@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * All named locks of one server and the tickets in them: the whole semaphore state
  * machine, without I/O. Thread-safe: the maps are concurrent, and each lock's state is
  * guarded by that {@link NamedSemaphore}'s own lock, so locks contend with each other only
- * for the {@link ExpiryQueue}'s lock, held for O(1) work. Ticket ids carry 128 random
- * bits, so a ticket cannot be guessed.
+ * for the {@link ExpiryQueue}'s and the {@link TicketTable}'s locks, each held for O(1)
+ * work. Ticket ids carry 96 random bits (and a masked slot number), so a ticket cannot be
+ * guessed.
  */
 public final class LockRegistry {
     public static final int MAX_INFO_LENGTH = 1024;
@@ -24,11 +25,11 @@ public final class LockRegistry {
     final Clock clock;
     final LockListener listener;
     final ExpiryQueue expiryQueue = new ExpiryQueue();
-    final ConcurrentHashMap<String, Ticket> tickets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, NamedSemaphore> locks = new ConcurrentHashMap<>();
     /** By lock name, never removed: a lock removed and added again goes on counting. */
     private final ConcurrentHashMap<String, LockCounts> counts = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
+    final TicketTable tickets = new TicketTable(random.nextInt());
     private volatile boolean closed;
 
     public LockRegistry(Clock clock) {
@@ -136,9 +137,7 @@ public final class LockRegistry {
      * restore, so restored clients get their full expiration time to reach it.
      */
     public void renewAll() {
-        for (Ticket t : tickets.values()) {
-            t.semaphore.renew(t);
-        }
+        tickets.forEach(t -> t.semaphore.renew(t));
     }
 
     /** The counts of every lock name this registry has had, for the metrics. */
@@ -171,7 +170,7 @@ public final class LockRegistry {
                     "info is " + info.length() + " characters long; at most " + MAX_INFO_LENGTH + " are allowed");
         }
         NamedSemaphore semaphore = semaphore(lock);
-        byte[] bytes = new byte[16];
+        byte[] bytes = new byte[12];
         random.nextBytes(bytes);
         return semaphore.query(HexFormat.of().formatHex(bytes), info).id;
     }
@@ -281,18 +280,31 @@ public final class LockRegistry {
      */
     public void tick(List<Expiry> expired) {
         long now = clock.nanoTime();
-        Ticket[] due = new Ticket[256];
+        Ticket[] due = new Ticket[DUE_CHUNK];
         int n;
         while ((n = expiryQueue.pollDue(now, due)) > 0) {
-            int i = 0;
-            try {
-                for (; i < n; i++) {
-                    due[i].semaphore.onDeadline(due[i], now, expired);
-                }
-            } finally {
-                for (; i < n; i++) { // onDeadline threw: the tickets not looked at must not drop out of the queue
-                    due[i].semaphore.refile(due[i]);
-                }
+            endOrRefile(due, n, now, expired);
+        }
+    }
+
+    /**
+     * Tickets are taken from the expiry queue in small chunks, each handled by one call of
+     * {@link #endOrRefile}: the tick runs once a period, and a loop over thousands of
+     * tickets in one call would stay in the interpreter for minutes after a start (the JIT
+     * counts calls, and a loop only by its back-edges), while a method called per chunk is
+     * compiled within a few ticks.
+     */
+    private static final int DUE_CHUNK = 16;
+
+    private static void endOrRefile(Ticket[] due, int n, long now, List<Expiry> expired) {
+        int i = 0;
+        try {
+            for (; i < n; i++) {
+                due[i].semaphore.onDeadline(due[i], now, expired);
+            }
+        } finally {
+            for (; i < n; i++) { // onDeadline threw: the tickets not looked at must not drop out of the queue
+                due[i].semaphore.refile(due[i]);
             }
         }
     }
@@ -349,7 +361,7 @@ public final class LockRegistry {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
-    /** Ticket ids: 32 lowercase hex digits (16 random bytes, as {@link #query} makes them). */
+    /** Ticket ids: 32 lowercase hex digits (a masked slot and 12 random bytes, as {@link #query} makes them). */
     static boolean isTicketId(String id) {
         if (id.length() != 32) {
             return false;

@@ -50,7 +50,8 @@ public final class NamedSemaphore {
         return name;
     }
 
-    Ticket query(String id, String info) {
+    /** {@code random}: the random part of the new ticket's id (24 lowercase hex digits). */
+    Ticket query(String random, String info) {
         lock.lock();
         try {
             if (closed) {
@@ -65,10 +66,11 @@ public final class NamedSemaphore {
                         "lock '" + name + "' already has " + queue.size() + " tickets queued (MAX_QUEUE)");
             }
             long now = clock.nanoTime();
-            Ticket t = new Ticket(id, info, this, now);
+            int slot = registry.tickets.reserve();
+            Ticket t = new Ticket(registry.tickets.id(slot, random), slot, info, this, now);
             queue.addLast(t);
-            registry.tickets.put(id, t);
-            registry.listener.queued(name, id, info);
+            registry.tickets.put(t);
+            registry.listener.queued(name, t.id, info);
             expiryQueue.schedule(t, deadline(t));
             grantWaiting(now);
             return t;
@@ -474,7 +476,7 @@ public final class NamedSemaphore {
             long now = clock.nanoTime();
             lastToken = Math.max(lastToken, lastTokenSeen);
             for (RestoredTicket r : restored) {
-                Ticket t = new Ticket(r.id(), r.info(), this, now);
+                Ticket t = new Ticket(r.id(), -1, r.info(), this, now); // its id has no slot here
                 if (r.granted()) {
                     t.state = TicketState.GRANTED;
                     t.grantedAt = now - r.heldNanos();
@@ -485,7 +487,7 @@ public final class NamedSemaphore {
                 } else {
                     queue.addLast(t);
                 }
-                registry.tickets.put(t.id, t);
+                registry.tickets.put(t);
                 expiryQueue.schedule(t, deadline(t));
             }
             grantWaiting(now);
@@ -518,7 +520,7 @@ public final class NamedSemaphore {
             queue.remove(t);
         }
         t.state = TicketState.GONE;
-        registry.tickets.remove(t.id, t);
+        registry.tickets.remove(t);
         if (t.waiters > 0) {
             t.change.signalAll();
         }

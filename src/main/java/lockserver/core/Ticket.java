@@ -8,10 +8,11 @@ import java.util.concurrent.locks.Condition;
  * One client's place in one lock: queued, then granted, then gone. Every mutable field
  * is guarded by the lock of {@link #semaphore}, except the expiry links, which the
  * {@link ExpiryQueue}'s lock guards; only {@code id}, {@code info} and {@code semaphore}
- * may be read without a lock.
+ * may be read without a lock (and {@code slot}).
  */
 final class Ticket {
     final String id;
+    final int slot;         // in the registry's TicketTable; -1 for an id made elsewhere (restored)
     final String info;
     final NamedSemaphore semaphore;
 
@@ -32,8 +33,9 @@ final class Ticket {
     Ticket expiryPrev;
     Ticket expiryNext;
 
-    Ticket(String id, String info, NamedSemaphore semaphore, long now) {
+    Ticket(String id, int slot, String info, NamedSemaphore semaphore, long now) {
         this.id = id;
+        this.slot = slot;
         this.info = info;
         this.semaphore = semaphore;
         this.queuedAt = now;
