@@ -1,29 +1,31 @@
 package lockserver.core;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A counting semaphore with a FIFO queue of tickets. Guarantees: never more than
  * {@code size} tickets granted; after every operation, either every slot is taken or
  * the queue is empty, so a freed slot goes to the oldest waiter at once; fencing tokens
- * grow with every grant. Thread-safe: all state below is guarded by {@link #lock}, and
- * nothing is done under it but bookkeeping (no I/O, no logging). Parked waits are
- * completed only after the lock is released, so what depends on them may run at once on
- * the completing thread without holding this lock.
+ * grow with every grant. Thread-safe: all state below is guarded by this object's
+ * monitor (a lock in the object itself: the lifecycle takes thousands of locks a tick, each
+ * on cold memory, and a ReentrantLock is two more objects to reach), and nothing is done
+ * under it but bookkeeping (no I/O, no logging). Waits are completed only after the lock is
+ * released, so what depends on them may run at once on the completing thread without
+ * holding this lock.
  */
 public final class NamedSemaphore {
     private final String name;
     private final Clock clock;
     private final ExpiryQueue expiryQueue;
     private final LockRegistry registry;
-    private final ReentrantLock lock = new ReentrantLock();
     private final LockCounts counts; // written under lock; shared with earlier semaphores of this name
 
-    // guarded by lock
+    // guarded by this semaphore's monitor ("the lock")
     private LockSettings settings;
     private final TicketList queue = new TicketList();
     private final TicketList granted = new TicketList();
@@ -31,7 +33,8 @@ public final class NamedSemaphore {
     private boolean closed;
     private boolean retired;     // removed from the config: drains, then leaves the registry
     private final boolean configured; // created from the config file (not by lock.create)
-    private final List<Wake> woken = new ArrayList<>(); // parked waits to complete once the lock is released
+    private Wake[] woken = new Wake[0]; // parked waits to complete once the lock is released
+    private int wokenCount;
 
     private record Wake(CompletableFuture<Boolean> future, boolean granted) {
     }
@@ -52,30 +55,31 @@ public final class NamedSemaphore {
 
     /** {@code random}: the random part of the new ticket's id (24 lowercase hex digits). */
     Ticket query(String random, String info) {
-        lock.lock();
         try {
-            if (closed) {
-                throw new LockException(Fault.SHUTTING_DOWN, "the server is shutting down");
+            synchronized (this) {
+                if (closed) {
+                    throw new LockException(Fault.SHUTTING_DOWN, "the server is shutting down");
+                }
+                if (retired) {
+                    throw new LockException(Fault.UNKNOWN_LOCK,
+                            "lock '" + name + "' was removed from the config and takes no new queries");
+                }
+                if (queue.size() >= settings.maxQueue()) {
+                    throw new LockException(Fault.QUEUE_FULL,
+                            "lock '" + name + "' already has " + queue.size() + " tickets queued (MAX_QUEUE)");
+                }
+                long now = clock.nanoTime();
+                int slot = registry.tickets.reserve();
+                Ticket t = new Ticket(registry.tickets.id(slot, random), slot, info, this, now);
+                queue.addLast(t);
+                registry.tickets.put(t);
+                registry.listener.queued(name, t.id, info);
+                expiryQueue.schedule(t, deadline(t));
+                grantWaiting(now);
+                return t;
             }
-            if (retired) {
-                throw new LockException(Fault.UNKNOWN_LOCK,
-                        "lock '" + name + "' was removed from the config and takes no new queries");
-            }
-            if (queue.size() >= settings.maxQueue()) {
-                throw new LockException(Fault.QUEUE_FULL,
-                        "lock '" + name + "' already has " + queue.size() + " tickets queued (MAX_QUEUE)");
-            }
-            long now = clock.nanoTime();
-            int slot = registry.tickets.reserve();
-            Ticket t = new Ticket(registry.tickets.id(slot, random), slot, info, this, now);
-            queue.addLast(t);
-            registry.tickets.put(t);
-            registry.listener.queued(name, t.id, info);
-            expiryQueue.schedule(t, deadline(t));
-            grantWaiting(now);
-            return t;
         } finally {
-            unlock();
+            completeWoken();
         }
     }
 
@@ -85,40 +89,17 @@ public final class NamedSemaphore {
      * {@code claim}.
      */
     boolean await(Ticket t, long timeoutNanos, boolean claim) throws InterruptedException {
-        lock.lock();
+        CompletableFuture<Boolean> wait = awaitAsync(t, timeoutNanos);
+        boolean granted;
         try {
-            if (t.state == TicketState.GONE) {
-                return false;
-            }
-            t.lastSeen = clock.nanoTime();
-            if (t.state == TicketState.QUEUED && timeoutNanos > 0 && !closed) {
-                if (t.change == null) {
-                    t.change = lock.newCondition();
-                }
-                t.waiters++;
-                try {
-                    long nanos = timeoutNanos;
-                    while (t.state == TicketState.QUEUED && nanos > 0 && !closed) {
-                        nanos = t.change.awaitNanos(nanos);
-                    }
-                } finally {
-                    t.waiters--;
-                }
-                if (t.state == TicketState.GONE) {
-                    return false;
-                }
-                t.lastSeen = clock.nanoTime();
-            }
-            if (t.state == TicketState.GRANTED) {
-                if (claim) {
-                    claimUnderLock(t);
-                }
-                return true;
-            }
-            return false;
-        } finally {
-            unlock();
+            granted = wait.get();
+        } catch (InterruptedException e) {
+            wait.complete(false); // unparks it
+            throw e;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause()); // never: a wait completes with a value
         }
+        return granted && (!claim || claim(t));
     }
 
     /**
@@ -127,8 +108,8 @@ public final class NamedSemaphore {
      * The future never completes under this semaphore's lock.
      */
     CompletableFuture<Boolean> awaitAsync(Ticket t, long timeoutNanos) {
-        lock.lock();
-        try {
+        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        synchronized (this) {
             if (t.state == TicketState.GONE) {
                 return CompletableFuture.completedFuture(false);
             }
@@ -136,53 +117,57 @@ public final class NamedSemaphore {
             if (t.state == TicketState.GRANTED || closed || timeoutNanos <= 0) {
                 return CompletableFuture.completedFuture(t.state == TicketState.GRANTED);
             }
-            CompletableFuture<Boolean> f = new CompletableFuture<>();
             if (t.parked == null) {
                 t.parked = new ArrayList<>(1);
             }
             t.parked.add(f);
-            f.completeOnTimeout(false, timeoutNanos, TimeUnit.NANOSECONDS);
-            f.whenComplete((granted, error) -> unpark(t, f));
-            return f;
-        } finally {
-            unlock();
         }
+        // outside the lock: a grant may complete f meanwhile, and then unpark runs here at once
+        f.whenComplete((granted, error) -> unpark(t, f));
+        f.completeOnTimeout(false, timeoutNanos, TimeUnit.NANOSECONDS);
+        return f;
     }
 
     private void unpark(Ticket t, CompletableFuture<Boolean> f) {
-        lock.lock();
-        try {
+        synchronized (this) {
             if (t.parked != null) {
                 t.parked.remove(f);
             }
             if (t.state != TicketState.GONE) {
                 t.lastSeen = clock.nanoTime(); // the end of a wait is a sign of life too
             }
-        } finally {
-            unlock();
         }
     }
 
-    /** Completes every parked wait of {@code t} as soon as the lock is released. */
+    /** Completes every parked wait of {@code t} once the lock is released ({@link #completeWoken}). */
     private void wakeParked(Ticket t, boolean granted) {
         List<CompletableFuture<Boolean>> waits = t.parked;
         if (waits != null) {
             t.parked = null;
             for (CompletableFuture<Boolean> f : waits) {
-                woken.add(new Wake(f, granted));
+                if (wokenCount == woken.length) {
+                    woken = Arrays.copyOf(woken, Math.max(4, wokenCount * 2));
+                }
+                woken[wokenCount++] = new Wake(f, granted);
             }
         }
     }
 
-    /** Releases {@link #lock}; on the outermost release, then completes the waits woken under it. */
-    private void unlock() {
-        if (woken.isEmpty() || lock.getHoldCount() > 1) {
-            lock.unlock();
+    /**
+     * Completes the waits woken under the lock; called right after leaving it. The count is
+     * read without the lock: a thread always sees the wakes it added itself, unless another
+     * thread has taken them since, and that thread completes them.
+     */
+    private void completeWoken() {
+        if (wokenCount == 0) {
             return;
         }
-        Wake[] wakes = woken.toArray(new Wake[0]);
-        woken.clear();
-        lock.unlock();
+        Wake[] wakes;
+        synchronized (this) {
+            wakes = Arrays.copyOf(woken, wokenCount);
+            Arrays.fill(woken, 0, wokenCount, null);
+            wokenCount = 0;
+        }
         for (Wake w : wakes) {
             w.future().complete(w.granted());
         }
@@ -190,58 +175,52 @@ public final class NamedSemaphore {
 
     /** Claims a grant; false if the ticket is not granted (any more). */
     boolean claim(Ticket t) {
-        lock.lock();
-        try {
+        synchronized (this) {
             if (t.state != TicketState.GRANTED) {
                 return false;
             }
             t.lastSeen = clock.nanoTime();
             claimUnderLock(t);
             return true;
-        } finally {
-            unlock();
         }
     }
 
     boolean release(Ticket t) {
-        lock.lock();
         try {
-            if (t.state == TicketState.GONE) {
-                return false;
+            synchronized (this) {
+                if (t.state == TicketState.GONE) {
+                    return false;
+                }
+                boolean wasGranted = t.state == TicketState.GRANTED;
+                // counted first: removing the last ticket of a retired lock frees its name, and a
+                // new lock of that name shares these counts
+                counts.add(wasGranted ? LockCounts.RELEASES : LockCounts.CANCELS);
+                remove(t);
+                try {
+                    registry.listener.released(name, t.id, wasGranted);
+                } finally {
+                    grantWaiting(clock.nanoTime()); // the slot goes on even if the listener failed
+                }
+                return true;
             }
-            boolean wasGranted = t.state == TicketState.GRANTED;
-            // counted first: removing the last ticket of a retired lock frees its name, and a
-            // new lock of that name shares these counts
-            counts.add(wasGranted ? LockCounts.RELEASES : LockCounts.CANCELS);
-            remove(t);
-            try {
-                registry.listener.released(name, t.id, wasGranted);
-            } finally {
-                grantWaiting(clock.nanoTime()); // the slot goes on even if the listener failed
-            }
-            return true;
         } finally {
-            unlock();
+            completeWoken();
         }
     }
 
     boolean renew(Ticket t) {
-        lock.lock();
-        try {
+        synchronized (this) {
             if (t.state == TicketState.GONE) {
                 return false;
             }
             t.lastSeen = clock.nanoTime();
             return true;
-        } finally {
-            unlock();
         }
     }
 
     /** The ticket's state; if {@code holderCalling}, also a sign of life that claims a fresh grant. */
     TicketView check(Ticket t, boolean holderCalling) {
-        lock.lock();
-        try {
+        synchronized (this) {
             if (t.state == TicketState.GONE) {
                 return TicketView.gone(t.id);
             }
@@ -264,26 +243,18 @@ public final class NamedSemaphore {
             boolean held = t.state == TicketState.GRANTED;
             return new TicketView(t.id, name, t.state, position, held ? t.token : 0, t.info,
                     held ? now - t.grantedAt : 0, Math.max(0, deadline(t) - now));
-        } finally {
-            unlock();
         }
     }
 
     public LockStatus status() {
-        lock.lock();
-        try {
+        synchronized (this) {
             return new LockStatus(name, settings.size(), granted.size(), queue.size());
-        } finally {
-            unlock();
         }
     }
 
     public LockSettings settings() {
-        lock.lock();
-        try {
+        synchronized (this) {
             return settings;
-        } finally {
-            unlock();
         }
     }
 
@@ -292,53 +263,50 @@ public final class NamedSemaphore {
      * due (appending to {@code expired}), else files it again for its next deadline.
      */
     void onDeadline(Ticket t, long now, List<Expiry> expired) {
-        lock.lock();
         try {
-            if (t.state == TicketState.GONE) {
-                return; // released since it came up
-            }
-            if (t.waiters > 0 || (t.parked != null && !t.parked.isEmpty())) {
-                t.lastSeen = Math.max(t.lastSeen, now); // a blocked wait is a sign of life
-            }
-            Expiry.Cause cause = dueCause(t, now);
-            if (cause == null) {
-                // never for now or earlier: that would bring it up again within this same tick
-                expiryQueue.schedule(t, Math.max(deadline(t), now + 1));
-                return;
-            }
-            boolean wasGranted = t.state == TicketState.GRANTED;
-            counts.add(LockCounts.EXPIRIES + cause.ordinal()); // before the name may be freed, as in release
-            // the expiry queue gave it up when it came up; if a grant on another thread has
-            // filed it again since, that was for a time already past (it is due), so it comes
-            // up at the next tick and is dropped as gone
-            removeUnfiled(t);
-            expired.add(new Expiry(name, t.id, t.info, cause));
-            try {
-                registry.listener.expired(name, t.id, cause, wasGranted);
-            } finally {
-                grantWaiting(now); // the slot goes on even if the listener failed
+            synchronized (this) {
+                if (t.state == TicketState.GONE) {
+                    return; // released since it came up
+                }
+                if (t.parked != null && !t.parked.isEmpty()) {
+                    t.lastSeen = Math.max(t.lastSeen, now); // a blocked wait is a sign of life
+                }
+                Expiry.Cause cause = dueCause(t, now);
+                if (cause == null) {
+                    // never for now or earlier: that would bring it up again within this same tick
+                    expiryQueue.schedule(t, Math.max(deadline(t), now + 1));
+                    return;
+                }
+                boolean wasGranted = t.state == TicketState.GRANTED;
+                counts.add(LockCounts.EXPIRIES + cause.ordinal()); // before the name may be freed, as in release
+                // the expiry queue gave it up when it came up; if a grant on another thread has
+                // filed it again since, that was for a time already past (it is due), so it comes
+                // up at the next tick and is dropped as gone
+                removeUnfiled(t);
+                expired.add(new Expiry(name, t.id, t.info, cause));
+                try {
+                    registry.listener.expired(name, t.id, cause, wasGranted);
+                } finally {
+                    grantWaiting(now); // the slot goes on even if the listener failed
+                }
             }
         } finally {
-            unlock();
+            completeWoken();
         }
     }
 
     /** Files {@code t} again if it is still here; for a lifecycle that took it from the queue but could not look at it. */
     void refile(Ticket t) {
-        lock.lock();
-        try {
+        synchronized (this) {
             if (t.state != TicketState.GONE) {
                 expiryQueue.schedule(t, deadline(t));
             }
-        } finally {
-            unlock();
         }
     }
 
     /** A snapshot with every holder and waiter, for operators. */
     public LockDetail detail() {
-        lock.lock();
-        try {
+        synchronized (this) {
             long now = clock.nanoTime();
             List<LockDetail.Holder> holders = new ArrayList<>(granted.size());
             for (Ticket t : granted) {
@@ -349,8 +317,6 @@ public final class NamedSemaphore {
                 waiting.add(holder(t, now - t.queuedAt, now));
             }
             return new LockDetail(name, settings, retired, List.copyOf(holders), List.copyOf(waiting));
-        } finally {
-            unlock();
         }
     }
 
@@ -364,11 +330,8 @@ public final class NamedSemaphore {
     }
 
     boolean isRetired() {
-        lock.lock();
-        try {
+        synchronized (this) {
             return retired;
-        } finally {
-            unlock();
         }
     }
 
@@ -378,52 +341,48 @@ public final class NamedSemaphore {
      * Also takes back a retirement. Returns false if the lock had already left the registry.
      */
     boolean reconfigure(LockSettings newSettings) {
-        lock.lock();
         try {
-            if (retired && isEmpty()) {
-                return false; // already drained and gone: the caller creates it anew
-            }
-            retired = false;
-            if (!newSettings.equals(settings)) {
-                settings = newSettings;
-                for (Ticket t : queue) {
-                    expiryQueue.schedule(t, deadline(t));
+            synchronized (this) {
+                if (retired && isEmpty()) {
+                    return false; // already drained and gone: the caller creates it anew
                 }
-                for (Ticket t : granted) {
-                    expiryQueue.schedule(t, deadline(t));
+                retired = false;
+                if (!newSettings.equals(settings)) {
+                    settings = newSettings;
+                    for (Ticket t : queue) {
+                        expiryQueue.schedule(t, deadline(t));
+                    }
+                    for (Ticket t : granted) {
+                        expiryQueue.schedule(t, deadline(t));
+                    }
+                    grantWaiting(clock.nanoTime());
                 }
-                grantWaiting(clock.nanoTime());
+                return true;
             }
-            return true;
         } finally {
-            unlock();
+            completeWoken();
         }
     }
 
     /** Stops taking queries; the lock leaves the registry once its tickets are gone. */
     void retire() {
-        lock.lock();
-        try {
+        synchronized (this) {
             retired = true;
             leaveIfDrained();
-        } finally {
-            unlock();
         }
     }
 
     /** Stops taking queries and answers every blocked wait. */
     void close() {
-        lock.lock();
         try {
-            closed = true;
-            for (Ticket t : queue) {
-                if (t.waiters > 0) {
-                    t.change.signalAll();
+            synchronized (this) {
+                closed = true;
+                for (Ticket t : queue) {
+                    wakeParked(t, false);
                 }
-                wakeParked(t, false);
             }
         } finally {
-            unlock();
+            completeWoken();
         }
     }
 
@@ -471,28 +430,29 @@ public final class NamedSemaphore {
      * idle time. Fencing tokens go on from {@code lastToken}.
      */
     void restore(java.util.List<RestoredTicket> restored, long lastTokenSeen) {
-        lock.lock();
         try {
-            long now = clock.nanoTime();
-            lastToken = Math.max(lastToken, lastTokenSeen);
-            for (RestoredTicket r : restored) {
-                Ticket t = new Ticket(r.id(), -1, r.info(), this, now); // its id has no slot here
-                if (r.granted()) {
-                    t.state = TicketState.GRANTED;
-                    t.grantedAt = now - r.heldNanos();
-                    t.token = r.token();
-                    t.claimed = r.claimed();
-                    lastToken = Math.max(lastToken, r.token());
-                    granted.addLast(t);
-                } else {
-                    queue.addLast(t);
+            synchronized (this) {
+                long now = clock.nanoTime();
+                lastToken = Math.max(lastToken, lastTokenSeen);
+                for (RestoredTicket r : restored) {
+                    Ticket t = new Ticket(r.id(), -1, r.info(), this, now); // its id has no slot here
+                    if (r.granted()) {
+                        t.state = TicketState.GRANTED;
+                        t.grantedAt = now - r.heldNanos();
+                        t.token = r.token();
+                        t.claimed = r.claimed();
+                        lastToken = Math.max(lastToken, r.token());
+                        granted.addLast(t);
+                    } else {
+                        queue.addLast(t);
+                    }
+                    registry.tickets.put(t);
+                    expiryQueue.schedule(t, deadline(t));
                 }
-                registry.tickets.put(t);
-                expiryQueue.schedule(t, deadline(t));
+                grantWaiting(now);
             }
-            grantWaiting(now);
         } finally {
-            unlock();
+            completeWoken();
         }
     }
 
@@ -521,9 +481,6 @@ public final class NamedSemaphore {
         }
         t.state = TicketState.GONE;
         registry.tickets.remove(t);
-        if (t.waiters > 0) {
-            t.change.signalAll();
-        }
         wakeParked(t, false);
         leaveIfDrained();
     }
@@ -540,9 +497,6 @@ public final class NamedSemaphore {
             t.claimed = false;
             granted.addLast(t);
             expiryQueue.schedule(t, deadline(t)); // grace and maximum lock time count from now
-            if (t.waiters > 0) {
-                t.change.signalAll();
-            }
             wakeParked(t, true);
             counts.granted(now - t.queuedAt);
             try {

@@ -2,7 +2,6 @@ package lockserver.core;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.Condition;
 
 /**
  * One client's place in one lock: queued, then granted, then gone. Every mutable field
@@ -22,9 +21,7 @@ final class Ticket {
     long grantedAt;         // valid when GRANTED
     long token;             // fencing token, valid when GRANTED
     boolean claimed;        // the holder has seen its grant
-    int waiters;            // threads blocked in await on this ticket
-    Condition change;       // signalled on grant and on removal; created by the first waiter
-    List<CompletableFuture<Boolean>> parked; // waits that hold no thread; completed on grant, removal or close
+    List<CompletableFuture<Boolean>> parked; // waits, blocked or not; completed on grant, removal or close
     Ticket prev;            // neighbours in the semaphore's queue or granted list (TicketList)
     Ticket next;
 

@@ -460,7 +460,8 @@ public class LockRegistryTest {
         });
         waiter.start();
         long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (waiter.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < giveUp) {
+        while (waiter.getState() != Thread.State.WAITING && waiter.getState() != Thread.State.TIMED_WAITING
+                && System.nanoTime() < giveUp) {
             Thread.onSpinWait(); // close() must answer a wait that is already blocked
         }
         registry.close();
