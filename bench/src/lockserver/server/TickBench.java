@@ -34,12 +34,16 @@ import lockserver.core.LockSettings;
  * deadlines are spread evenly and some come due at every tick. The harness ticks every
  * PERIOD seconds like the lifecycle thread and times {@code tick()} alone with
  * System.nanoTime, inside the journal's batch as the server does (the journal writer's
- * wake-up at the batch's end is not part of the tick), after WARMUP seconds of unrecorded ticks (JIT). Between ticks (untimed),
- * warm-up included, it queues a new ticket for every one that expired, so the count stays
- * at TICKETS, and renews a random 5 % of the tickets per second (their expiry entries come
- * up early and are filed again, as with live clients). The warm-up does the same work as
- * the measured ticks: a path first taken after it would be measured while the JIT
- * recompiles.
+ * wake-up at the batch's end is not part of the tick), after WARMUP seconds of unrecorded
+ * ticks (JIT). Between ticks (untimed), warm-up included, it queues a new ticket for every
+ * one that expired, so the count stays at TICKETS, and renews a random 5 % of the tickets
+ * per second (their expiry entries come up early and are filed again, as with live
+ * clients). The warm-up does the same work as the measured ticks: a path first taken
+ * after it would be measured while the JIT recompiles. Its ticks come every WARMUP_PERIOD
+ * (0.1 s, or PERIOD if shorter), with the same expiries and renewals per second: the
+ * JIT counts calls, so at a 1 s period the tick's methods were still being compiled in
+ * the measured window, in the ticks that called them (a server that has run for a minute
+ * is past that). The first measured tick comes a whole PERIOD after the last warm-up tick.
  *
  * <pre>java -cp target/lockserver.jar:bench/build/classes lockserver.server.TickBench tickets=100000 locks=10000 period=1 seconds=20 listeners=server</pre>
  */
@@ -58,6 +62,7 @@ public final class TickBench {
         double spread = Double.parseDouble(a.getOrDefault("spread", "100"));
         double renewShare = Double.parseDouble(a.getOrDefault("renew", "0.05"));
         double warmup = Double.parseDouble(a.getOrDefault("warmup", "3"));
+        double warmupPeriod = Math.min(period, Double.parseDouble(a.getOrDefault("warmup_period", "0.1")));
         String listeners = a.getOrDefault("listeners", "server");
 
         Path dataDir = null;
@@ -103,8 +108,9 @@ public final class TickBench {
         long start = System.nanoTime();
         long measureFrom = start + (long) (warmup * 1e9);
         long end = measureFrom + (long) (seconds * 1e9);
-        long next = start + periodNanos;
-        int renewPerTick = (int) (tickets * renewShare * period);
+        long warmupPeriodNanos = (long) (warmupPeriod * 1e9);
+        long step = warmupPeriodNanos;           // the time since the last tick
+        long next = start + step;
         while (n < maxTicks && next - end <= 0) {
             long left;
             while ((left = next - System.nanoTime()) > 0) {
@@ -123,7 +129,8 @@ public final class TickBench {
             long b = times[1];
             long e = times[2];
             long ce = times[3];
-            if (b - measureFrom >= 0) {           // not a warm-up tick (those let the JIT compile)
+            // measured: after the warm-up (whose ticks let the JIT compile), and a whole period after the last tick
+            if (b - measureFrom >= 0 && step == periodNanos) {
                 cost[n] = e - b;
                 cpu[n] = ce - cb;
                 expiredPerTick[n] = expired.size();
@@ -133,13 +140,17 @@ public final class TickBench {
             for (Expiry x : expired) {           // keep the ticket count steady (untimed)
                 ids.add(reg.query(x.lock(), "tick bench"));
             }
-            for (int r = 0; r < renewPerTick; r++) { // signs of life (untimed)
+            // warm-up ticks come every WARMUP_PERIOD: the tick's methods are called as often
+            // per tick as at any period, so they are compiled in fewer seconds
+            step = next + warmupPeriodNanos - measureFrom < 0 ? warmupPeriodNanos : periodNanos;
+            int renewals = (int) (tickets * renewShare * step / 1e9);
+            for (int r = 0; r < renewals; r++) { // signs of life until the next tick (untimed)
                 reg.renew(ids.get(rnd.nextInt(ids.size())));
             }
             if (ids.size() > tickets * 4) {      // drop ids of long-gone tickets now and then
                 ids.subList(0, ids.size() - tickets * 2).clear();
             }
-            next += periodNanos;
+            next += step;
         }
         long[] sorted = Arrays.copyOf(cost, n);
         Arrays.sort(sorted);

@@ -42,9 +42,8 @@ final class ExpiryQueue {
         long key = ((at - 1) >> GRANULARITY_SHIFT) + 1; // ceil(at / GRANULARITY_NANOS)
         lock.lock();
         try {
-            Bucket b = t.expiryBucket;
-            if (b != null) {
-                if (b.key == key) {
+            if (t.expiryBucket != null) {
+                if (t.expiryKey == key) { // without reaching the bucket: most grants keep their deadline
                     return;
                 }
                 unlink(t);
@@ -144,6 +143,7 @@ final class ExpiryQueue {
 
     private static void link(Ticket t, Bucket b) {
         t.expiryBucket = b;
+        t.expiryKey = b.key;
         t.expiryPrev = null;
         t.expiryNext = b.head;
         if (b.head != null) {

@@ -33,7 +33,8 @@ public final class NamedSemaphore {
     private boolean closed;
     private boolean retired;     // removed from the config: drains, then leaves the registry
     private final boolean configured; // created from the config file (not by lock.create)
-    private Wake[] woken = new Wake[0]; // parked waits to complete once the lock is released
+    private static final Wake[] NO_WAKES = new Wake[0];
+    private Wake[] woken = NO_WAKES; // parked waits to complete once the lock is released
     private int wokenCount;
 
     private record Wake(CompletableFuture<Boolean> future, boolean granted) {
@@ -55,31 +56,41 @@ public final class NamedSemaphore {
 
     /** {@code random}: the random part of the new ticket's id (24 lowercase hex digits). */
     Ticket query(String random, String info) {
+        Wake[] wakes = NO_WAKES;
         try {
             synchronized (this) {
-                if (closed) {
-                    throw new LockException(Fault.SHUTTING_DOWN, "the server is shutting down");
+                try {
+                    if (closed) {
+                        throw new LockException(Fault.SHUTTING_DOWN, "the server is shutting down");
+                    }
+                    if (retired) {
+                        throw new LockException(Fault.UNKNOWN_LOCK,
+                                "lock '" + name + "' was removed from the config and takes no new queries");
+                    }
+                    if (queue.size() >= settings.maxQueue()) {
+                        throw new LockException(Fault.QUEUE_FULL,
+                                "lock '" + name + "' already has " + queue.size() + " tickets queued (MAX_QUEUE)");
+                    }
+                    long now = clock.nanoTime();
+                    int slot = registry.tickets.reserve();
+                    Ticket t = new Ticket(registry.tickets.id(slot, random), slot, info, this, now);
+                    queue.addLast(t);
+                    registry.tickets.put(t);
+                    expiryQueue.schedule(t, deadline(t));
+                    try {
+                        registry.listener.queued(name, t.id, info);
+                    } catch (RuntimeException | Error e) {
+                        remove(t); // not journaled: the client hears of no ticket, so none may stay
+                        throw e;
+                    }
+                    grantWaiting(now);
+                    return t;
+                } finally {
+                    wakes = takeWoken(); // in the same hold: each call completes what it woke
                 }
-                if (retired) {
-                    throw new LockException(Fault.UNKNOWN_LOCK,
-                            "lock '" + name + "' was removed from the config and takes no new queries");
-                }
-                if (queue.size() >= settings.maxQueue()) {
-                    throw new LockException(Fault.QUEUE_FULL,
-                            "lock '" + name + "' already has " + queue.size() + " tickets queued (MAX_QUEUE)");
-                }
-                long now = clock.nanoTime();
-                int slot = registry.tickets.reserve();
-                Ticket t = new Ticket(registry.tickets.id(slot, random), slot, info, this, now);
-                queue.addLast(t);
-                registry.tickets.put(t);
-                registry.listener.queued(name, t.id, info);
-                expiryQueue.schedule(t, deadline(t));
-                grantWaiting(now);
-                return t;
             }
         } finally {
-            completeWoken();
+            complete(wakes);
         }
     }
 
@@ -92,7 +103,7 @@ public final class NamedSemaphore {
         CompletableFuture<Boolean> wait = awaitAsync(t, timeoutNanos);
         boolean granted;
         try {
-            granted = wait.get();
+            granted = wait.get() || isGranted(t); // a grant may race the timeout
         } catch (InterruptedException e) {
             wait.complete(false); // unparks it
             throw e;
@@ -100,6 +111,10 @@ public final class NamedSemaphore {
             throw new IllegalStateException(e.getCause()); // never: a wait completes with a value
         }
         return granted && (!claim || claim(t));
+    }
+
+    private synchronized boolean isGranted(Ticket t) {
+        return t.state == TicketState.GRANTED;
     }
 
     /**
@@ -139,7 +154,7 @@ public final class NamedSemaphore {
         }
     }
 
-    /** Completes every parked wait of {@code t} once the lock is released ({@link #completeWoken}). */
+    /** Completes every parked wait of {@code t} once the lock is released ({@link #takeWoken}). */
     private void wakeParked(Ticket t, boolean granted) {
         List<CompletableFuture<Boolean>> waits = t.parked;
         if (waits != null) {
@@ -153,21 +168,18 @@ public final class NamedSemaphore {
         }
     }
 
-    /**
-     * Completes the waits woken under the lock; called right after leaving it. The count is
-     * read without the lock: a thread always sees the wakes it added itself, unless another
-     * thread has taken them since, and that thread completes them.
-     */
-    private void completeWoken() {
+    /** The waits woken under the lock so far, which the caller completes once it has left the lock. */
+    private Wake[] takeWoken() {
         if (wokenCount == 0) {
-            return;
+            return NO_WAKES;
         }
-        Wake[] wakes;
-        synchronized (this) {
-            wakes = Arrays.copyOf(woken, wokenCount);
-            Arrays.fill(woken, 0, wokenCount, null);
-            wokenCount = 0;
-        }
+        Wake[] wakes = Arrays.copyOf(woken, wokenCount);
+        Arrays.fill(woken, 0, wokenCount, null);
+        wokenCount = 0;
+        return wakes;
+    }
+
+    private static void complete(Wake[] wakes) {
         for (Wake w : wakes) {
             w.future().complete(w.granted());
         }
@@ -186,25 +198,30 @@ public final class NamedSemaphore {
     }
 
     boolean release(Ticket t) {
+        Wake[] wakes = NO_WAKES;
         try {
             synchronized (this) {
-                if (t.state == TicketState.GONE) {
-                    return false;
-                }
-                boolean wasGranted = t.state == TicketState.GRANTED;
-                // counted first: removing the last ticket of a retired lock frees its name, and a
-                // new lock of that name shares these counts
-                counts.add(wasGranted ? LockCounts.RELEASES : LockCounts.CANCELS);
-                remove(t);
                 try {
-                    registry.listener.released(name, t.id, wasGranted);
+                    if (t.state == TicketState.GONE) {
+                        return false;
+                    }
+                    boolean wasGranted = t.state == TicketState.GRANTED;
+                    // counted first: removing the last ticket of a retired lock frees its name, and a
+                    // new lock of that name shares these counts
+                    counts.add(wasGranted ? LockCounts.RELEASES : LockCounts.CANCELS);
+                    remove(t);
+                    try {
+                        registry.listener.released(name, t.id, wasGranted);
+                    } finally {
+                        grantWaiting(clock.nanoTime()); // the slot goes on even if the listener failed
+                    }
+                    return true;
                 } finally {
-                    grantWaiting(clock.nanoTime()); // the slot goes on even if the listener failed
+                    wakes = takeWoken(); // in the same hold: each call completes what it woke
                 }
-                return true;
             }
         } finally {
-            completeWoken();
+            complete(wakes);
         }
     }
 
@@ -263,35 +280,40 @@ public final class NamedSemaphore {
      * due (appending to {@code expired}), else files it again for its next deadline.
      */
     void onDeadline(Ticket t, long now, List<Expiry> expired) {
+        Wake[] wakes = NO_WAKES;
         try {
             synchronized (this) {
-                if (t.state == TicketState.GONE) {
-                    return; // released since it came up
-                }
-                if (t.parked != null && !t.parked.isEmpty()) {
-                    t.lastSeen = Math.max(t.lastSeen, now); // a blocked wait is a sign of life
-                }
-                Expiry.Cause cause = dueCause(t, now);
-                if (cause == null) {
-                    // never for now or earlier: that would bring it up again within this same tick
-                    expiryQueue.schedule(t, Math.max(deadline(t), now + 1));
-                    return;
-                }
-                boolean wasGranted = t.state == TicketState.GRANTED;
-                counts.add(LockCounts.EXPIRIES + cause.ordinal()); // before the name may be freed, as in release
-                // the expiry queue gave it up when it came up; if a grant on another thread has
-                // filed it again since, that was for a time already past (it is due), so it comes
-                // up at the next tick and is dropped as gone
-                removeUnfiled(t);
-                expired.add(new Expiry(name, t.id, t.info, cause));
                 try {
-                    registry.listener.expired(name, t.id, cause, wasGranted);
+                    if (t.state == TicketState.GONE) {
+                        return; // released since it came up
+                    }
+                    if (t.parked != null && !t.parked.isEmpty()) {
+                        t.lastSeen = Math.max(t.lastSeen, now); // a blocked wait is a sign of life
+                    }
+                    Expiry.Cause cause = dueCause(t, now);
+                    if (cause == null) {
+                        // never for now or earlier: that would bring it up again within this same tick
+                        expiryQueue.schedule(t, Math.max(deadline(t), now + 1));
+                        return;
+                    }
+                    boolean wasGranted = t.state == TicketState.GRANTED;
+                    counts.add(LockCounts.EXPIRIES + cause.ordinal()); // before the name may be freed, as in release
+                    // the expiry queue gave it up when it came up; if a grant on another thread has
+                    // filed it again since, that was for a time already past (it is due), so it comes
+                    // up at the next tick and is dropped as gone
+                    removeUnfiled(t);
+                    expired.add(new Expiry(name, t.id, t.info, cause));
+                    try {
+                        registry.listener.expired(name, t.id, cause, wasGranted);
+                    } finally {
+                        grantWaiting(now); // the slot goes on even if the listener failed
+                    }
                 } finally {
-                    grantWaiting(now); // the slot goes on even if the listener failed
+                    wakes = takeWoken(); // in the same hold: each call completes what it woke
                 }
             }
         } finally {
-            completeWoken();
+            complete(wakes);
         }
     }
 
@@ -341,26 +363,31 @@ public final class NamedSemaphore {
      * Also takes back a retirement. Returns false if the lock had already left the registry.
      */
     boolean reconfigure(LockSettings newSettings) {
+        Wake[] wakes = NO_WAKES;
         try {
             synchronized (this) {
-                if (retired && isEmpty()) {
-                    return false; // already drained and gone: the caller creates it anew
-                }
-                retired = false;
-                if (!newSettings.equals(settings)) {
-                    settings = newSettings;
-                    for (Ticket t : queue) {
-                        expiryQueue.schedule(t, deadline(t));
+                try {
+                    if (retired && isEmpty()) {
+                        return false; // already drained and gone: the caller creates it anew
                     }
-                    for (Ticket t : granted) {
-                        expiryQueue.schedule(t, deadline(t));
+                    retired = false;
+                    if (!newSettings.equals(settings)) {
+                        settings = newSettings;
+                        for (Ticket t : queue) {
+                            expiryQueue.schedule(t, deadline(t));
+                        }
+                        for (Ticket t : granted) {
+                            expiryQueue.schedule(t, deadline(t));
+                        }
+                        grantWaiting(clock.nanoTime());
                     }
-                    grantWaiting(clock.nanoTime());
+                    return true;
+                } finally {
+                    wakes = takeWoken(); // in the same hold: each call completes what it woke
                 }
-                return true;
             }
         } finally {
-            completeWoken();
+            complete(wakes);
         }
     }
 
@@ -374,15 +401,20 @@ public final class NamedSemaphore {
 
     /** Stops taking queries and answers every blocked wait. */
     void close() {
+        Wake[] wakes = NO_WAKES;
         try {
             synchronized (this) {
-                closed = true;
-                for (Ticket t : queue) {
-                    wakeParked(t, false);
+                try {
+                    closed = true;
+                    for (Ticket t : queue) {
+                        wakeParked(t, false);
+                    }
+                } finally {
+                    wakes = takeWoken(); // in the same hold: each call completes what it woke
                 }
             }
         } finally {
-            completeWoken();
+            complete(wakes);
         }
     }
 
@@ -430,29 +462,34 @@ public final class NamedSemaphore {
      * idle time. Fencing tokens go on from {@code lastToken}.
      */
     void restore(java.util.List<RestoredTicket> restored, long lastTokenSeen) {
+        Wake[] wakes = NO_WAKES;
         try {
             synchronized (this) {
-                long now = clock.nanoTime();
-                lastToken = Math.max(lastToken, lastTokenSeen);
-                for (RestoredTicket r : restored) {
-                    Ticket t = new Ticket(r.id(), -1, r.info(), this, now); // its id has no slot here
-                    if (r.granted()) {
-                        t.state = TicketState.GRANTED;
-                        t.grantedAt = now - r.heldNanos();
-                        t.token = r.token();
-                        t.claimed = r.claimed();
-                        lastToken = Math.max(lastToken, r.token());
-                        granted.addLast(t);
-                    } else {
-                        queue.addLast(t);
+                try {
+                    long now = clock.nanoTime();
+                    lastToken = Math.max(lastToken, lastTokenSeen);
+                    for (RestoredTicket r : restored) {
+                        Ticket t = new Ticket(r.id(), -1, r.info(), this, now); // its id has no slot here
+                        if (r.granted()) {
+                            t.state = TicketState.GRANTED;
+                            t.grantedAt = now - r.heldNanos();
+                            t.token = r.token();
+                            t.claimed = r.claimed();
+                            lastToken = Math.max(lastToken, r.token());
+                            granted.addLast(t);
+                        } else {
+                            queue.addLast(t);
+                        }
+                        registry.tickets.put(t);
+                        expiryQueue.schedule(t, deadline(t));
                     }
-                    registry.tickets.put(t);
-                    expiryQueue.schedule(t, deadline(t));
+                    grantWaiting(now);
+                } finally {
+                    wakes = takeWoken(); // in the same hold: each call completes what it woke
                 }
-                grantWaiting(now);
             }
         } finally {
-            completeWoken();
+            complete(wakes);
         }
     }
 

@@ -27,6 +27,7 @@ final class Ticket {
 
     // guarded by the ExpiryQueue's lock
     ExpiryQueue.Bucket expiryBucket; // where the ticket is filed; null when not filed
+    long expiryKey;                  // that bucket's key, valid while filed
     Ticket expiryPrev;
     Ticket expiryNext;
 

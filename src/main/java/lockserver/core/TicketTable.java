@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 
 /**
  * The live tickets by id. A ticket made here gets a slot, and its id names the slot (its
- * first 8 hex digits, masked with a per-table secret) before 96 random bits: finding a
+ * first 8 hex digits, masked with a per-table random number) before 96 random bits: finding a
  * ticket is one array read and a string compare, and removing one is a store into that
  * slot. The lifecycle removes thousands of tickets a tick, each on cold memory, and a hash
  * map's removal (its table, its entry, a lock on the entry) was a third of a tick.
@@ -27,7 +27,7 @@ final class TicketTable {
     private static final int CHUNK = 1 << CHUNK_BITS;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Ticket[].class);
 
-    private final int mask; // ids do not show slot numbers, so they say nothing of how many tickets there are
+    private final int mask; // so that ids do not all start with zeros; it hides nothing (lock.list shows counts)
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Ticket[][] chunks = new Ticket[0][];
     // guarded by lock
@@ -40,7 +40,7 @@ final class TicketTable {
         this.mask = mask;
     }
 
-    /** Hands out a free slot; {@link #put} must fill it (or {@link #unreserve} give it back). */
+    /** Hands out a free slot; the caller fills it with {@link #put} right away (nothing between may fail). */
     int reserve() {
         lock.lock();
         try {
@@ -57,16 +57,6 @@ final class TicketTable {
                 chunks = grown;
             }
             return slot;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Gives back a reserved slot that no ticket took. */
-    void unreserve(int slot) {
-        lock.lock();
-        try {
-            pushFree(slot);
         } finally {
             lock.unlock();
         }

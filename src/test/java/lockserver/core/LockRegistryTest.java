@@ -93,6 +93,73 @@ public class LockRegistryTest {
         assertTrue("the lock was free while the wait's dependents ran", otherThreadGotIn.get());
     }
 
+    @Test(timeout = 60_000)
+    public void aReleaseCompletesTheWaitsItWokeBeforeItReturnsWhileOthersUseTheLock() throws Exception {
+        Ticket gone = registry.tickets.get(registry.query("L", "gone"));
+        registry.release(gone.id);
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread other = new Thread(() -> { // any other client's calls into the same semaphore
+            while (!stop.get()) {
+                gone.semaphore.release(gone);
+            }
+        });
+        other.start();
+        int notDone = 0;
+        try {
+            for (int round = 0; round < 10_000; round++) {
+                String h1 = registry.query("L", "h1");
+                String h2 = registry.query("L", "h2");
+                String w = registry.query("L", "w");
+                List<java.util.concurrent.CompletableFuture<Boolean>> waits = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    waits.add(registry.awaitAsync(w, 100 * SECOND).thenApply(granted -> {
+                        long busy = System.nanoTime() + 2_000; // a dependent with some work widens the window
+                        while (System.nanoTime() - busy < 0) {
+                            Thread.onSpinWait();
+                        }
+                        return granted;
+                    }));
+                }
+                registry.release(h1); // grants w and wakes its waits
+                for (java.util.concurrent.CompletableFuture<Boolean> f : waits) {
+                    if (!f.isDone()) {
+                        notDone++;
+                    }
+                }
+                registry.release(h2);
+                registry.release(w);
+            }
+        } finally {
+            stop.set(true);
+            other.join();
+        }
+        assertEquals("waits still open when the release that woke them returned", 0, notDone);
+    }
+
+    @Test
+    public void aQueryWhoseListenerFailsLeavesNoTicket() throws Exception {
+        AtomicBoolean fail = new AtomicBoolean(true);
+        LockRegistry r = new LockRegistry(clock, new LockListener() {
+            @Override
+            public void queued(String lock, String ticket, String info) {
+                if (fail.getAndSet(false)) {
+                    throw new IllegalStateException("disk full");
+                }
+            }
+        });
+        r.create("F", new LockSettings(1, 10 * SECOND, 100 * SECOND, 1000 * SECOND, 50));
+        try {
+            r.query("F", "first");
+            fail("the listener's failure reaches the caller");
+        } catch (IllegalStateException e) {
+            assertEquals("disk full", e.getMessage());
+        }
+        assertEquals(0, r.ticketCount());
+        assertEquals(new LockStatus("F", 1, 0, 0), r.status("F"));
+        String next = r.query("F", "next");
+        assertTrue("the slot was not taken by the failed query", r.await(next, NO_WAIT));
+    }
+
     @Test
     public void queryIntoFreeLockIsGrantedAtOnce() throws Exception {
         String a = registry.query("L", "a");

@@ -109,7 +109,7 @@ public class TicketTableTest {
         for (int i = 0; i < 3; i++) {
             prefixes.add(new LockRegistry(clock).tickets.id(0, "0".repeat(24)).substring(0, 8));
         }
-        assertTrue("slot 0 is masked with a secret per registry", prefixes.size() > 1);
+        assertTrue("slot 0 is masked with a random number per registry", prefixes.size() > 1);
     }
 
     @Test(timeout = 60_000)
@@ -164,7 +164,7 @@ public class TicketTableTest {
     }
 
     @Test
-    public void aRefusedQueryGivesItsSlotBack() {
+    public void aRefusedQueryTakesNoSlot() {
         registry.create("Q", new LockSettings(1, SECOND, SECOND, SECOND, 1));
         String holder = registry.query("Q", "h");
         String queued = registry.query("Q", "q");
