@@ -5,7 +5,9 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.Test;
 
@@ -62,6 +64,43 @@ public class ExpiryQueueTest {
         assertEquals(1, poll(2 * SECOND));
         assertSame(b, out[0]);
         assertEquals(0, queue.size());
+    }
+
+    @Test
+    public void ticketsTakenFromTheMiddleOfABucketLeaveTheRestToComeUpOnce() {
+        Set<Ticket> expected = new HashSet<>();
+        List<Ticket> moved = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            Ticket t = ticket("t" + i);
+            queue.schedule(t, SECOND); // all in one bucket
+            if (i % 3 == 0) {
+                queue.cancel(t);
+            } else if (i % 3 == 1) {
+                moved.add(t);
+            } else {
+                expected.add(t);
+            }
+        }
+        for (Ticket t : moved) {
+            queue.schedule(t, 10 * SECOND); // out of the bucket, into a later one
+        }
+        Set<Ticket> seen = new HashSet<>();
+        int n;
+        while ((n = poll(2 * SECOND)) > 0) {
+            for (int i = 0; i < n; i++) {
+                assertTrue("twice: " + out[i].id, seen.add(out[i]));
+            }
+        }
+        assertEquals(expected, seen);
+        assertEquals(moved.size(), queue.size());
+        seen.clear();
+        while ((n = poll(11 * SECOND)) > 0) {
+            for (int i = 0; i < n; i++) {
+                assertTrue("twice: " + out[i].id, seen.add(out[i]));
+            }
+        }
+        assertEquals(new HashSet<>(moved), seen);
+        assertEquals(0, queue.bucketCount());
     }
 
     @Test
