@@ -40,10 +40,11 @@ import lockserver.core.LockSettings;
  * per second (their expiry entries come up early and are filed again, as with live
  * clients). The warm-up does the same work as the measured ticks: a path first taken
  * after it would be measured while the JIT recompiles. Its ticks come every WARMUP_PERIOD
- * (0.1 s, or PERIOD if shorter), with the same expiries and renewals per second: the
- * JIT counts calls, so at a 1 s period the tick's methods were still being compiled in
- * the measured window, in the ticks that called them (a server that has run for a minute
- * is past that). The first measured tick comes a whole PERIOD after the last warm-up tick.
+ * (0.1 s, or PERIOD if shorter), with the same expiries and renewals per second, but for
+ * its last 3 periods (at most half of it), which tick every PERIOD: the JIT counts calls,
+ * so at a 1 s period the tick's methods were still being compiled in the measured window,
+ * in the ticks that called them, and the first whole-period ticks still made it compile
+ * the tick's methods again (a server that has run for a minute is past all that).
  *
  * <pre>java -cp target/lockserver.jar:bench/build/classes lockserver.server.TickBench tickets=100000 locks=10000 period=1 seconds=20 listeners=server</pre>
  */
@@ -110,6 +111,9 @@ public final class TickBench {
         long end = measureFrom + (long) (seconds * 1e9);
         long warmupPeriodNanos = (long) (warmupPeriod * 1e9);
         long step = warmupPeriodNanos;           // the time since the last tick
+        // the last 3 s of the warm-up tick every PERIOD: ticks of a whole period take paths
+        // (and reach call counts) that short ones do not, and the JIT then compiles them again
+        long wholePeriodsFrom = measureFrom - Math.min((long) (warmup * 1e9) / 2, 3 * periodNanos);
         long next = start + step;
         while (n < maxTicks && next - end <= 0) {
             long left;
@@ -142,7 +146,7 @@ public final class TickBench {
             }
             // warm-up ticks come every WARMUP_PERIOD: the tick's methods are called as often
             // per tick as at any period, so they are compiled in fewer seconds
-            step = next + warmupPeriodNanos - measureFrom < 0 ? warmupPeriodNanos : periodNanos;
+            step = next + warmupPeriodNanos - wholePeriodsFrom < 0 ? warmupPeriodNanos : periodNanos;
             int renewals = (int) (tickets * renewShare * step / 1e9);
             for (int r = 0; r < renewals; r++) { // signs of life until the next tick (untimed)
                 reg.renew(ids.get(rnd.nextInt(ids.size())));
