@@ -269,16 +269,16 @@ public final class LockRegistry {
      * has moved since they were filed: they are filed again).
      */
     public List<Expiry> tick() {
-        List<Expiry> expired = new ArrayList<>();
+        ExpiryLog expired = new ExpiryLog();
         tick(expired);
-        return expired;
+        return expired.toList();
     }
 
     /**
      * Like {@link #tick()}, appending to {@code expired}; if it throws, {@code expired}
      * still holds what it ended before.
      */
-    public void tick(List<Expiry> expired) {
+    public void tick(ExpiryLog expired) {
         long now = clock.nanoTime();
         Ticket[] due = new Ticket[DUE_CHUNK];
         int n;
@@ -296,7 +296,7 @@ public final class LockRegistry {
      */
     private static final int DUE_CHUNK = 16;
 
-    private static void endOrRefile(Ticket[] due, int n, long now, List<Expiry> expired) {
+    private static void endOrRefile(Ticket[] due, int n, long now, ExpiryLog expired) {
         int i = 0;
         try {
             for (; i < n; i++) {

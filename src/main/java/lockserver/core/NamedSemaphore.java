@@ -279,7 +279,7 @@ public final class NamedSemaphore {
      * Called by the lifecycle when {@code t} comes up in the expiry queue: ends it if it is
      * due (appending to {@code expired}), else files it again for its next deadline.
      */
-    void onDeadline(Ticket t, long now, List<Expiry> expired) {
+    void onDeadline(Ticket t, long now, ExpiryLog expired) {
         Wake[] wakes = NO_WAKES;
         try {
             synchronized (this) {
@@ -302,7 +302,7 @@ public final class NamedSemaphore {
                     // filed it again since, that was for a time already past (it is due), so it comes
                     // up at the next tick and is dropped as gone
                     removeUnfiled(t);
-                    expired.add(new Expiry(name, t.id, t.info, cause));
+                    expired.add(name, t.id, t.info, cause);
                     try {
                         registry.listener.expired(name, t.id, cause, wasGranted);
                     } finally {

@@ -1,10 +1,8 @@
 package lockserver.server;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import lockserver.core.Expiry;
+import lockserver.core.ExpiryLog;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -16,11 +14,12 @@ import org.apache.logging.log4j.Logger;
 final class LifecycleThread extends Thread {
     private static final Logger log = LogManager.getLogger(LifecycleThread.class);
 
-    private final Consumer<List<Expiry>> tick; // appends what it ended
+    private final Consumer<ExpiryLog> tick; // appends what it ended
+    private final ExpiryLog expired = new ExpiryLog(); // reused: a tick allocates nothing
     private volatile long periodNanos;
     private volatile boolean stopping;
 
-    LifecycleThread(Consumer<List<Expiry>> tick, long periodNanos) {
+    LifecycleThread(Consumer<ExpiryLog> tick, long periodNanos) {
         super("lifecycle");
         setDaemon(true);
         this.tick = tick;
@@ -31,12 +30,12 @@ final class LifecycleThread extends Thread {
     public void run() {
         long next = System.nanoTime();
         while (!stopping) {
-            List<Expiry> expired = new ArrayList<>();
             try {
                 try {
                     tick.accept(expired);
                 } finally {
                     LockService.logExpiries(expired); // also what a failed tick ended before it failed
+                    expired.clear();
                 }
             } catch (Throwable t) {
                 log.error("lifecycle tick failed; the next tick runs as usual", t);

@@ -8,7 +8,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import lockserver.core.Clock;
-import lockserver.core.Expiry;
+import lockserver.core.ExpiryLog;
 import lockserver.core.LockListener;
 import lockserver.core.LockRegistry;
 import org.apache.logging.log4j.LogManager;
@@ -112,7 +112,7 @@ public final class LockServer implements AutoCloseable {
      * alone, not the journal writer's wake-up at the end of the batch, which the kernel may
      * answer by running the writer on this thread's core first.
      */
-    private static void tick(LockRegistry registry, Metrics metrics, List<Expiry> expired) {
+    private static void tick(LockRegistry registry, Metrics metrics, ExpiryLog expired) {
         long start = System.nanoTime();
         try {
             registry.tick(expired);

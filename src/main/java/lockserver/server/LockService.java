@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import lockserver.core.Expiry;
+import lockserver.core.ExpiryLog;
 import lockserver.core.Fault;
 import lockserver.core.LockDetail;
 import lockserver.core.LockException;
@@ -320,10 +321,10 @@ final class LockService implements XmlRpcListableHandlerMapping {
     }
 
     /** Logs what the lifecycle ended; called by the lifecycle thread outside any lock. */
-    static void logExpiries(List<Expiry> expired) {
-        for (Expiry e : expired) {
-            log.info("expired ticket {} of lock {} ({}): {}", e.ticket(), e.lock(), loggable(e.info()),
-                    describe(e.cause()));
+    static void logExpiries(ExpiryLog expired) {
+        for (int i = 0; i < expired.size(); i++) {
+            log.info("expired ticket {} of lock {} ({}): {}", expired.ticket(i), expired.lock(i),
+                    loggable(expired.info(i)), describe(expired.cause(i)));
         }
     }
 

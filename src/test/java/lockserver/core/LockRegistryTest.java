@@ -323,29 +323,29 @@ public class LockRegistryTest {
     @Test(timeout = 10_000)
     public void anExpiryIsCountedBeforeItFreesTheNameOfARemovedLock() throws Exception {
         LockSettings settings = new LockSettings(1, 10 * SECOND, SECOND, 1000 * SECOND, 50);
-        registry.configure(Map.of("X", settings));
-        registry.query("X", "old");
-        registry.configure(Map.of());                    // removed: it drains with its one holder
-        clock.advanceSeconds(2);
         CountDownLatch inTick = new CountDownLatch(1);
         CountDownLatch go = new CountDownLatch(1);
-        Thread tick = new Thread(() -> registry.tick(new ArrayList<>() {
+        LockRegistry r = new LockRegistry(clock, new LockListener() {
             @Override
-            public boolean add(Expiry e) {               // the tick stops here, under the old lock
-                inTick.countDown();
+            public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
+                inTick.countDown(); // the tick stops here, under the old lock, its name already freed
                 try {
                     go.await();
                 } catch (InterruptedException interrupted) {
                     Thread.currentThread().interrupt();
                 }
-                return super.add(e);
             }
-        }));
+        });
+        r.configure(Map.of("X", settings));
+        r.query("X", "old");
+        r.configure(Map.of());                    // removed: it drains with its one holder
+        clock.advanceSeconds(2);
+        Thread tick = new Thread(() -> r.tick());
         tick.start();
         try {
             inTick.await();                              // the old lock has let go of its name
-            registry.configure(Map.of("X", settings));   // a new lock of that name, same counts
-            assertEquals(1, registry.counts().get("X").get(LockCounts.EXPIRIES + Expiry.Cause.IDLE.ordinal()));
+            r.configure(Map.of("X", settings));   // a new lock of that name, same counts
+            assertEquals(1, r.counts().get("X").get(LockCounts.EXPIRIES + Expiry.Cause.IDLE.ordinal()));
         } finally {
             go.countDown();
             tick.join();
@@ -414,7 +414,7 @@ public class LockRegistryTest {
             r.query("M", "t" + i);
         }
         clock.advanceSeconds(101);
-        List<Expiry> expired = new ArrayList<>();
+        ExpiryLog expired = new ExpiryLog();
         try {
             r.tick(expired);
             fail("the listener should have thrown");

@@ -25,7 +25,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import lockserver.client.LockClient;
 import lockserver.client.LockInfo;
-import lockserver.core.Expiry;
 import lockserver.core.TicketState;
 import org.junit.After;
 import org.junit.Before;
@@ -251,8 +250,8 @@ public class FaultToleranceTest {
                 case 1: throw new IllegalStateException("tick 1 fails (test)");
                 case 2: throw new StackOverflowError("tick 2 fails (test)");
                 case 3: throw new AssertionError("tick 3 fails (test)");
-                case 4: expired.add(null); break; // a broken tick that reports nothing sensible
-                case 5: expired.add(new Expiry("nolock", "0".repeat(32), "info", null)); break; // cause missing
+                case 4: expired.add(null, null, null, null); break; // a broken tick that reports nothing sensible
+                case 5: expired.add("nolock", "0".repeat(32), "info", null); break; // cause missing
                 default:
                     afterFailures.countDown();
             }
