@@ -123,7 +123,7 @@ public final class NamedSemaphore {
      * The future never completes under this semaphore's lock.
      */
     CompletableFuture<Boolean> awaitAsync(Ticket t, long timeoutNanos) {
-        CompletableFuture<Boolean> f = new CompletableFuture<>();
+        CompletableFuture<Boolean> f;
         synchronized (this) {
             if (t.state == TicketState.GONE) {
                 return CompletableFuture.completedFuture(false);
@@ -135,6 +135,7 @@ public final class NamedSemaphore {
             if (t.parked == null) {
                 t.parked = new ArrayList<>(1);
             }
+            f = new CompletableFuture<>();
             t.parked.add(f);
         }
         // outside the lock: a grant may complete f meanwhile, and then unpark runs here at once

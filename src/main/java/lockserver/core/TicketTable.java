@@ -30,11 +30,11 @@ final class TicketTable {
     private final int mask; // so that ids do not all start with zeros; it hides nothing (lock.list shows counts)
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Ticket[][] chunks = new Ticket[0][];
+    private final ConcurrentHashMap<String, Ticket> foreign = new ConcurrentHashMap<>(); // ids made elsewhere
     // guarded by lock
     private int[] free = new int[CHUNK];
     private int freeCount;
     private int used; // slots 0..used-1 have been handed out at least once
-    private final ConcurrentHashMap<String, Ticket> foreign = new ConcurrentHashMap<>();
 
     TicketTable(int mask) {
         this.mask = mask;
