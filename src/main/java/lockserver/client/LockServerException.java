@@ -1,5 +1,7 @@
 package lockserver.client;
 
+import lockserver.wire.Fault;
+
 /**
  * A call the server refused (a fault: {@link #faultCode()} is one of the codes in
  * docs/API.md) or could not answer ({@link #UNREACHABLE}).
@@ -7,15 +9,17 @@ package lockserver.client;
 public class LockServerException extends RuntimeException {
     /** The fault code of a server that could not be reached or answered garbage. */
     public static final int UNREACHABLE = -1;
-    public static final int UNKNOWN_LOCK = 1;
-    public static final int BAD_TICKET = 2;
-    public static final int BAD_ARGUMENT = 3;
-    public static final int UNKNOWN_METHOD = 4;
-    public static final int QUEUE_FULL = 5;
-    public static final int NOT_ALLOWED = 6;
-    public static final int SHUTTING_DOWN = 7;
-    public static final int BAD_REQUEST = 8;
-    public static final int INTERNAL = 99;
+    public static final int UNKNOWN_LOCK = Fault.UNKNOWN_LOCK.code;
+    public static final int BAD_TICKET = Fault.BAD_TICKET.code;
+    public static final int BAD_ARGUMENT = Fault.BAD_ARGUMENT.code;
+    public static final int UNKNOWN_METHOD = Fault.UNKNOWN_METHOD.code;
+    public static final int QUEUE_FULL = Fault.QUEUE_FULL.code;
+    public static final int NOT_ALLOWED = Fault.NOT_ALLOWED.code;
+    public static final int SHUTTING_DOWN = Fault.SHUTTING_DOWN.code;
+    public static final int BAD_REQUEST = Fault.BAD_REQUEST.code;
+    public static final int BAD_CONFIG = Fault.BAD_CONFIG.code;
+    public static final int UNAUTHENTICATED = Fault.UNAUTHENTICATED.code;
+    public static final int INTERNAL = Fault.INTERNAL.code;
 
     private final int faultCode;
 

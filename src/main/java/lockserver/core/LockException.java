@@ -1,5 +1,7 @@
 package lockserver.core;
 
+import lockserver.wire.Fault;
+
 /** A refused request: carries the {@link Fault} the wire API reports and a plain one-line message. */
 public final class LockException extends RuntimeException {
     private final Fault fault;

@@ -1,5 +1,7 @@
 package lockserver.core;
 
+import lockserver.wire.Fault;
+
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,5 +1,7 @@
 package lockserver.core;
 
+import lockserver.wire.Fault;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,7 @@
 package lockserver.core;
 
+import lockserver.wire.Fault;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;

@@ -4,7 +4,7 @@ import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import lockserver.core.Fault;
+import lockserver.wire.Fault;
 import lockserver.core.LockException;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;

@@ -1,6 +1,6 @@
 package lockserver.server;
 
-import lockserver.core.Fault;
+import lockserver.wire.Fault;
 import lockserver.core.LockException;
 import org.apache.xmlrpc.XmlRpcRequest;
 

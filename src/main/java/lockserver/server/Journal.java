@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 import lockserver.core.Expiry;
-import lockserver.core.Fault;
+import lockserver.wire.Fault;
 import lockserver.core.LockException;
 import lockserver.core.LockListener;
 import lockserver.core.RestoredTicket;

@@ -11,7 +11,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import lockserver.core.Expiry;
 import lockserver.core.ExpiryLog;
-import lockserver.core.Fault;
+import lockserver.wire.Fault;
 import lockserver.core.LockDetail;
 import lockserver.core.LockException;
 import lockserver.core.LockRegistry;

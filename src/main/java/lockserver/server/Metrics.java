@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import lockserver.core.Expiry;
-import lockserver.core.Fault;
+import lockserver.wire.Fault;
 import lockserver.core.LockCounts;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockStatus;

@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
-import lockserver.core.Fault;
+import lockserver.wire.Fault;
 import lockserver.core.LockException;
 import lockserver.wire.ByteSink;
 import lockserver.wire.PlainXmlRpc;

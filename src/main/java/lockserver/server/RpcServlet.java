@@ -22,7 +22,7 @@ import javax.xml.XMLConstants;
 import javax.xml.parsers.ParserConfigurationException;
 import javax.xml.parsers.SAXParser;
 import javax.xml.parsers.SAXParserFactory;
-import lockserver.core.Fault;
+import lockserver.wire.Fault;
 import lockserver.core.LockException;
 import lockserver.wire.ByteSink;
 import lockserver.wire.PlainXmlRpc;

@@ -1,5 +1,7 @@
 package lockserver.core;
 
+import lockserver.wire.Fault;
+
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;

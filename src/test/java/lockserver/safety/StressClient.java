@@ -288,17 +288,15 @@ final class StressClient implements Runnable {
     }
 
     private void failed(String what, LockServerException e) {
-        switch (e.faultCode()) {
-            case LockServerException.UNREACHABLE -> {
-                count("failed: server unreachable");
-                unreachable = true;
-            }
-            case LockServerException.SHUTTING_DOWN -> count("failed: server shutting down");
-            default -> {
-                count("failed: fault " + e.faultCode());
-                if (unexpected.size() < 20) {
-                    unexpected.add("client " + id + ": " + what + ": fault " + e.faultCode() + ": " + e.getMessage());
-                }
+        if (e.faultCode() == LockServerException.UNREACHABLE) {
+            count("failed: server unreachable");
+            unreachable = true;
+        } else if (e.faultCode() == LockServerException.SHUTTING_DOWN) {
+            count("failed: server shutting down");
+        } else {
+            count("failed: fault " + e.faultCode());
+            if (unexpected.size() < 20) {
+                unexpected.add("client " + id + ": " + what + ": fault " + e.faultCode() + ": " + e.getMessage());
             }
         }
     }

@@ -1,4 +1,4 @@
-package lockserver.core;
+package lockserver.wire;
 
 /**
  * The stable error vocabulary of the wire API: each fault has a numeric code that
