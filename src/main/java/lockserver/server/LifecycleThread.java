@@ -2,7 +2,9 @@ package lockserver.server;
 
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import lockserver.core.Expiry;
 import lockserver.core.ExpiryLog;
+import lockserver.server.config.Logging;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -34,7 +36,7 @@ final class LifecycleThread extends Thread {
                 try {
                     tick.accept(expired);
                 } finally {
-                    LockService.logExpiries(expired); // also what a failed tick ended before it failed
+                    logExpiries(expired); // also what a failed tick ended before it failed
                     expired.clear();
                 }
             } catch (Throwable t) {
@@ -47,6 +49,22 @@ final class LifecycleThread extends Thread {
                 now = System.nanoTime();
             }
         }
+    }
+
+    /** Logs what the tick ended, outside any lock. */
+    private static void logExpiries(ExpiryLog expired) {
+        for (int i = 0; i < expired.size(); i++) {
+            log.info("expired ticket {} of lock {} ({}): {}", expired.ticket(i), expired.lock(i),
+                    Logging.loggable(expired.info(i)), describe(expired.cause(i)));
+        }
+    }
+
+    private static String describe(Expiry.Cause cause) {
+        return switch (cause) {
+            case GRACE -> "grant not claimed within the grace time";
+            case IDLE -> "no sign of life within the expiration time";
+            case MAX_LOCK_TIME -> "held for the maximum lock time";
+        };
     }
 
     /** Takes effect after the current wait. */

@@ -11,6 +11,18 @@ import lockserver.core.Clock;
 import lockserver.core.ExpiryLog;
 import lockserver.core.LockListener;
 import lockserver.core.LockRegistry;
+import lockserver.server.auth.Access;
+import lockserver.server.config.ConfigException;
+import lockserver.server.config.Logging;
+import lockserver.server.config.ServerConfig;
+import lockserver.server.journal.Durability;
+import lockserver.server.journal.Journal;
+import lockserver.server.rpc.LockService;
+import lockserver.server.rpc.RpcEndpoint;
+import lockserver.server.rpc.SlowRequestGuard;
+import lockserver.server.web.Metrics;
+import lockserver.server.web.MetricsPage;
+import lockserver.server.web.StatusPage;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -36,9 +48,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class LockServer implements AutoCloseable {
     private static final Logger log = LogManager.getLogger(LockServer.class);
-    public static final String PATH = "/RPC2";
+    public static final String PATH = RpcEndpoint.PATH;
     /**
-     * Selector threads, one per core: plain calls are served on them (see PlainRpcHandler),
+     * Selector threads, one per core: quick calls are served on them (see RpcEndpoint),
      * so they are the server's workers; Jetty's default is one on two cores.
      */
     private static final int SELECTORS = Runtime.getRuntime().availableProcessors();
@@ -80,30 +92,23 @@ public final class LockServer implements AutoCloseable {
         jetty.addConnector(connector);
         // slow or idle clients cannot pile up connections beyond the limit
         jetty.addBean(new NetworkConnectionLimit(config.maxConnections(), connector));
-        ServletContextHandler context = new ServletContextHandler();
-        context.setContextPath("/");
-        LockService service = new LockService(registry, () -> this.config, () -> this.access, metrics, this::reload,
-                durability, threads);
-        RpcServlet rpcServlet = new RpcServlet(service, metrics, config.maxRequestBytes());
-        ServletHolder rpc = new ServletHolder("xmlrpc", rpcServlet);
-        rpc.setAsyncSupported(true); // waits hold no thread
-        context.addServlet(rpc, PATH);
-        context.addServlet(new ServletHolder("metrics", new MetricsPage(metrics)), "/metrics");
-        context.addServlet(new ServletHolder("status", new StatusPage(registry)), "/");
+        // the status page and /metrics; /metrics is 9 MB of text with 10,000 locks, and
+        // Prometheus asks for gzip (about 20x smaller)
+        ServletContextHandler pages = new ServletContextHandler();
+        pages.setContextPath("/");
+        pages.addServlet(new ServletHolder("metrics", new MetricsPage(metrics)), "/metrics");
+        pages.addServlet(new ServletHolder("status", new StatusPage(registry)), "/");
         FilterHolder guard = new FilterHolder(slowRequests);
         guard.setAsyncSupported(true);
-        context.addFilter(guard, "/*", EnumSet.of(DispatcherType.REQUEST));
-        // plain calls skip the servlet layer and the hand-off to another thread; a call that
-        // may block (journal writes, password checks) still runs on the pool
+        pages.addFilter(guard, "/*", EnumSet.of(DispatcherType.REQUEST));
+        GzipHandler gzip = new GzipHandler(pages);
+        gzip.setIncludedPaths("/metrics");
+        LockService service = new LockService(registry, () -> this.config, () -> this.access, metrics, this::reload,
+                durability);
         // on stop, calls in progress are answered before connections close: a client whose
         // call was executed must not see a silent close (it would take that as "not executed")
-        // /metrics is 9 MB of text with 10,000 locks; Prometheus asks for gzip (about 20x smaller)
-        GzipHandler gzip = new GzipHandler(context);
-        gzip.setIncludedPaths("/metrics");
-        GracefulHandler graceful = new GracefulHandler(new PlainRpcHandler(gzip, PATH, rpcServlet.rpcServer(),
-                config.maxRequestBytes(), slowRequests, threads,
-                () -> journal != null || !this.config.users().isEmpty()));
-        jetty.setHandler(graceful);
+        jetty.setHandler(new GracefulHandler(new RpcEndpoint(gzip, service, metrics, config.maxRequestBytes(),
+                slowRequests, threads)));
         jetty.setStopTimeout(5_000);
     }
 

@@ -5,6 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.StringJoiner;
 import lockserver.core.Clock;
+import lockserver.server.auth.PasswordHash;
+import lockserver.server.config.ConfigException;
+import lockserver.server.config.Logging;
+import lockserver.server.config.ServerConfig;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 

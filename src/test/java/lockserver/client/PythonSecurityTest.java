@@ -1,5 +1,6 @@
 package lockserver.client;
 
+import lockserver.server.auth.PasswordHash;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;

@@ -1,5 +1,6 @@
 package lockserver.server;
 
+import lockserver.server.config.Logging;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertSame;
 
@@ -9,13 +10,13 @@ public class LogSafetyTest {
     @Test
     public void clientTextCannotForgeLogLines() {
         assertEquals("x\\u000a2026-01-01 ERROR [main] Main - FORGED",
-                LockService.loggable("x\n2026-01-01 ERROR [main] Main - FORGED"));
-        assertEquals("a\\u000db\\u0000c\\u001b[31m\\u2028", LockService.loggable("a\rb\u0000c\u001b[31m\u2028"));
+                Logging.loggable("x\n2026-01-01 ERROR [main] Main - FORGED"));
+        assertEquals("a\\u000db\\u0000c\\u001b[31m\\u2028", Logging.loggable("a\rb\u0000c\u001b[31m\u2028"));
     }
 
     @Test
     public void plainTextIsLoggedAsItIs() {
         String plain = "backup of san01 from node3 (ünïcode ok)";
-        assertSame(plain, LockService.loggable(plain));
+        assertSame(plain, Logging.loggable(plain));
     }
 }

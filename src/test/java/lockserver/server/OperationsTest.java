@@ -1,5 +1,6 @@
 package lockserver.server;
 
+import lockserver.server.config.ServerConfig;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;

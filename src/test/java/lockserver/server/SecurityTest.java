@@ -1,5 +1,8 @@
 package lockserver.server;
 
+import lockserver.server.auth.PasswordHash;
+import lockserver.server.config.ConfigException;
+import lockserver.server.config.ServerConfig;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;

@@ -1,5 +1,6 @@
 package lockserver.server;
 
+import lockserver.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;

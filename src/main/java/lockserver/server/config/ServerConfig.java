@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.config;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -17,6 +17,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import lockserver.server.auth.Access;
+import lockserver.server.auth.PasswordHash;
+import lockserver.server.journal.Fsync;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockSettings;
 import org.apache.commons.configuration2.INIConfiguration;
@@ -90,7 +93,7 @@ public final class ServerConfig {
     private final long requestTimeoutNanos;
     private final Path tlsKeystore;
     private final Path dataDir;
-    private final Journal.Fsync journalFsync;
+    private final Fsync journalFsync;
     private final String tlsKeystorePassword;
     private final List<String> warnings;
 
@@ -230,7 +233,7 @@ public final class ServerConfig {
         requestTimeoutNanos = general.seconds("REQUEST_TIMEOUT", 10, 3600);
         String data = general.string("DATA_DIR", null);
         dataDir = data == null ? null : Path.of(data);
-        journalFsync = general.choice("JOURNAL_FSYNC", Journal.Fsync.ALWAYS);
+        journalFsync = general.choice("JOURNAL_FSYNC", Fsync.ALWAYS);
         String keystore = general.string("TLS_KEYSTORE", null);
         tlsKeystore = keystore == null ? null : Path.of(keystore);
         tlsKeystorePassword = general.string("TLS_KEYSTORE_PASSWORD", "");
@@ -291,8 +294,8 @@ public final class ServerConfig {
     /** Every lock to create at start-up, the default lock first. */
     public Map<String, LockSettings> locks() { return locks; }
     public List<String> warnings() { return warnings; }
-    Map<String, Access.User> users() { return users; }
-    Access.AnonymousAdmin anonymousAdmin() { return anonymousAdmin; }
+    public Map<String, Access.User> users() { return users; }
+    public Access.AnonymousAdmin anonymousAdmin() { return anonymousAdmin; }
     /** The largest request body accepted; larger ones get HTTP 413. */
     public int maxRequestBytes() { return maxRequestBytes; }
     public int maxConnections() { return maxConnections; }
@@ -305,7 +308,7 @@ public final class ServerConfig {
     public String tlsKeystorePassword() { return tlsKeystorePassword; }
     /** Where the journal keeps state across restarts, or null to keep it in memory only. */
     public Path dataDir() { return dataDir; }
-    Journal.Fsync journalFsync() { return journalFsync; }
+    public Fsync journalFsync() { return journalFsync; }
 
     private static String describe(Exception e) {
         String m = e.getMessage();

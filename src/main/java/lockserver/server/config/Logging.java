@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.config;
 
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
@@ -8,13 +8,13 @@ import org.apache.logging.log4j.core.config.builder.api.ConfigurationBuilderFact
 import org.apache.logging.log4j.core.config.builder.impl.BuiltConfiguration;
 
 /** Points Log4j at LOG_FILE ("-" for standard output) at LOGLEVEL; the libraries log at INFO at most. */
-final class Logging {
+public final class Logging {
     private static final String PATTERN = "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%t] %c{1} - %msg%n";
 
     private Logging() {
     }
 
-    static void configure(String logFile, Level level) {
+    public static void configure(String logFile, Level level) {
         ConfigurationBuilder<BuiltConfiguration> b = ConfigurationBuilderFactory.newConfigurationBuilder();
         b.setStatusLevel(Level.ERROR);
         b.setConfigurationName("lockserver");
@@ -35,7 +35,24 @@ final class Logging {
     }
 
     /** Changes our own loggers' level, as a reload does. */
-    static void setLevel(Level level) {
+    public static void setLevel(Level level) {
         Configurator.setLevel("lockserver", level);
+    }
+
+    /** Client text made safe for a log line: control characters escaped, so nobody can forge lines. */
+    public static String loggable(String text) {
+        StringBuilder b = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                if (b == null) {
+                    b = new StringBuilder(text.length() + 16).append(text, 0, i);
+                }
+                b.append(String.format("\\u%04x", (int) c));
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b == null ? text : b.toString();
     }
 }

@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.web;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -14,11 +14,11 @@ import lockserver.core.LockRegistry;
  * size, holders (info, held for, fencing token) and queue, refreshing itself every few
  * seconds. It never shows ticket ids, which would let a reader release slots.
  */
-final class StatusPage extends PageServlet {
+public final class StatusPage extends PageServlet {
     private static final int REFRESH_SECONDS = 5;
     private final transient LockRegistry registry;
 
-    StatusPage(LockRegistry registry) {
+    public StatusPage(LockRegistry registry) {
         this.registry = registry;
     }
 

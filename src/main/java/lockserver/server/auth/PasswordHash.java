@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -13,7 +13,7 @@ import javax.crypto.spec.PBEKeySpec;
  * hash in base64), made by {@code lockserver --hash-password}. Verification compares in
  * constant time. Stateless and thread-safe.
  */
-final class PasswordHash {
+public final class PasswordHash {
     static final String SCHEME = "pbkdf2-sha256";
     private static final int ITERATIONS = 210_000;
     private static final int SALT_BYTES = 16;
@@ -32,7 +32,7 @@ final class PasswordHash {
     }
 
     /** Parses a stored hash; throws IllegalArgumentException with a plain reason if it is not one. */
-    static PasswordHash parse(String stored) {
+    public static PasswordHash parse(String stored) {
         String[] parts = stored.split("\\$");
         if (parts.length != 4 || !parts[0].equals(SCHEME)) {
             throw new IllegalArgumentException("not a password hash: expected " + SCHEME
@@ -55,14 +55,14 @@ final class PasswordHash {
     }
 
     /** A new hash of {@code password} with a random salt, in the stored form. */
-    static String create(char[] password) {
+    public static String create(char[] password) {
         byte[] salt = new byte[SALT_BYTES];
         new SecureRandom().nextBytes(salt);
         return SCHEME + "$" + ITERATIONS + "$" + Base64.getEncoder().encodeToString(salt) + "$"
                 + Base64.getEncoder().encodeToString(derive(password, salt, ITERATIONS));
     }
 
-    boolean matches(String password) {
+    public boolean matches(String password) {
         return MessageDigest.isEqual(hash, derive(password.toCharArray(), salt, iterations));
     }
 

@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.auth;
 
 import java.security.MessageDigest;
 import java.util.Map;
@@ -17,19 +17,19 @@ import org.apache.logging.log4j.Logger;
  * a verified password is remembered as a SHA-256 fingerprint so PBKDF2 runs once per user.
  * Thread-safe.
  */
-final class Access {
+public final class Access {
     private static final Logger log = LogManager.getLogger(Access.class);
 
-    enum Role { CLIENT, ADMIN }
+    public enum Role { CLIENT, ADMIN }
 
-    enum AnonymousAdmin { NO, LOOPBACK, YES }
+    public enum AnonymousAdmin { NO, LOOPBACK, YES }
 
     /** A configured user; {@code locks} null means every lock. */
-    record User(String name, PasswordHash hash, Role role, Set<String> locks) {
+    public record User(String name, PasswordHash hash, Role role, Set<String> locks) {
     }
 
     /** The caller of one request, as far as access goes. */
-    record Caller(String name, Role role, Set<String> locks) {
+    public record Caller(String name, Role role, Set<String> locks) {
         boolean mayUse(String lock) {
             return locks == null || locks.contains(lock);
         }
@@ -42,13 +42,13 @@ final class Access {
     private final AnonymousAdmin anonymousAdmin;
     private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
 
-    Access(Map<String, User> users, AnonymousAdmin anonymousAdmin) {
+    public Access(Map<String, User> users, AnonymousAdmin anonymousAdmin) {
         this.users = users;
         this.anonymousAdmin = anonymousAdmin;
     }
 
     /** The caller, or a fault if credentials are needed and missing or wrong. */
-    Caller caller(String user, String password, String remoteAddress) {
+    public Caller caller(String user, String password, String remoteAddress) {
         if (users.isEmpty()) {
             boolean admin = anonymousAdmin == AnonymousAdmin.YES
                     || (anonymousAdmin == AnonymousAdmin.LOOPBACK && isLoopback(remoteAddress));
@@ -65,6 +65,16 @@ final class Access {
         return new Caller(u.name(), u.role(), u.locks());
     }
 
+    /** Whether {@link #caller} would answer without a password hash to compute: no users, or a password seen before. */
+    public boolean isVerified(String user, String password) {
+        if (users.isEmpty()) {
+            return true;
+        }
+        User u = user == null || password == null ? null : users.get(user);
+        byte[] known = u == null ? null : verified.get(u.name());
+        return known != null && MessageDigest.isEqual(known, PasswordHash.fingerprint(password));
+    }
+
     private boolean check(User u, String password) {
         byte[] fingerprint = PasswordHash.fingerprint(password);
         byte[] known = verified.get(u.name());
@@ -78,7 +88,7 @@ final class Access {
         return false;
     }
 
-    static void requireAdmin(Caller caller, String method) {
+    public static void requireAdmin(Caller caller, String method) {
         if (caller.role() != Role.ADMIN) {
             throw new LockException(Fault.NOT_ALLOWED, method + " needs an admin"
                     + (caller.name().equals("anonymous") ? "; anonymous admin calls are allowed only as "
@@ -86,7 +96,7 @@ final class Access {
         }
     }
 
-    static void requireLock(Caller caller, String lock) {
+    public static void requireLock(Caller caller, String lock) {
         if (!caller.mayUse(lock)) {
             throw new LockException(Fault.NOT_ALLOWED, "user '" + caller.name() + "' may not use lock '" + lock + "'");
         }

@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.web;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import jakarta.servlet.http.HttpServletRequest;
@@ -18,11 +18,11 @@ import java.nio.charset.StandardCharsets;
  * 40 MB. The few global series come from the library's writer, the per-lock ones from
  * {@link Metrics#writePerLock}.
  */
-final class MetricsPage extends PageServlet {
+public final class MetricsPage extends PageServlet {
     private final transient Metrics metrics;
     private final transient PrometheusTextFormatWriter format = PrometheusTextFormatWriter.create();
 
-    MetricsPage(Metrics metrics) {
+    public MetricsPage(Metrics metrics) {
         this.metrics = metrics;
     }
 

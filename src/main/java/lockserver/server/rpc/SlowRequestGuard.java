@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.rpc;
 
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -24,7 +24,7 @@ import org.eclipse.jetty.io.Connection;
  * requests do not count. Sees every connection (as a Jetty connection listener) and every
  * request (as a servlet filter); checks once a second on its own thread.
  */
-final class SlowRequestGuard implements Connection.Listener, Filter, AutoCloseable {
+public final class SlowRequestGuard implements Connection.Listener, Filter, AutoCloseable {
     private static final Logger log = LogManager.getLogger(SlowRequestGuard.class);
 
     /** Per connection; {@code handling} and {@code bytesAtEnd} written by request threads, the rest by the checker. */
@@ -42,7 +42,7 @@ final class SlowRequestGuard implements Connection.Listener, Filter, AutoCloseab
         return t;
     });
 
-    SlowRequestGuard(long timeoutNanos) {
+    public SlowRequestGuard(long timeoutNanos) {
         this.timeoutNanos = timeoutNanos;
         checker.scheduleWithFixedDelay(this::check, 1, 1, TimeUnit.SECONDS);
     }

@@ -1,12 +1,18 @@
-package lockserver.server;
+package lockserver.server.journal;
+
+import java.util.concurrent.CompletableFuture;
 
 /** What the request path needs from the journal; {@link #NONE} when state lives in memory only. */
-interface Durability {
+public interface Durability {
     /** Records a lock made by lock.create, so it comes back after a restart. */
     void lockCreated(String lock, int size);
 
-    /** Blocks until every change this thread made is in the journal as the fsync policy promises. */
-    void awaitWritten();
+    /**
+     * Completes once every change queued before this call is in the journal as JOURNAL_FSYNC
+     * promises, holding no thread meanwhile; fails with a {@code LockException} (fault 99)
+     * when the journal cannot be written. Completes on the journal's writer thread.
+     */
+    CompletableFuture<Void> durable();
 
     /**
      * Runs {@code work}, whose changes no answer waits for (a lifecycle tick), waking the
@@ -18,12 +24,15 @@ interface Durability {
     }
 
     Durability NONE = new Durability() {
+        private final CompletableFuture<Void> done = CompletableFuture.completedFuture(null);
+
         @Override
         public void lockCreated(String lock, int size) {
         }
 
         @Override
-        public void awaitWritten() {
+        public CompletableFuture<Void> durable() {
+            return done;
         }
     };
 }

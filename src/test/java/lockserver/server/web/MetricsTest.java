@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.web;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;

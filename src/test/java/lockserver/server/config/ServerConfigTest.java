@@ -1,5 +1,6 @@
-package lockserver.server;
+package lockserver.server.config;
 
+import lockserver.server.TestServers;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;

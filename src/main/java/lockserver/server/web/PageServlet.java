@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.web;
 
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;

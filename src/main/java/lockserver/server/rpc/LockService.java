@@ -1,4 +1,6 @@
-package lockserver.server;
+package lockserver.server.rpc;
+
+import static lockserver.server.config.Logging.loggable;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.util.ArrayList;
@@ -6,11 +8,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
-import lockserver.core.Expiry;
-import lockserver.core.ExpiryLog;
 import lockserver.wire.Fault;
 import lockserver.core.LockDetail;
 import lockserver.core.LockException;
@@ -18,6 +18,13 @@ import lockserver.core.LockRegistry;
 import lockserver.core.LockStatus;
 import lockserver.core.TicketState;
 import lockserver.core.TicketView;
+import lockserver.server.auth.Access;
+import lockserver.server.config.ConfigException;
+import lockserver.server.config.ServerConfig;
+
+import lockserver.server.journal.Durability;
+import lockserver.server.web.Metrics;
+import lockserver.wire.Fault;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.xmlrpc.XmlRpcHandler;
@@ -28,12 +35,23 @@ import org.apache.xmlrpc.metadata.XmlRpcListableHandlerMapping;
  * argument counts and types, converts results to plain XML-RPC values. Dispatch is a map
  * lookup, no reflection. Thread-safe; every refusal is a {@link LockException}.
  */
-final class LockService implements XmlRpcListableHandlerMapping {
+public final class LockService implements XmlRpcListableHandlerMapping {
     private static final Logger log = LogManager.getLogger(LockService.class);
+    /** Calls that only touch one lock's state: microseconds. The rest (lists, admin, reload) may take longer. */
+    private static final Set<String> QUICK = Set.of("lock.query", "lock.acquire", "lock.wait", "lock.release",
+            "lock.renew", "lock.check", "lock.status", "server.ping");
 
     /** A method's work; may return a {@link CompletableFuture} of the answer for calls that wait. */
     private interface Body {
-        Object call(Args args) throws InterruptedException;
+        Object call(Args args);
+    }
+
+    /** When a method's answer may be sent. */
+    private enum Answer {
+        /** at once: it changed nothing a restart must bring back */
+        NOW,
+        /** once the journal has what it changed (see BENCHMARKS.md, "Which answers wait for the disk") */
+        DURABLE
     }
 
     private record Method(String name, String[] argNames, String[][] signature, String help, XmlRpcHandler handler) {
@@ -52,7 +70,7 @@ final class LockService implements XmlRpcListableHandlerMapping {
     }
 
     /** Re-reads the config file, as SIGHUP does; returns the changes applied. */
-    interface Reloader {
+    public interface Reloader {
         List<String> reload() throws ConfigException;
     }
 
@@ -62,64 +80,62 @@ final class LockService implements XmlRpcListableHandlerMapping {
     private final Reloader reloader;
     private final Supplier<Access> access;
     private final Durability durability;
-    private final Executor executor; // finishes waits that held no thread
     private final Map<String, Method> methods = new LinkedHashMap<>();
 
-    LockService(LockRegistry registry, Supplier<ServerConfig> config, Supplier<Access> access, Metrics metrics,
-                Reloader reloader, Durability durability, Executor executor) {
+    public LockService(LockRegistry registry, Supplier<ServerConfig> config, Supplier<Access> access,
+                       Metrics metrics, Reloader reloader, Durability durability) {
         this.registry = registry;
-        this.executor = executor;
         this.durability = durability;
         this.config = config;
         this.access = access;
         this.metrics = metrics;
         this.reloader = reloader;
-        add("lock.query", Guard.LOCK, "string lock, string info -> string ticket",
+        add("lock.query", Guard.LOCK, Answer.DURABLE, "string lock, string info -> string ticket",
                 "Queues a new ticket on the lock and returns its id; granted at once if a slot is free.",
                 a -> query(a.string(0, "lock"), a.string(1, "info")), "lock", "info");
-        add("lock.acquire", Guard.LOCK, "string lock, string info, double timeout -> struct",
+        add("lock.acquire", Guard.LOCK, Answer.DURABLE, "string lock, string info, double timeout -> struct",
                 "lock.query and lock.wait in one call: returns ticket, state (granted or queued) and token; "
                         + "a ticket still queued after the timeout stays queued (wait again or release it).",
                 a -> acquire(a.string(0, "lock"), a.string(1, "info"), a.seconds(2, "timeout"), a.client()),
                 "lock", "info", "timeout");
-        add("lock.wait", Guard.TICKET, "string ticket, double timeout -> boolean",
+        add("lock.wait", Guard.TICKET, Answer.DURABLE, "string ticket, double timeout -> boolean",
                 "Blocks until the ticket is granted (true) or the timeout in seconds passes (false); "
                         + "one call blocks at most MAX_WAIT_TIME.",
                 a -> await(a.string(0, "ticket"), a.seconds(1, "timeout"), a.client()), "ticket", "timeout");
-        add("lock.release", Guard.TICKET, "string ticket -> boolean",
+        add("lock.release", Guard.TICKET, Answer.DURABLE, "string ticket -> boolean",
                 "Frees the ticket's slot or cancels it while queued; false if the ticket is gone.",
                 a -> release(a.string(0, "ticket")), "ticket");
-        add("lock.renew", Guard.TICKET, "string ticket -> boolean",
+        add("lock.renew", Guard.TICKET, Answer.NOW, "string ticket -> boolean",
                 "Restarts the ticket's idle expiration; false if the ticket is gone.",
                 a -> registry.renew(a.string(0, "ticket")), "ticket");
-        add("lock.check", Guard.TICKET, "string ticket -> struct",
+        add("lock.check", Guard.TICKET, Answer.DURABLE, "string ticket -> struct",
                 "Returns the ticket's state (queued, granted, gone), queue position, fencing token, info, "
                         + "seconds held and seconds left.",
                 a -> toStruct(registry.check(a.string(0, "ticket"))), "ticket");
-        add("lock.status", Guard.LOCK, "string lock -> struct",
+        add("lock.status", Guard.LOCK, Answer.NOW, "string lock -> struct",
                 "Returns the lock's name, size and its numbers of granted and queued tickets.",
                 a -> toStruct(registry.status(a.string(0, "lock"))), "lock");
-        add("lock.list", Guard.ANY, "-> array", "Returns lock.status of every lock, sorted by name.", a -> list());
-        add("lock.create", Guard.ADMIN, "string lock, int size -> boolean",
+        add("lock.list", Guard.ANY, Answer.NOW, "-> array", "Returns lock.status of every lock, sorted by name.", a -> list());
+        add("lock.create", Guard.ADMIN, Answer.DURABLE, "string lock, int size -> boolean",
                 "Creates a lock with the default times; false if it exists. Needs ALLOW_REMOTE_CREATE=true.",
                 a -> create(a.string(0, "lock"), a.integer(1, "size")), "lock", "size");
-        add("server.ping", Guard.ANY, "-> boolean", "Returns true.", a -> Boolean.TRUE);
-        add("admin.status", Guard.ADMIN, "-> array",
+        add("server.ping", Guard.ANY, Answer.NOW, "-> boolean", "Returns true.", a -> Boolean.TRUE);
+        add("admin.status", Guard.ADMIN, Answer.NOW, "-> array",
                 "Returns every lock with its settings, holders and queue, ticket ids included (for operators).",
                 a -> adminStatus());
-        add("admin.release", Guard.ADMIN, "string ticket -> boolean",
+        add("admin.release", Guard.ADMIN, Answer.DURABLE, "string ticket -> boolean",
                 "Force-releases a held or queued ticket; false if it is gone.",
                 a -> forceRelease(a.string(0, "ticket")), "ticket");
-        add("admin.reload", Guard.ADMIN, "-> array",
+        add("admin.reload", Guard.ADMIN, Answer.NOW, "-> array",
                 "Re-reads the config file as SIGHUP does and returns the changes applied.", a -> reload());
-        add("system.listMethods", Guard.ANY, "-> array", "Lists the methods.", a -> getListMethods());
-        add("system.methodHelp", Guard.ANY, "string method -> string", "Describes a method.",
+        add("system.listMethods", Guard.ANY, Answer.NOW, "-> array", "Lists the methods.", a -> getListMethods());
+        add("system.methodHelp", Guard.ANY, Answer.NOW, "string method -> string", "Describes a method.",
                 a -> getMethodHelp(a.string(0, "method")), "method");
-        add("system.methodSignature", Guard.ANY, "string method -> array", "Returns a method's signatures.",
+        add("system.methodSignature", Guard.ANY, Answer.NOW, "string method -> array", "Returns a method's signatures.",
                 a -> getMethodSignature(a.string(0, "method")), "method");
     }
 
-    private void add(String name, Guard guard, String signature, String help, Body body, String... argNames) {
+    private void add(String name, Guard guard, Answer answer, String signature, String help, Body body, String... argNames) {
         String[] parts = signature.split("->");
         List<String> types = new ArrayList<>();
         types.add(parts[1].trim());
@@ -133,22 +149,31 @@ final class LockService implements XmlRpcListableHandlerMapping {
             calls.inc();
             Args args = new Args(name, argNames, request);
             authorize(guard, name, args, args.client());
-            Object result;
-            try {
-                result = body.call(args);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                result = Boolean.FALSE;
-            } finally {
-                durability.awaitWritten(); // what the answer reports is in the journal first
-            }
-            return result;
+            Object result = body.call(args);
+            return answer == Answer.DURABLE ? whenDurable(result) : result;
         };
         methods.put(name, new Method(name, argNames, new String[][] {types.toArray(new String[0])},
                 help + " Signature: " + signature + ".", handler));
     }
 
-    private void authorize(Guard guard, String method, Args args, RpcServlet.RequestConfig rc) {
+    /** Whether a call can run on the thread that read it: a quick method, and no password hash to check. */
+    boolean isQuick(String method, CallContext context) {
+        return QUICK.contains(method) && access.get().isVerified(context.getBasicUserName(),
+                context.getBasicPassword());
+    }
+
+    /** The result, once the journal has every change made so far (the call's among them). */
+    private Object whenDurable(Object result) {
+        if (durability == Durability.NONE) {
+            return result;
+        }
+        if (result instanceof CompletableFuture<?> pending) {
+            return pending.thenCompose(value -> durability.durable().thenApply(written -> value));
+        }
+        return durability.durable().thenApply(written -> result);
+    }
+
+    private void authorize(Guard guard, String method, Args args, CallContext rc) {
         Access.Caller caller = access.get().caller(rc.getBasicUserName(), rc.getBasicPassword(), rc.remoteAddress());
         switch (guard) {
             case ADMIN -> Access.requireAdmin(caller, method);
@@ -173,9 +198,8 @@ final class LockService implements XmlRpcListableHandlerMapping {
     }
 
     private CompletableFuture<Map<String, Object>> acquire(String lock, String info, long timeoutNanos,
-                                                           RpcServlet.RequestConfig client) {
+                                                           CallContext client) {
         String ticket = query(lock, info);
-        durability.awaitWritten(); // the ticket is in the journal before the answer may wait
         return await(ticket, timeoutNanos, client).thenApply(granted -> {
             Map<String, Object> m = new HashMap<>(4);
             m.put("ticket", ticket);
@@ -188,39 +212,30 @@ final class LockService implements XmlRpcListableHandlerMapping {
     /**
      * Waits for the grant without holding a thread, then claims it only if the client is
      * still connected: a client killed while its wait was blocked must not keep the slot
-     * beyond the grace time. With a journal the future completes on {@link #executor}, after
-     * the claim is journaled; without one, on the thread that granted the ticket.
+     * beyond the grace time. The claim is made on the thread that granted the ticket (the
+     * semaphore completes waits outside its lock); nothing in it blocks.
      */
-    private CompletableFuture<Boolean> await(String ticket, long timeoutNanos, RpcServlet.RequestConfig client) {
+    private CompletableFuture<Boolean> await(String ticket, long timeoutNanos, CallContext client) {
         CompletableFuture<Boolean> wait = registry.awaitAsync(ticket, Math.min(timeoutNanos,
                 config.get().maxWaitNanos()));
         if (wait.isDone()) { // granted or refused at once: finish on this thread, no hand-off
             return CompletableFuture.completedFuture(finishWait(ticket, wait.join(), client));
         }
-        if (durability == Durability.NONE) {
-            // nothing in finishWait blocks: finish on the thread that granted (a release, a
-            // tick), which the semaphore completes outside its lock; saves a thread hand-off
-            return wait.thenApply(granted -> finishWait(ticket, granted, client));
-        }
-        return wait.thenApplyAsync(granted -> finishWait(ticket, granted, client), executor);
+        return wait.thenApply(granted -> finishWait(ticket, granted, client));
     }
 
-    private boolean finishWait(String ticket, boolean granted, RpcServlet.RequestConfig client) {
-        try {
-            if (granted) {
-                if (client.clientConnected()) {
-                    granted = registry.claim(ticket);
-                } else {
-                    log.info("ticket {} was granted while its client was gone; the grant stays unclaimed "
-                            + "and is withdrawn after the grace time", ticket);
-                    granted = false;
-                }
+    private boolean finishWait(String ticket, boolean granted, CallContext client) {
+        if (granted) {
+            if (client.clientConnected()) {
+                granted = registry.claim(ticket);
+            } else {
+                log.info("ticket {} was granted while its client was gone; the grant stays unclaimed "
+                        + "and is withdrawn after the grace time", ticket);
+                granted = false;
             }
-            log.trace("wait {} -> {}", ticket, granted);
-            return granted;
-        } finally {
-            durability.awaitWritten();
         }
+        log.trace("wait {} -> {}", ticket, granted);
+        return granted;
     }
 
     private Boolean release(String ticket) {
@@ -317,39 +332,6 @@ final class LockService implements XmlRpcListableHandlerMapping {
             return reloader.reload().toArray();
         } catch (ConfigException e) {
             throw new LockException(Fault.BAD_CONFIG, e.getMessage() + " (the running config stays)");
-        }
-    }
-
-    /** Logs what the lifecycle ended; called by the lifecycle thread outside any lock. */
-    static void logExpiries(ExpiryLog expired) {
-        for (int i = 0; i < expired.size(); i++) {
-            log.info("expired ticket {} of lock {} ({}): {}", expired.ticket(i), expired.lock(i),
-                    loggable(expired.info(i)), describe(expired.cause(i)));
-        }
-    }
-
-    /** Client text made safe for a log line: control characters escaped, so nobody can forge lines. */
-    static String loggable(String text) {
-        StringBuilder b = null;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                if (b == null) {
-                    b = new StringBuilder(text.length() + 16).append(text, 0, i);
-                }
-                b.append(String.format("\\u%04x", (int) c));
-            } else if (b != null) {
-                b.append(c);
-            }
-        }
-        return b == null ? text : b.toString();
-    }
-
-    private static String describe(Expiry.Cause cause) {
-        switch (cause) {
-            case GRACE: return "grant not claimed within the grace time";
-            case IDLE: return "no sign of life within the expiration time";
-            default: return "held for the maximum lock time";
         }
     }
 

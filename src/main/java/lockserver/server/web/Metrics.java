@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.web;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -30,7 +30,7 @@ import lockserver.core.LockStatus;
  * young generation. Exemplars are off: we have no traces to link, and their sampler woke
  * a scheduler thread on nearly every call.
  */
-final class Metrics {
+public final class Metrics {
     private static final Expiry.Cause[] CAUSES = Expiry.Cause.values();
     private static final String[] CAUSE_LABELS = new String[CAUSES.length];
     private static final String[] BUCKET_LABELS = new String[LockCounts.BOUNDS_SECONDS.length];
@@ -57,19 +57,19 @@ final class Metrics {
 
     private final Supplier<LockRegistry> registry;
 
-    Metrics(Supplier<LockRegistry> registry) {
+    public Metrics(Supplier<LockRegistry> registry) {
         this.registry = registry;
     }
 
-    CounterDataPoint requests(String method) {
+    public CounterDataPoint requests(String method) {
         return requests.labelValues(method);
     }
 
-    void tickTook(long nanos) {
+    public void tickTook(long nanos) {
         ticks.observe(nanos / 1e9);
     }
 
-    void fault(Fault fault) {
+    public void fault(Fault fault) {
         faults.labelValues(fault.name().toLowerCase(Locale.ROOT)).inc();
     }
 

@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.server.rpc;
 
 import lockserver.wire.Fault;
 import lockserver.core.LockException;
@@ -20,8 +20,8 @@ final class Args {
     }
 
     /** The caller's side of this request: address, credentials, connection. */
-    RpcServlet.RequestConfig client() {
-        return (RpcServlet.RequestConfig) request.getConfig();
+    CallContext client() {
+        return (CallContext) request.getConfig();
     }
 
     String string(int i, String name) {

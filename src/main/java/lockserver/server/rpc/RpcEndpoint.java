@@ -1,0 +1,244 @@
+package lockserver.server.rpc;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import lockserver.core.LockException;
+import lockserver.server.web.Metrics;
+import lockserver.wire.ByteSink;
+import lockserver.wire.Fault;
+import org.apache.xmlrpc.XmlRpcRequest;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The one door of {@code /RPC2}: every call, in every configuration, takes this path.
+ * <ol>
+ * <li>The request's limits are checked once: POST only (405), an XML content type (415),
+ *     no content encoding (415), a declared length within MAX_REQUEST_BYTES (413, before
+ *     the body is read); a chunked body over the cap or one cut off is fault 8.</li>
+ * <li>The body is read without blocking, then decoded by {@link RpcEngine}.</li>
+ * <li>The method runs: on the thread that read it when it is quick (one lock's state)
+ *     and needs no password hash checked, else on the pool. Authentication, arguments and
+ *     the journal's promise are {@link LockService}'s.</li>
+ * <li>The answer is sent when its future completes: at once, when a wait is granted, or
+ *     when the journal has the change. No thread waits for any of them.</li>
+ * </ol>
+ * Everything else (the status page, /metrics) goes to the handler it wraps, on the pool.
+ * Declared non-blocking, so Jetty runs it on the selector thread with no hand-off.
+ */
+public final class RpcEndpoint extends Handler.Wrapper {
+    public static final String PATH = "/RPC2";
+
+    private final LockService service;
+    private final RpcEngine engine;
+    private final int maxRequestBytes;
+    private final SlowRequestGuard slowRequests;
+    private final Executor pool;
+
+    public RpcEndpoint(Handler others, LockService service, Metrics metrics, int maxRequestBytes,
+                       SlowRequestGuard slowRequests, Executor pool) {
+        super(others);
+        this.service = service;
+        this.engine = new RpcEngine(service, metrics);
+        this.maxRequestBytes = maxRequestBytes;
+        this.slowRequests = slowRequests;
+        this.pool = pool;
+    }
+
+    @Override
+    public InvocationType getInvocationType() {
+        return InvocationType.NON_BLOCKING; // what may block is dispatched to the pool
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        if (!PATH.equals(Request.getPathInContext(request))) {
+            onPool(() -> {
+                if (!super.handle(request, response, callback)) {
+                    Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+                }
+            }, request, response, callback);
+            return true;
+        }
+        HttpFields headers = request.getHeaders();
+        String type = headers.get(HttpHeader.CONTENT_TYPE); // raw: Jetty's parsed form throws on unknown charsets
+        long length = request.getLength();
+        if (!HttpMethod.POST.is(request.getMethod())) {
+            Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405,
+                    "XML-RPC takes POST");
+        } else if (type != null && !isXml(type)) {
+            Response.writeError(request, response, callback, HttpStatus.UNSUPPORTED_MEDIA_TYPE_415,
+                    "XML-RPC takes text/xml, not " + type);
+        } else if (headers.contains(HttpHeader.CONTENT_ENCODING)) {
+            Response.writeError(request, response, callback, HttpStatus.UNSUPPORTED_MEDIA_TYPE_415,
+                    "XML-RPC takes an unencoded body, not " + headers.get(HttpHeader.CONTENT_ENCODING));
+        } else if (length > maxRequestBytes) {
+            Response.writeError(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413,
+                    "request body of " + length + " bytes is larger than MAX_REQUEST_BYTES=" + maxRequestBytes);
+        } else {
+            new Call(request, response, callback, length).read();
+        }
+        return true;
+    }
+
+    /** text/xml or application/xml, with no charset or one this JVM knows. */
+    static boolean isXml(String contentType) {
+        String[] parts = contentType.split(";");
+        String media = parts[0].trim().toLowerCase(Locale.ROOT);
+        if (!media.equals("text/xml") && !media.equals("application/xml")) {
+            return false;
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String[] kv = parts[i].split("=", 2);
+            if (kv.length == 2 && kv[0].trim().equalsIgnoreCase("charset")) {
+                try {
+                    return Charset.isSupported(kv[1].trim().replace("\"", ""));
+                } catch (IllegalArgumentException illegalName) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Work for the pool, which may throw what a Jetty handler may. */
+    private interface Work {
+        void run() throws Exception;
+    }
+
+    private void onPool(Work work, Request request, Response response, Callback callback) {
+        try {
+            pool.execute(() -> {
+                try {
+                    work.run();
+                } catch (Throwable t) {
+                    callback.failed(t);
+                }
+            });
+        } catch (RejectedExecutionException stopping) {
+            Response.writeError(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503);
+        }
+    }
+
+    /** One call: reads the body without blocking, then runs and answers. */
+    private final class Call {
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final Connection connection;
+        private final SlowRequestGuard.State guard;
+        private byte[] body;
+        private int filled;
+
+        Call(Request request, Response response, Callback callback, long length) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.connection = request.getConnectionMetaData().getConnection();
+            this.guard = slowRequests.begin(connection);
+            this.body = new byte[length >= 0 ? (int) length : 1024];
+        }
+
+        void read() {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this::read);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    // cut off or too slow (the client may be gone)
+                    slowRequests.end(connection, guard);
+                    respond(engine.render(context(), null, Faults.unreadable(
+                            "the request body could not be read whole (cut off or too slow)")));
+                    return;
+                }
+                ByteBuffer bytes = chunk.getByteBuffer();
+                if (filled + bytes.remaining() > maxRequestBytes) {
+                    chunk.release();
+                    slowRequests.end(connection, guard);
+                    respond(engine.render(context(), null, Faults.unreadable(
+                            "request body larger than MAX_REQUEST_BYTES=" + maxRequestBytes)));
+                    return;
+                }
+                if (filled + bytes.remaining() > body.length) {
+                    body = Arrays.copyOf(body, Math.min(maxRequestBytes, Math.max(body.length * 2,
+                            filled + bytes.remaining())));
+                }
+                int n = bytes.remaining();
+                bytes.get(body, filled, n);
+                filled += n;
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last) {
+                    slowRequests.end(connection, guard); // the whole request is in
+                    dispatch();
+                    return;
+                }
+            }
+        }
+
+        private CallContext context() {
+            return new CallContext(Request.getRemoteAddr(request), connection.getEndPoint(),
+                    request.getHeaders().get(HttpHeader.AUTHORIZATION));
+        }
+
+        /** Runs a quick plain call here, anything else on the pool. */
+        private void dispatch() {
+            CallContext context = context();
+            XmlRpcRequest plain = RpcEngine.readPlain(context, body, filled);
+            if (plain != null && service.isQuick(plain.getMethodName(), context)) {
+                run(context, plain);
+                return;
+            }
+            try {
+                pool.execute(() -> run(context, plain));
+            } catch (RejectedExecutionException stopping) {
+                respond(engine.render(context, null, new LockException(Fault.SHUTTING_DOWN,
+                        "the server is shutting down; call again after its restart")));
+            }
+        }
+
+        private void run(CallContext context, XmlRpcRequest plain) {
+            CompletableFuture<ByteSink> answer;
+            try {
+                answer = engine.answer(context, plain != null ? plain : engine.parse(context, body, filled));
+            } catch (Throwable t) {
+                answer = CompletableFuture.completedFuture(engine.render(context, null, t));
+            }
+            body = null;
+            if (answer.isDone()) {
+                respond(answer.join());
+            } else {
+                answer.whenComplete((doc, failure) -> {
+                    if (failure != null) {
+                        callback.failed(failure);
+                    } else {
+                        respond(doc);
+                    }
+                });
+            }
+        }
+
+        private void respond(ByteSink answer) {
+            response.setStatus(HttpStatus.OK_200);
+            HttpFields.Mutable headers = response.getHeaders();
+            headers.put(HttpHeader.CONTENT_TYPE, "text/xml; charset=UTF-8");
+            headers.put(HttpHeader.CONTENT_LENGTH, answer.size());
+            response.write(true, ByteBuffer.wrap(answer.array(), 0, answer.size()), callback);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package lockserver.server.journal;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import lockserver.core.Expiry;
+import lockserver.core.LockException;
+import lockserver.core.RestoredTicket;
+import lockserver.wire.Fault;
+import org.junit.Assume;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class JournalTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private static String id(int n) {
+        return String.format("%032x", n);
+    }
+
+    @Test(timeout = 30_000)
+    public void aDurableAnswerComesAfterItsChangesAndARestartReadsThemBack() throws Exception {
+        Path dir = tmp.getRoot().toPath();
+        Journal journal = Journal.open(dir, Fsync.ALWAYS);
+        journal.start();
+        journal.queued("a", id(1), "first");
+        journal.granted("a", id(1), 7, 0);
+        journal.claimed("a", id(1));
+        journal.queued("a", id(2), "second");
+        journal.lockCreated("made", 3);
+        journal.durable().get();
+        journal.close();
+
+        Journal again = Journal.open(dir, Fsync.ALWAYS);
+        try {
+            List<RestoredTicket> restored = again.restoredTickets();
+            assertEquals(2, restored.size());
+            RestoredTicket holder = restored.get(0);
+            assertEquals(id(1), holder.id());
+            assertTrue(holder.granted());
+            assertTrue(holder.claimed());
+            assertEquals(7, holder.token());
+            assertEquals("second", restored.get(1).info());
+            assertFalse(restored.get(1).granted());
+            assertEquals(Long.valueOf(7), again.lastTokens().get("a"));
+            assertEquals(Integer.valueOf(3), again.remoteLocks().get("made"));
+        } finally {
+            again.close();
+        }
+    }
+
+    /**
+     * A batch's changes are reused once written: across many batches (each followed by a
+     * durable answer, so the batch before it is written and its changes come back), every
+     * change still reaches the file as it was made.
+     */
+    @Test(timeout = 30_000)
+    public void batchChangesReusedAcrossBatchesAllReachTheFile() throws Exception {
+        Path dir = tmp.getRoot().toPath();
+        Journal journal = Journal.open(dir, Fsync.NEVER);
+        journal.start();
+        List<String> live = new ArrayList<>();
+        int[] made = {0};
+        for (int b = 0; b < 300; b++) {
+            journal.batch(() -> {
+                for (int i = 0; i < 50; i++) {
+                    String id = id(made[0]++);
+                    journal.queued("lock", id, "info " + id);
+                    live.add(id);
+                }
+                for (int i = 0; i < 20; i++) {
+                    journal.expired("lock", live.remove(0), Expiry.Cause.IDLE, false);
+                }
+            });
+            journal.lockCreated("made-" + b, 1);
+            journal.durable().get();
+        }
+        journal.close();
+        Journal again = Journal.open(dir, Fsync.NEVER);
+        try {
+            List<String> restored = new ArrayList<>();
+            for (RestoredTicket t : again.restoredTickets()) {
+                assertEquals("info " + t.id(), t.info());
+                restored.add(t.id());
+            }
+            assertEquals(live, restored);
+            assertEquals(300, again.remoteLocks().size());
+        } finally {
+            again.close();
+        }
+    }
+
+    /** A full disk: /dev/full takes the journal's writes and refuses every one with ENOSPC. */
+    @Test(timeout = 20_000)
+    public void aJournalThatCannotBeWrittenFailsDurableAnswersAndStillCloses() throws Exception {
+        Path full = Paths.get("/dev/full");
+        Assume.assumeTrue("needs /dev/full", Files.isWritable(full));
+        Path dir = tmp.getRoot().toPath();
+        Files.createSymbolicLink(dir.resolve("journal.0"), full);
+        Journal journal = Journal.open(dir, Fsync.ALWAYS);
+        journal.start();
+        journal.queued("a", id(1), "lost");
+        CompletableFuture<Void> answer = journal.durable();
+        try {
+            answer.get();
+            fail("a change the journal could not write was reported durable");
+        } catch (ExecutionException e) {
+            assertTrue(e.getCause() instanceof LockException);
+            assertEquals(Fault.INTERNAL, ((LockException) e.getCause()).fault());
+            assertTrue(e.getCause().getMessage(), e.getCause().getMessage().contains("journal cannot be written"));
+        }
+        journal.close(); // returns although the writer's retries never succeed (the test's timeout bounds it)
+    }
+}
