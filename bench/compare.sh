@@ -9,15 +9,9 @@
 # and mvn reaching Maven Central or a filled ~/.m2 (redisson, curator). Anchor logs: bench/build/compare-*.log
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-secs=${1:-10}
-if ! [[ $secs =~ ^[0-9]+$ ]] || [ "$secs" -lt 1 ]; then
-    echo "usage: bench/compare.sh [SECONDS]   (whole seconds, 1 to 22)" >&2
-    exit 64
-fi
-if [ "$secs" -gt 22 ]; then
-    echo "# SECONDS capped at 22, as run.sh caps it, so that every window is the same" >&2
-    secs=22
-fi
+# shellcheck source=bench/seconds.sh
+. "$here/seconds.sh"
+bench_seconds compare.sh "${1:-}"
 shared=$(cd "$here/../.." && pwd)/shared/bench
 anchors="locker redisson curator"
 

@@ -27,15 +27,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-secs=${1:-10}
-if ! [[ $secs =~ ^[0-9]+$ ]] || [ "$secs" -lt 1 ]; then
-    echo "usage: bench/run.sh [SECONDS]   (whole seconds, 1 to 22)" >&2
-    exit 64
-fi
-if [ "$secs" -gt 22 ]; then
-    echo "# SECONDS capped at 22 so that every scenario stays within 30 s" >&2
-    secs=22
-fi
+# shellcheck source=bench/seconds.sh
+. "$here/seconds.sh"
+bench_seconds run.sh "${1:-}"
 warmup=${WARMUP:-5}
 scenarios=" ${SCENARIOS:-1 2 3 4 5 wrk start} "
 runs=${RUNS:-1}
