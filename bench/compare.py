@@ -1,66 +1,98 @@
 #!/usr/bin/env python3
-"""Prints the locker anchor's figures and lockserver's side by side, with the ratio
-lockserver / locker (for throughput higher is better, for latency and memory lower is better).
-usage: compare.py LOCKER_JSONL LOCKSERVER_ROWS SECONDS"""
+"""Prints lockserver (memory only and packaged: journal fsync=always with Basic auth) beside the
+anchors' figures, then the ratios the targets are stated in.
+usage: compare.py SECONDS LOCKSERVER_ROWS NAME=ANCHOR_JSONL...   (NAME: locker, redisson, curator)
+LOCKSERVER_ROWS are run.sh's ROW lines (median over RUNS); each anchor file has one JSON line per
+scenario (spread 5, spread 64, contend 50) as the anchors' run.sh print them."""
 import json
-import statistics
 import sys
 
+from report import median_rows, num, parse
 
-def rows(path):
-    out = []
+NAN = float("nan")
+ANCHORS = [("locker", "locker (node.js, memory)"), ("redisson", "Redisson (Redis AOF fsync always)"),
+           ("curator", "Curator (ZooKeeper fsync)")]
+OURS = [("memory", "lockserver memory only"), ("durable", "lockserver packaged (journal fsync + auth)")]
+
+# measure: (label, lockserver scenario and clients, its ROW key, the anchors' JSON key, scale of the anchor's value)
+MEASURES = [
+    ("cycles/s, 5 clients, 10,000 locks", ("throughput", 5), "cycles_s", "cycles_per_s", 1),
+    ("cycles/s, 64 clients, 10,000 locks", ("throughput", 64), "cycles_s", "cycles_per_s", 1),
+    ("acquire p99 ms, 5 clients", ("throughput", 5), "acq_p99_ms", "acquire_p99_ms", 1),
+    ("acquire p99 ms, 64 clients", ("throughput", 64), "acq_p99_ms", "acquire_p99_ms", 1),
+    ("cycles/s, 50 clients on one lock", ("handoff", 50), "cycles_s", "cycles_per_s", 1),
+    ("hand-off p50 ms, 50 clients", ("handoff", 50), "handoff_p50_ms", "handoff_p50_ms", 1),
+    ("hand-off p99 ms, 50 clients", ("handoff", 50), "handoff_p99_ms", "handoff_p99_ms", 1),
+    ("server peak RSS MB, 64 clients", ("throughput", 64), "server_peak_rss_mb", "server_peak_rss_kb", 1 / 1024),
+]
+
+# (label, numerator, denominator, target): each side is (config or anchor, measure index)
+RATIOS = [
+    ("packaged / Redisson, cycles/s at 5 clients", ("durable", 0), ("redisson", 0), ">= 2.0x", 2.0),
+    ("packaged / Redisson, cycles/s at 64 clients", ("durable", 1), ("redisson", 1), ">= 2.0x", 2.0),
+    ("packaged / memory only, cycles/s at 64 clients", ("durable", 1), ("memory", 1), ">= 0.7x", 0.7),
+    ("memory only / locker, cycles/s at 5 clients", ("memory", 0), ("locker", 0), "(about 0.6x before)", None),
+    ("memory only / locker, cycles/s at 64 clients", ("memory", 1), ("locker", 1), "(about 0.6x before)", None),
+]
+
+
+def ours(rows):
+    """(config, scenario, clients) -> the ROW fields, median over runs."""
+    picked = [r for r in rows if r.get("scenario") == "throughput" or
+              (r.get("scenario") == "handoff" and r.get("size") == "1" and r.get("period", "1") == "1")]
+    for r in picked:
+        r.setdefault("config", "memory")
+    return {(r["config"], r["scenario"], int(r["clients"])): r
+            for r in median_rows(picked, ["config", "scenario", "clients"])}
+
+
+def anchor(path):
+    """(scenario, clients) -> the JSON fields; spread is our throughput, contend our hand-off."""
+    scenario = {"spread": "throughput", "contend": "handoff"}
+    out = {}
     with open(path) as f:
         for line in f:
-            if line.startswith("ROW "):
-                out.append(dict(t.split("=", 1) for t in line.split()[1:] if "=" in t))
+            if line.startswith("{"):
+                d = json.loads(line)
+                out[(scenario[d["scenario"]], int(d["clients"]))] = d
     return out
 
 
-def med(rs, key):
-    vals = [float(r[key]) for r in rs if key in r]
-    return statistics.median(vals) if vals else float("nan")
-
-
 def main():
-    locker = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-    ours = rows(sys.argv[2])
-    secs = float(sys.argv[3])
-    L = {(d["scenario"], d["clients"]): d for d in locker}
-    thr = lambda c: [r for r in ours if r.get("scenario") == "throughput" and r.get("clients") == str(c)]
-    hof = [r for r in ours if r.get("scenario") == "handoff" and r.get("size") == "1" and r.get("period", "1") == "1"]
-    lines = []
+    secs = sys.argv[1]
+    mine = ours(parse(sys.argv[2]))
+    theirs = {}
+    for arg in sys.argv[3:]:
+        name, path = arg.split("=", 1)
+        theirs[name] = anchor(path)
+    columns = [(c, label) for c, label in OURS] + [(a, label) for a, label in ANCHORS if a in theirs]
 
-    def add(what, lv, ov, higher_better=True):
-        ratio = ov / lv if lv and lv == lv and ov == ov else float("nan")
-        lines.append("| %s | %s | %s | %.2fx%s |" % (what, fmt(lv), fmt(ov), ratio,
-                                                   "" if higher_better else " (lower is better)"))
+    def value(who, m):
+        _, where, key, anchor_key, scale = MEASURES[m]
+        if who in theirs:
+            return num(theirs[who].get(where, {}).get(anchor_key)) * scale
+        return num(mine.get((who,) + where, {}).get(key))
 
-    for c in (5, 64):
-        l = L.get(("spread", c), {})
-        o = thr(c)
-        add("cycles/s, %d clients, 10,000 names" % c, l.get("cycles_per_s", float("nan")), med(o, "cycles_s"))
-        add("acquire p50 ms, %d clients" % c, l.get("acquire_p50_ms", float("nan")), med(o, "acq_p50_ms"), False)
-        add("acquire p99 ms, %d clients" % c, l.get("acquire_p99_ms", float("nan")), med(o, "acq_p99_ms"), False)
-        add("server CPU %%, %d clients" % c, 100 * l.get("server_cpu_s", float("nan")) / secs,
-            med(o, "server_cpu_pct"), False)
-        add("server peak RSS MB, %d clients" % c, l.get("server_peak_rss_kb", float("nan")) / 1024,
-            med(o, "server_peak_rss_mb"), False)
-    l = L.get(("contend", 50), {})
-    add("cycles/s, 50 clients on one lock", l.get("cycles_per_s", float("nan")), med(hof, "cycles_s"))
-    add("hand-off p50 ms, 50 clients", l.get("handoff_p50_ms", float("nan")), med(hof, "handoff_p50_ms"), False)
-    add("hand-off p99 ms, 50 clients", l.get("handoff_p99_ms", float("nan")), med(hof, "handoff_p99_ms"), False)
-    print("| measure | locker (node.js) | lockserver | lockserver / locker |")
-    print("|---|---:|---:|---:|")
-    print("\n".join(lines))
-    print("(locker's server CPU %% is its CPU seconds over the whole %g-s scenario incl. start; lockserver's is "
-          "over the measured window; hand-off: locker measures from its release call to the next grant callback "
-          "in one node process, lockserver from just before the release call to the next waiter's wait returning)"
-          % secs)
+    print("| measure | %s |" % " | ".join(label for _, label in columns))
+    print("|---|%s" % ("---:|" * len(columns)))
+    for m, (label, *_) in enumerate(MEASURES):
+        print("| %s | %s |" % (label, " | ".join(fmt(value(who, m)) for who, _ in columns)))
+    print()
+    print("| ratio | value | target | met |")
+    print("|---|---:|---|---|")
+    for label, (a, ma), (b, mb), target, least in RATIOS:
+        top, bottom = value(a, ma), value(b, mb)
+        ratio = top / bottom if bottom and bottom == bottom and top == top else NAN
+        met = "-" if least is None or ratio != ratio else ("yes" if ratio >= least else "no")
+        print("| %s | %s | %s | %s |" % (label, "-" if ratio != ratio else "%.2fx" % ratio, target, met))
+    print()
+    print("Each measured window %s s. Hand-off: from just before a holder's release call to the next holder's "
+          "acquire returning (locker: its grant callback), all clients in one process. Redisson is not FIFO: its "
+          "hand-offs include the releaser taking the permit back. RSS: the server process only (node, redis-server, "
+          "ZooKeeper's JVM)." % secs)
 
 
 def fmt(x):
-    if isinstance(x, str):
-        return x
     if x != x:
         return "-"
     return "%d" % round(x) if abs(x) >= 100 else "%.3g" % x

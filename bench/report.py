@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Reads the ROW lines of bench/run.sh and prints the results table (Markdown) and the
 final machine-readable line:
-    RESULT cycles_5=N cycles_64=N handoff_p99_ms=X server_rss_mb=N
+    RESULT cycles_5=N cycles_64=N handoff_p99_ms=X server_rss_mb=N durable_cycles_5=N durable_cycles_64=N durable_handoff_p99_ms=X durable_server_rss_mb=N
+The first four are the memory-only server without users, the durable_ ones the packaged
+configuration (journal with JOURNAL_FSYNC=always, Basic auth); a configuration not run gives nan.
 When scenarios 1 and 2 ran several times (RUNS=3), each figure is the median of the runs.
 handoff_p99_ms is the worst p99 of the hand-off runs (sizes 1 and 6, both LIFECYCLE_PERIODs);
 server_rss_mb is the server's peak RSS in the 64-client throughput run.
@@ -64,6 +66,10 @@ def us_per_call(r):
     return "%d" % round(cpu / 100.0 / req * 1e6) if cpu == cpu and req == req and req > 0 else "-"
 
 
+# the server configurations of scenarios 1 and 2 (ROW config=...; rows without one are memory only)
+CONFIGS = OrderedDict([("durable", "packaged: journal fsync=always, Basic auth"), ("memory", "memory only, no users")])
+
+
 def g(r, k, default="-"):
     v = r.get(k)
     return default if v is None else v
@@ -72,22 +78,24 @@ def g(r, k, default="-"):
 def main():
     rows = parse(sys.argv[1])
     by = lambda s: [r for r in rows if r.get("scenario") == s]
-    thr = median_rows(by("throughput"), ["clients", "client"])
-    hof = median_rows(by("handoff"), ["period", "size"])
+    for r in by("throughput") + by("handoff"):
+        r.setdefault("config", "memory")
+    thr = median_rows(by("throughput"), ["config", "clients", "client"])
+    hof = median_rows(by("handoff"), ["config", "period", "size"])
     lines = ["| # | scenario | setting | cycles/s | req/s | p50 ms | p99 ms | max ms | server CPU % | "
              "server CPU us/call | client CPU % | other CPU % | server RSS MB (peak) | notes |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in thr:
-        lines.append("| 1 | throughput | %s clients, 10,000 locks, LockClient %s | %s | %s | %s | %s | | %s | %s | %s | %s | %s | "
+        lines.append("| 1 | throughput | %s; %s clients, 10,000 locks, LockClient %s | %s | %s | %s | %s | | %s | %s | %s | %s | %s | "
                      "acquire latency; %s calls/cycle; %s errors, %s timeouts; runs %s |" % (
-                         r["clients"], r.get("client", "shared"), g(r, "cycles_s"), g(r, "req_s"), g(r, "acq_p50_ms"),
+                         CONFIGS[r["config"]], r["clients"], r.get("client", "shared"), g(r, "cycles_s"), g(r, "req_s"), g(r, "acq_p50_ms"),
                          g(r, "acq_p99_ms"), g(r, "server_cpu_pct"), us_per_call(r), g(r, "client_cpu_pct"),
                          g(r, "other_cpu_pct"), g(r, "server_peak_rss_mb"), g(r, "calls_per_cycle"), g(r, "errors"),
                          g(r, "failed"), g(r, "runs")))
     for r in hof:
-        lines.append("| 2 | hand-off | 50 clients, size %s, LIFECYCLE_PERIOD=%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
+        lines.append("| 2 | hand-off | %s; 50 clients, size %s, LIFECYCLE_PERIOD=%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
                      "release -> next wait returns; %s samples; runs %s |" % (
-                         r["size"], r.get("period", "?"), g(r, "cycles_s"), g(r, "req_s"), g(r, "handoff_p50_ms"),
+                         CONFIGS[r["config"]], r["size"], r.get("period", "?"), g(r, "cycles_s"), g(r, "req_s"), g(r, "handoff_p50_ms"),
                          g(r, "handoff_p99_ms"), g(r, "handoff_max_ms"), g(r, "server_cpu_pct"), us_per_call(r),
                          g(r, "client_cpu_pct"), g(r, "other_cpu_pct"), g(r, "server_peak_rss_mb"), g(r, "samples"), g(r, "runs")))
     for r in by("waiters"):
@@ -125,17 +133,19 @@ def main():
                                                     if r.get("config", "").endswith("-archive") else ", no class archive"), g(r, "start_s"), g(r, "start_max_s"), g(r, "start_min_s"), g(r, "runs")))
     print("\n".join(lines))
 
-    def pick(clients):
-        for r in thr:
-            if r["clients"] == str(clients):
-                return r
-        return {}
-    c5, c64 = pick(5), pick(64)
-    p99s = [num(r.get("handoff_p99_ms")) for r in hof]
-    p99s = [p for p in p99s if p == p]
-    print("RESULT cycles_5=%s cycles_64=%s handoff_p99_ms=%s server_rss_mb=%s" % (
-        c5.get("cycles_s", "nan"), c64.get("cycles_s", "nan"),
-        ("%.3f" % max(p99s)) if p99s else "nan", c64.get("server_peak_rss_mb", "nan")))
+    def result(config, prefix):
+        def pick(clients):
+            for r in thr:
+                if r["config"] == config and r["clients"] == str(clients):
+                    return r
+            return {}
+        c5, c64 = pick(5), pick(64)
+        p99s = [num(r.get("handoff_p99_ms")) for r in hof if r["config"] == config]
+        p99s = [p for p in p99s if p == p]
+        return "%scycles_5=%s %scycles_64=%s %shandoff_p99_ms=%s %sserver_rss_mb=%s" % (
+            prefix, c5.get("cycles_s", "nan"), prefix, c64.get("cycles_s", "nan"),
+            prefix, ("%.3f" % max(p99s)) if p99s else "nan", prefix, c64.get("server_peak_rss_mb", "nan"))
+    print("RESULT %s %s" % (result("memory", ""), result("durable", "durable_")))
 
 
 if __name__ == "__main__":

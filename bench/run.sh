@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # lockserver benchmark: builds the server jar and the load driver, runs the scenarios of
 # bench/README.md against servers it starts on 127.0.0.1, prints one table and ends with
-#   RESULT cycles_5=N cycles_64=N handoff_p99_ms=X server_rss_mb=N
+#   RESULT cycles_5=N cycles_64=N handoff_p99_ms=X server_rss_mb=N durable_cycles_5=N durable_cycles_64=N durable_handoff_p99_ms=X durable_server_rss_mb=N
+# (the first four memory only without users, the durable_ ones as the Debian package runs: journal in
+# DATA_DIR with JOURNAL_FSYNC=always, one [user] and HTTP Basic auth on every call)
 # usage: bench/run.sh [SECONDS]     (SECONDS: measured time per scenario, default 10, at most 22)
 # environment (all optional):
 #   SCENARIOS="1 2 3 4 5 wrk start"  which parts to run (default: all)
+#   CONFIGS="durable memory"  server configurations of scenarios 1 and 2: durable (packaged: journal with
+#                          fsync, Basic auth) and/or memory (no DATA_DIR, no users); the others run memory
 #   RUNS=1                 repeat scenarios 1 and 2 RUNS times; the table shows the median
 #   CLIENT_COUNTS="5 16 64" HANDOFF_SIZES="1 6" HANDOFF_PERIODS="1 0.1"   what scenarios 1 and 2 cover
 #   CLIENT_MODES=shared    LockClient per driver: "shared" (one for all threads), "per-thread", or both
@@ -23,18 +27,19 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-secs=${1:-10}
-if ! [[ $secs =~ ^[0-9]+$ ]] || [ "$secs" -lt 1 ]; then
-    echo "usage: bench/run.sh [SECONDS]   (whole seconds, 1 to 22)" >&2
-    exit 64
-fi
-if [ "$secs" -gt 22 ]; then
-    echo "# SECONDS capped at 22 so that every scenario stays within 30 s" >&2
-    secs=22
-fi
+# shellcheck source=bench/seconds.sh
+. "$here/seconds.sh"
+bench_seconds run.sh "${1:-}"
 warmup=${WARMUP:-5}
 scenarios=" ${SCENARIOS:-1 2 3 4 5 wrk start} "
 runs=${RUNS:-1}
+configs=${CONFIGS:-durable memory}
+for config in $configs; do
+    case $config in
+        durable | memory) ;;
+        *) echo "bench: CONFIGS takes durable and/or memory, not '$config'" >&2; exit 64 ;;
+    esac
+done
 client_modes=${CLIENT_MODES:-shared}
 # by default the server runs as the Debian package runs it
 packaged_opts=$(sed -n 's/^JAVA_OPTS="\(.*\)"$/\1/p' "$root/debian/lockserver.default")
@@ -61,8 +66,19 @@ mkdir -p "$build/classes"
 find "$here/src" -name '*.java' -print0 | xargs -0 javac -nowarn -cp "$jar" -d "$build/classes"
 cp="$jar:$build/classes"
 
+# the durable configuration's one user (ROLE=client), as a site with users has; its PASSWORD is the
+# hash the server itself makes (--hash-password reads the password from stdin when it is no terminal)
+bench_user=bench
+bench_password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+bench_hash=
+if [[ " $configs " == *" durable "* ]]; then
+    bench_hash=$(printf '%s\n' "$bench_password" | java -jar "$jar" --hash-password)
+    [[ $bench_hash == pbkdf2-* ]] || { echo "bench: java -jar $jar --hash-password printed no hash" >&2; exit 70; }
+fi
+
 tmp=$(mktemp -d /tmp/lockbench.XXXXXX)
 server_pid=
+data_dir=
 cleanup() {
     if [ -n "$server_pid" ]; then
         kill "$server_pid" 2>/dev/null || true
@@ -91,7 +107,8 @@ locks_conf=$tmp/locks.conf
     printf '[lock one]\nSIZE=1\n[lock six]\nSIZE=6\n[lock full]\nSIZE=1\n'
 } >"$locks_conf"
 
-# write_conf FILE PORT PERIOD THREADS: a server config with every bench lock
+# write_conf FILE PORT PERIOD THREADS [DATA_DIR]: a server config with every bench lock; with a
+# DATA_DIR the packaged configuration: the journal there, fsynced before each answer, and one user
 write_conf() {
     {
         cat <<EOF
@@ -103,21 +120,32 @@ LOGLEVEL=info
 LIFECYCLE_PERIOD=$3
 MAX_THREADS=$4
 EOF
+        if [ -n "${5:-}" ]; then
+            printf 'DATA_DIR=%s\nJOURNAL_FSYNC=always\n' "$5"
+        fi
         cat "$locks_conf"
+        if [ -n "${5:-}" ]; then
+            printf '[user %s]\nPASSWORD=%s\nROLE=client\n' "$bench_user" "$bench_hash"
+        fi
     } >"$1"
 }
 
-# start_server PERIOD THREADS [JVM options...]: starts a server, sets $server_pid and $url
+# start_server CONFIG PERIOD THREADS [JVM options...]: starts a server (CONFIG durable: with a fresh
+# DATA_DIR under $tmp, on /tmp's disk, and credentials in $url; memory: neither), sets $server_pid and $url
 start_server() {
-    local period=$1 threads=$2
-    shift 2
-    local port
+    local config=$1 period=$2 threads=$3
+    shift 3
+    local port auth=
     port=$(free_port)
-    write_conf "$tmp/server.conf" "$port" "$period" "$threads"
+    if [ "$config" = durable ]; then
+        data_dir=$(mktemp -d "$tmp/data.XXXXXX")
+        auth=$bench_user:$bench_password@
+    fi
+    write_conf "$tmp/server.conf" "$port" "$period" "$threads" "$data_dir"
     # shellcheck disable=SC2086
     java $server_opts "$@" -jar "$jar" --config "$tmp/server.conf" >>"$tmp/server.out" 2>&1 &
     server_pid=$!
-    url=http://127.0.0.1:$port/RPC2
+    url=http://${auth}127.0.0.1:$port/RPC2
     local i
     for i in $(seq 1 300); do
         if ping_server; then
@@ -142,6 +170,10 @@ stop_server() {
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
         server_pid=
+    fi
+    if [ -n "$data_dir" ]; then
+        rm -rf "$data_dir"
+        data_dir=
     fi
 }
 
@@ -181,54 +213,60 @@ record() {
 load=$(cut -d' ' -f1 /proc/loadavg)
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $load at start, SECONDS=$secs RUNS=$runs" >&2
 echo "# server JVM options: ${server_opts:-(JVM defaults)}; wrk server: ${WRK_SERVER_JAVA_OPTS:-(JVM defaults)}" >&2
+echo "# scenarios 1 and 2 in: $configs (durable: DATA_DIR under $tmp, JOURNAL_FSYNC=always, Basic auth)" >&2
 if awk -v l="$load" 'BEGIN{exit !(l > 1.0)}'; then
     echo "# warning: the machine is busy (load $load): figures will be low and noisy" >&2
 fi
 
 # ------------------------------------------------ 1. throughput (and JFR)
 for run in $(seq 1 "$runs"); do
-    if has 1; then
-        for mode in $client_modes; do
-            for clients in ${CLIENT_COUNTS:-5 16 64}; do
-                echo "# scenario 1 (run $run): throughput, $clients clients, client=$mode" >&2
-                quiet
-                start_server 1 256
-                if [ "${JFR:-0}" = 1 ] && [ "$clients" = 64 ] && [ "$run" = 1 ]; then
-                    # profile the measured window only: the server through jcmd, the driver from its start
-                    rm -f "$build/server-64.jfr" "$build/client-64.jfr"
-                    # the JDK's "profile" settings with Java method sampling every 1 ms instead of 10 ms
-                    jfc=$(dirname "$(readlink -f "$(command -v java)")")/../lib/jfr/profile.jfc
-                    sed 's|method-sampling-java-interval">10 ms|method-sampling-java-interval">1 ms|' "$jfc" \
-                        >"$build/profile-1ms.jfc"
-                    (sleep "$warmup"; jcmd "$server_pid" JFR.start name=bench settings="$build/profile-1ms.jfc" \
-                        duration="$((secs > 4 ? secs - 2 : secs))s" filename="$build/server-64.jfr" >/dev/null) &
-                    jfr_pid=$!
-                    java -Xss512k -XX:StartFlightRecording=delay=${warmup}s,duration=$((secs > 4 ? secs - 2 : secs))s,settings=$build/profile-1ms.jfc,filename=$build/client-64.jfr \
-                        -Xlog:jfr=warning -cp "$cp" LoadDriver throughput url="$url" pid="$server_pid" clients=$clients \
-                        seconds=$secs warmup=$warmup names=$names client=$mode scrape_delay=3 | record "run=$run"
-                    wait "$jfr_pid" || true
-                    sleep 1   # the server writes its recording when the duration ends
-                else
-                    driver throughput clients=$clients seconds=$secs warmup=$warmup names=$names client=$mode \
-                        | record "run=$run"
-                fi
-                stop_server
+    for config in $configs; do
+        if has 1; then
+            for mode in $client_modes; do
+                for clients in ${CLIENT_COUNTS:-5 16 64}; do
+                    echo "# scenario 1 (run $run, $config): throughput, $clients clients, client=$mode" >&2
+                    quiet
+                    start_server "$config" 1 256
+                    if [ "${JFR:-0}" = 1 ] && [ "$clients" = 64 ] && [ "$run" = 1 ]; then
+                        # profile the measured window only: the server through jcmd, the driver from its start
+                        jfr_server=$build/server-64-$config.jfr jfr_client=$build/client-64-$config.jfr
+                        rm -f "$jfr_server" "$jfr_client"
+                        # the JDK's "profile" settings with Java method sampling every 1 ms instead of 10 ms
+                        jfc=$(dirname "$(readlink -f "$(command -v java)")")/../lib/jfr/profile.jfc
+                        sed 's|method-sampling-java-interval">10 ms|method-sampling-java-interval">1 ms|' "$jfc" \
+                            >"$build/profile-1ms.jfc"
+                        (sleep "$warmup"; jcmd "$server_pid" JFR.start name=bench settings="$build/profile-1ms.jfc" \
+                            duration="$((secs > 4 ? secs - 2 : secs))s" filename="$jfr_server" >/dev/null) &
+                        jfr_pid=$!
+                        java -Xss512k -XX:StartFlightRecording=delay=${warmup}s,duration=$((secs > 4 ? secs - 2 : secs))s,settings=$build/profile-1ms.jfc,filename=$jfr_client \
+                            -Xlog:jfr=warning -cp "$cp" LoadDriver throughput url="$url" pid="$server_pid" clients=$clients \
+                            seconds=$secs warmup=$warmup names=$names client=$mode scrape_delay=3 \
+                            | record "run=$run config=$config"
+                        wait "$jfr_pid" || true
+                        sleep 1   # the server writes its recording when the duration ends
+                    else
+                        driver throughput clients=$clients seconds=$secs warmup=$warmup names=$names client=$mode \
+                            | record "run=$run config=$config"
+                    fi
+                    stop_server
+                done
             done
-        done
-    fi
-    # -------------------------------------------- 2. hand-off
-    if has 2; then
-        for period in ${HANDOFF_PERIODS:-1 0.1}; do
-            for size in ${HANDOFF_SIZES:-1 6}; do
-                lock=one; [ "$size" = 6 ] && lock=six
-                echo "# scenario 2 (run $run): hand-off, 50 clients, size $size, LIFECYCLE_PERIOD=$period" >&2
-                quiet
-                start_server "$period" 256
-                driver handoff clients=50 lock=$lock seconds=$secs warmup=$warmup | record "run=$run period=$period"
-                stop_server
+        fi
+        # ---------------------------------------- 2. hand-off
+        if has 2; then
+            for period in ${HANDOFF_PERIODS:-1 0.1}; do
+                for size in ${HANDOFF_SIZES:-1 6}; do
+                    lock=one; [ "$size" = 6 ] && lock=six
+                    echo "# scenario 2 (run $run, $config): hand-off, 50 clients, size $size, LIFECYCLE_PERIOD=$period" >&2
+                    quiet
+                    start_server "$config" "$period" 256
+                    driver handoff clients=50 lock=$lock seconds=$secs warmup=$warmup \
+                        | record "run=$run config=$config period=$period"
+                    stop_server
+                done
             done
-        done
-    fi
+        fi
+    done
 done
 
 # ----------------------------------------------- 3. many waiters
@@ -236,7 +274,7 @@ if has 3; then
     for threads in 256 2100; do
         echo "# scenario 3: 2,000 clients blocked in lock.wait on a full lock, MAX_THREADS=$threads" >&2
         quiet
-        start_server 1 "$threads"
+        start_server memory 1 "$threads"
         java -Xss256k -cp "$cp" LoadDriver waiters url="$url" pid="$server_pid" clients=2000 lock=full limit=27 \
             | record "max_threads=$threads"
         stop_server
@@ -262,7 +300,7 @@ if has 5; then
     for how in lockcli keepalive; do
         echo "# scenario 5: 4 Python processes, $how" >&2
         quiet
-        start_server 1 256
+        start_server memory 1 256
         python3 "$here/py_throughput.py" --url "$url" --pid "$server_pid" --procs 4 --seconds "$secs" \
             --warmup "$warmup" --names $names --client "$how" --lockcli "$root/src/main/python" | record python
         stop_server
@@ -276,7 +314,7 @@ if has wrk; then
         quiet
         saved_opts=$server_opts
         server_opts=${WRK_SERVER_JAVA_OPTS-}
-        start_server 1 256
+        start_server memory 1 256
         server_opts=$saved_opts
         wrk -t2 -c50 -d"${warmup}s" -s "$here/query.lua" "$url" >/dev/null 2>&1 || true   # JIT warm-up
         cpu0=$(awk '{print $14+$15}' "/proc/$server_pid/stat")
@@ -314,11 +352,14 @@ if has start; then
 fi
 
 if [ "${JFR:-0}" = 1 ] && has 1; then
-    for side in server client; do
-        if [ -s "$build/$side-64.jfr" ]; then
-            echo "# JFR hot methods, $side side, 64-client throughput ($build/$side-64.jfr):" >&2
-            python3 "$here/jfr_hot.py" "$build/$side-64.jfr" 25 | tee "$build/$side-64-hot.txt" | sed 's/^/  /' >&2
-        fi
+    for config in $configs; do
+        for side in server client; do
+            jfr_file=$build/$side-64-$config.jfr
+            if [ -s "$jfr_file" ]; then
+                echo "# JFR hot methods, $side side, 64-client throughput, $config ($jfr_file):" >&2
+                python3 "$here/jfr_hot.py" "$jfr_file" 25 | tee "${jfr_file%.jfr}-hot.txt" | sed 's/^/  /' >&2
+            fi
+        done
     done
 fi
 
