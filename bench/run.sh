@@ -290,7 +290,7 @@ if has 4; then
         # 12 s of warm-up: the JIT compiles the tick's methods for good only after some 12 s
         # of ticks (PrintCompilation; the calls per second are set by the expiries, not the
         # period); a server runs them for days. Start-up, warm-up and window fit in 30 s.
-        java $server_opts -Xlog:disable -cp "$cp" lockserver.server.TickBench tickets=100000 locks=10000 period=$period seconds=$((secs + 5 > 15 ? 15 : secs + 5)) warmup=12 listeners=server \
+        java $server_opts -Xlog:disable -cp "$cp" lockserver.bench.TickBench tickets=100000 locks=10000 period=$period seconds=$((secs + 5 > 15 ? 15 : secs + 5)) warmup=12 listeners=server \
             | record "period=$period"
     done
 fi

@@ -17,7 +17,7 @@ public final class ExpiryLog {
     private Expiry.Cause[] causes = new Expiry.Cause[64];
     private int size;
 
-    public void add(String lock, String ticket, String info, Expiry.Cause cause) {
+    void add(String lock, String ticket, String info, Expiry.Cause cause) {
         if (size == locks.length) {
             int n = size * 2;
             locks = Arrays.copyOf(locks, n);

@@ -32,6 +32,7 @@ public final class LockRegistry {
     private final ConcurrentHashMap<String, LockCounts> counts = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     final TicketTable tickets = new TicketTable(random.nextInt());
+    private final SemaphoreContext context;
     private volatile boolean closed;
 
     public LockRegistry(Clock clock) {
@@ -41,6 +42,7 @@ public final class LockRegistry {
     public LockRegistry(Clock clock, LockListener listener) {
         this.clock = clock;
         this.listener = listener;
+        this.context = new SemaphoreContext(clock, listener, expiryQueue, tickets, this::countsFor, this::drained);
     }
 
     /** Adds a lock that is not in the config; returns false (and changes nothing) if one of that name exists. */
@@ -49,7 +51,7 @@ public final class LockRegistry {
         if (closed) {
             throw new LockException(Fault.SHUTTING_DOWN, "the server is shutting down");
         }
-        return locks.putIfAbsent(name, new NamedSemaphore(name, settings, false, this)) == null;
+        return locks.putIfAbsent(name, new NamedSemaphore(name, settings, false, context)) == null;
     }
 
     /**
@@ -97,7 +99,7 @@ public final class LockRegistry {
                     return;
                 }
                 locks.remove(name, existing); // drained and gone (it takes itself out; this makes sure)
-            } else if (locks.putIfAbsent(name, new NamedSemaphore(name, settings, true, this)) == null) {
+            } else if (locks.putIfAbsent(name, new NamedSemaphore(name, settings, true, context)) == null) {
                 changes.add("lock " + name + " added: " + describe(settings));
                 return;
             }
@@ -124,7 +126,7 @@ public final class LockRegistry {
                 if (e.getValue().isEmpty()) {
                     continue; // a lock that is gone and had no tickets left
                 }
-                s = new NamedSemaphore(e.getKey(), orphanSettings, true, this);
+                s = new NamedSemaphore(e.getKey(), orphanSettings, true, context);
                 locks.put(e.getKey(), s);
                 s.restore(e.getValue(), lastTokens.getOrDefault(e.getKey(), 0L));
                 s.retire();
@@ -147,12 +149,11 @@ public final class LockRegistry {
         return Collections.unmodifiableMap(counts);
     }
 
-    LockCounts countsFor(String lock) {
+    private LockCounts countsFor(String lock) {
         return counts.computeIfAbsent(lock, name -> new LockCounts());
     }
 
-    /** Called by a retired semaphore, under its lock, once its last ticket is gone. */
-    void drained(NamedSemaphore s) {
+    private void drained(NamedSemaphore s) {
         locks.remove(s.name(), s);
     }
 

@@ -24,7 +24,7 @@ public final class NamedSemaphore {
     private final String name;
     private final Clock clock;
     private final ExpiryQueue expiryQueue;
-    private final LockRegistry registry;
+    private final SemaphoreContext context;
     private final LockCounts counts; // written under lock; shared with earlier semaphores of this name
 
     // guarded by this semaphore's monitor ("the lock")
@@ -42,14 +42,14 @@ public final class NamedSemaphore {
     private record Wake(CompletableFuture<Boolean> future, boolean granted) {
     }
 
-    NamedSemaphore(String name, LockSettings settings, boolean configured, LockRegistry registry) {
+    NamedSemaphore(String name, LockSettings settings, boolean configured, SemaphoreContext context) {
         this.name = name;
         this.configured = configured;
         this.settings = settings;
-        this.registry = registry;
-        this.clock = registry.clock;
-        this.expiryQueue = registry.expiryQueue;
-        this.counts = registry.countsFor(name);
+        this.context = context;
+        this.clock = context.clock;
+        this.expiryQueue = context.expiryQueue;
+        this.counts = context.countsFor(name);
     }
 
     public String name() {
@@ -74,13 +74,13 @@ public final class NamedSemaphore {
                                 "lock '" + name + "' already has " + queue.size() + " tickets queued (MAX_QUEUE)");
                     }
                     long now = clock.nanoTime();
-                    int slot = registry.tickets.reserve();
-                    Ticket t = new Ticket(registry.tickets.id(slot, random), slot, info, this, now);
+                    int slot = context.tickets.reserve();
+                    Ticket t = new Ticket(context.tickets.id(slot, random), slot, info, this, now);
                     queue.addLast(t);
-                    registry.tickets.put(t);
+                    context.tickets.put(t);
                     expiryQueue.schedule(t, deadline(t));
                     try {
-                        registry.listener.queued(name, t.id, info);
+                        context.listener.queued(name, t.id, info);
                     } catch (RuntimeException | Error e) {
                         remove(t); // not journaled: the client hears of no ticket, so none may stay
                         throw e;
@@ -214,7 +214,7 @@ public final class NamedSemaphore {
                     counts.add(wasGranted ? LockCounts.RELEASES : LockCounts.CANCELS);
                     remove(t);
                     try {
-                        registry.listener.released(name, t.id, wasGranted);
+                        context.listener.released(name, t.id, wasGranted);
                     } finally {
                         grantWaiting(clock.nanoTime()); // the slot goes on even if the listener failed
                     }
@@ -307,7 +307,7 @@ public final class NamedSemaphore {
                     removeUnfiled(t);
                     expired.add(name, t.id, t.info, cause);
                     try {
-                        registry.listener.expired(name, t.id, cause, wasGranted);
+                        context.listener.expired(name, t.id, cause, wasGranted);
                     } finally {
                         grantWaiting(now); // the slot goes on even if the listener failed
                     }
@@ -456,7 +456,7 @@ public final class NamedSemaphore {
     private void claimUnderLock(Ticket t) {
         if (!t.claimed) {
             t.claimed = true;
-            registry.listener.claimed(name, t.id);
+            context.listener.claimed(name, t.id);
         }
     }
 
@@ -483,7 +483,7 @@ public final class NamedSemaphore {
                         } else {
                             queue.addLast(t);
                         }
-                        registry.tickets.put(t);
+                        context.tickets.put(t);
                         expiryQueue.schedule(t, deadline(t));
                     }
                     grantWaiting(now);
@@ -502,7 +502,7 @@ public final class NamedSemaphore {
 
     private void leaveIfDrained() {
         if (retired && isEmpty()) {
-            registry.drained(this);
+            context.drained(this);
         }
     }
 
@@ -520,7 +520,7 @@ public final class NamedSemaphore {
             queue.remove(t);
         }
         t.state = TicketState.GONE;
-        registry.tickets.remove(t);
+        context.tickets.remove(t);
         wakeParked(t, false);
         leaveIfDrained();
     }
@@ -540,7 +540,7 @@ public final class NamedSemaphore {
             wakeParked(t, true);
             counts.granted(now - t.queuedAt);
             try {
-                registry.listener.granted(name, t.id, t.token, now - t.queuedAt);
+                context.listener.granted(name, t.id, t.token, now - t.queuedAt);
             } catch (RuntimeException e) {
                 if (failed == null) {
                     failed = e;

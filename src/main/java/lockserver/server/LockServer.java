@@ -232,7 +232,7 @@ public final class LockServer implements AutoCloseable {
         return URI.create((config.tlsKeystore() == null ? "http" : "https") + "://" + host + ":" + port() + PATH);
     }
 
-    public LockRegistry registry() {
+    LockRegistry registry() {
         return registry;
     }
 

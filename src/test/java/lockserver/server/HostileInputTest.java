@@ -21,6 +21,10 @@ import lockserver.client.LockInfo;
 import lockserver.client.TicketInfo;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
+import org.junit.rules.TemporaryFolder;
+import org.junit.ClassRule;
+import lockserver.server.auth.PasswordHash;
+import java.util.Base64;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.Parameterized;
@@ -49,11 +53,20 @@ public class HostileInputTest {
     static long holderToken;
     static String queued;
 
+    /** The server runs as the package runs it with users: journal on (fsync always), Basic auth on every call. */
+    @ClassRule
+    public static TemporaryFolder data = new TemporaryFolder();
+    static final String PASSWORD = "hostile-" + Long.toHexString(new java.util.Random().nextLong());
+    static final byte[] AUTHORIZATION = ("Authorization: Basic " + Base64.getEncoder().encodeToString(
+            ("operator:" + PASSWORD).getBytes(StandardCharsets.UTF_8)) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+
     @BeforeClass
     public static void start() throws Exception {
         server = TestServers.start(TestServers.withGeneral("MAX_WAIT_TIME=" + MAX_WAIT_SECONDS,
-                "IDLE_TIMEOUT=" + IDLE_TIMEOUT_SECONDS) + "\n[lock single]\nSIZE=1\n\n[lock other]\nSIZE=1\n");
-        client = new LockClient(server.url().toString());
+                "IDLE_TIMEOUT=" + IDLE_TIMEOUT_SECONDS, "DATA_DIR=" + data.getRoot(), "JOURNAL_FSYNC=always")
+                + "\n[lock single]\nSIZE=1\n\n[lock other]\nSIZE=1\n\n[user operator]\nROLE=admin\nPASSWORD="
+                + PasswordHash.create(PASSWORD.toCharArray()) + "\n");
+        client = new LockClient(server.url().toString().replace("://", "://operator:" + PASSWORD + "@"));
         holder = client.query("single", "holder");
         TicketInfo h = client.check(holder); // claims the grant
         assertTrue(h.isGranted());
@@ -591,7 +604,7 @@ public class HostileInputTest {
     @Test
     public void answersClearlyAndLosesNothing() throws Exception {
         Ctx ctx = new Ctx();
-        byte[] request = k.req.build(ctx);
+        byte[] request = withCredentials(k.req.build(ctx));
         RawHttp.Response r;
         try {
             r = RawHttp.exchange(server.port(), request, k.halfClose, (int) (k.maxSeconds * 1000) + 2_000);
@@ -631,6 +644,18 @@ public class HostileInputTest {
         }
         k.after.accept(ctx);
         assertFixtureIntact(k.name);
+    }
+
+    /** The request with the operator's credentials after its request line (if it has one). */
+    static byte[] withCredentials(byte[] request) {
+        int end = 0;
+        while (end + 1 < request.length && !(request[end] == '\r' && request[end + 1] == '\n')) {
+            end++;
+        }
+        if (end + 1 >= request.length || !new String(request, 0, end, StandardCharsets.ISO_8859_1).contains(" HTTP/1.")) {
+            return request;
+        }
+        return concat(Arrays.copyOf(request, end + 2), AUTHORIZATION, Arrays.copyOfRange(request, end + 2, request.length));
     }
 
     /** The holder still holds with its token, the queued ticket is still first, the server answers. */

@@ -3,6 +3,7 @@ package lockserver.server;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.net.URI;
@@ -20,7 +21,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import lockserver.client.Lock;
 import lockserver.client.LockClient;
+import lockserver.client.LockServerException;
+import lockserver.wire.Fault;
 import org.junit.After;
+import org.junit.Assume;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -155,6 +159,40 @@ public class MainProcessTest {
         assertEquals(0, process.exitValue());
         assertTrue(out, out.contains("warning: " + conf + ": [general] PROT=1: unknown key, ignored"));
         assertTrue(out, out.contains(conf + ": OK, 1 lock(s)"));
+    }
+
+    /**
+     * A full disk (the journal file is /dev/full, which refuses every write with ENOSPC):
+     * calls that change state get fault 99 at once, the rest are served, and SIGTERM still
+     * stops the server (before, it did not stop within 8 s).
+     */
+    @Test
+    public void withTheJournalsDiskFullCallsFailPlainlyAndSigtermStillStopsIt() throws Exception {
+        Path full = Path.of("/dev/full");
+        Assume.assumeTrue("needs /dev/full", Files.isWritable(full));
+        Path data = tmp.newFolder("data").toPath();
+        Files.createSymbolicLink(data.resolve("journal.0"), full);
+        Path log = tmp.getRoot().toPath().resolve("server.log");
+        Path conf = TestServers.write(tmp.getRoot().toPath(), "lockserver.conf", TestServers.onLoopback(
+                TestServers.issueConfig()).replace("LOG_FILE=/var/log/lockserver.log", "LOG_FILE=" + log)
+                .replace("[general]\n", "[general]\nDATA_DIR=" + data + "\nJOURNAL_FSYNC=always\n"));
+        process = launch("--config", conf.toString());
+        int port = awaitLog(log, LISTENING);
+
+        LockClient client = new LockClient("http://127.0.0.1:" + port + "/RPC2");
+        try {
+            client.query("DefaultLock", "cannot be journaled");
+            fail("a query the journal could not keep was answered with a ticket");
+        } catch (LockServerException e) {
+            assertEquals(Fault.INTERNAL.code, e.faultCode());
+            assertTrue(e.getMessage(), e.getMessage().contains("journal cannot be written"));
+        }
+        assertTrue("calls that need no journal are still served", client.ping());
+
+        process.destroy(); // SIGTERM
+        assertTrue("stopped on SIGTERM although the journal cannot be written", process.waitFor(10, TimeUnit.SECONDS));
+        String logged = Files.readString(log);
+        assertTrue(logged, logged.contains("cannot write the journal"));
     }
 
     /** Waits for a line matching {@code pattern} in the log and returns its first group as a number. */

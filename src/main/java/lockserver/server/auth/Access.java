@@ -71,21 +71,33 @@ public final class Access {
             return true;
         }
         User u = user == null || password == null ? null : users.get(user);
-        byte[] known = u == null ? null : verified.get(u.name());
-        return known != null && MessageDigest.isEqual(known, PasswordHash.fingerprint(password));
+        return u != null && isKnown(u, PasswordHash.fingerprint(password));
     }
 
+    /**
+     * One PBKDF2 per user at a time: when 200 clients of one user connect at once, the
+     * first computes the hash and the others find its result, instead of 200 hashes.
+     */
     private boolean check(User u, String password) {
         byte[] fingerprint = PasswordHash.fingerprint(password);
+        if (isKnown(u, fingerprint)) {
+            return true;
+        }
+        synchronized (u) {
+            if (isKnown(u, fingerprint)) {
+                return true;
+            }
+            if (u.hash().matches(password)) {
+                verified.put(u.name(), fingerprint);
+                return true;
+            }
+            return false;
+        }
+    }
+
+    private boolean isKnown(User u, byte[] fingerprint) {
         byte[] known = verified.get(u.name());
-        if (known != null && MessageDigest.isEqual(known, fingerprint)) {
-            return true;
-        }
-        if (u.hash().matches(password)) {
-            verified.put(u.name(), fingerprint);
-            return true;
-        }
-        return false;
+        return known != null && MessageDigest.isEqual(known, fingerprint);
     }
 
     public static void requireAdmin(Caller caller, String method) {

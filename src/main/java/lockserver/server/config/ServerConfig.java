@@ -1,6 +1,8 @@
 package lockserver.server.config;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -40,19 +42,8 @@ public final class ServerConfig {
     public static final String BUILT_IN = "built-in defaults";
 
     /** The shipped etc/lockserver.conf, also the defaults when no file is given. */
-    static final String DEFAULTS = String.join("\n",
-            "[general]",
-            "SERVER=127.0.0.1",
-            "PORT=9090",
-            "LOG_FILE=lockserver.log",
-            "LOGLEVEL=info",
-            "LIFECYCLE_PERIOD=1",
-            "DEFAULT_LOCK=DefaultLock",
-            "DEFAULT_LOCK_SIZE=6",
-            "DEFAULT_LOCK_GRACE_TIME=10",
-            "DEFAULT_LOCK_EXPIRATION_TIME=1200",
-            "DEFAULT_LOCK_MAX_LOCK_TIME=1200",
-            "");
+    /** The annotated example file, etc/lockserver.conf, as the jar carries it: the built-in defaults. */
+    static final String EXAMPLE = "/lockserver/lockserver.conf";
 
     private static final String GENERAL = "general";
     private static final String LOCK_SECTION = "lock ";
@@ -110,9 +101,12 @@ public final class ServerConfig {
 
     /** The settings used when no config file is given: those of the shipped etc/lockserver.conf. */
     public static ServerConfig defaults() {
-        try {
-            return parse(BUILT_IN, null, new StringReader(DEFAULTS));
-        } catch (ConfigException e) {
+        try (InputStream in = ServerConfig.class.getResourceAsStream(EXAMPLE)) {
+            if (in == null) {
+                throw new IllegalStateException(EXAMPLE + " is missing from the jar");
+            }
+            return parse(BUILT_IN, null, new InputStreamReader(in, StandardCharsets.UTF_8));
+        } catch (ConfigException | IOException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -102,7 +102,7 @@ public final class LockService implements XmlRpcListableHandlerMapping {
                 "Blocks until the ticket is granted (true) or the timeout in seconds passes (false); "
                         + "one call blocks at most MAX_WAIT_TIME.",
                 a -> await(a.string(0, "ticket"), a.seconds(1, "timeout"), a.client()), "ticket", "timeout");
-        add("lock.release", Guard.TICKET, Answer.DURABLE, "string ticket -> boolean",
+        add("lock.release", Guard.TICKET, Answer.NOW, "string ticket -> boolean",
                 "Frees the ticket's slot or cancels it while queued; false if the ticket is gone.",
                 a -> release(a.string(0, "ticket")), "ticket");
         add("lock.renew", Guard.TICKET, Answer.NOW, "string ticket -> boolean",
@@ -123,7 +123,7 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         add("admin.status", Guard.ADMIN, Answer.NOW, "-> array",
                 "Returns every lock with its settings, holders and queue, ticket ids included (for operators).",
                 a -> adminStatus());
-        add("admin.release", Guard.ADMIN, Answer.DURABLE, "string ticket -> boolean",
+        add("admin.release", Guard.ADMIN, Answer.NOW, "string ticket -> boolean",
                 "Force-releases a held or queued ticket; false if it is gone.",
                 a -> forceRelease(a.string(0, "ticket")), "ticket");
         add("admin.reload", Guard.ADMIN, Answer.NOW, "-> array",

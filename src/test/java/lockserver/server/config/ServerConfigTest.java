@@ -1,16 +1,18 @@
 package lockserver.server.config;
 
-import lockserver.server.TestServers;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import java.io.StringReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import lockserver.core.LockSettings;
+import lockserver.server.TestServers;
 import org.apache.logging.log4j.Level;
 import org.junit.Rule;
 import org.junit.Test;
@@ -136,5 +138,45 @@ public class ServerConfigTest {
         assertEquals("inline", c.source());
         assertEquals(1234, c.port());
         assertEquals(List.of("DefaultLock"), List.copyOf(c.locks().keySet()));
+    }
+
+    /** Everything a config decides, as one comparable text. */
+    private static String settings(ServerConfig c) {
+        return String.join("\n", c.host(), "" + c.port(), c.logFile(), "" + c.logLevel(), "" + c.lifecyclePeriodNanos(),
+                "" + c.maxWaitNanos(), "" + c.maxThreads(), "" + c.allowRemoteCreate(), c.defaultLock(),
+                "" + c.defaultSettings(), "" + c.locks(), "" + c.users(), "" + c.anonymousAdmin(),
+                "" + c.maxRequestBytes(), "" + c.maxConnections(), "" + c.idleTimeoutNanos(),
+                "" + c.requestTimeoutNanos(), "" + c.tlsKeystore(), "" + c.dataDir(), "" + c.journalFsync());
+    }
+
+    @Test
+    public void theBuiltInDefaultsAreTheShippedExampleFile() throws Exception {
+        assertEquals(settings(ServerConfig.load(Paths.get("etc/lockserver.conf"))),
+                settings(ServerConfig.defaults()));
+    }
+
+    /**
+     * Each [general] key the example file shows commented out ("#KEY=value") states the
+     * built-in default: uncommenting them all changes nothing. DATA_DIR and TLS_* are left
+     * out, as setting them turns a feature on.
+     */
+    @Test
+    public void theExampleFilesCommentedKeysAreTheBuiltInDefaults() throws Exception {
+        StringBuilder text = new StringBuilder();
+        boolean general = false;
+        int uncommented = 0;
+        for (String line : Files.readAllLines(Paths.get("etc/lockserver.conf"))) {
+            if (line.startsWith("[") || line.startsWith("#[")) {
+                general = line.equals("[general]");
+            }
+            if (general && line.matches("#[A-Z_]+=.*") && !line.matches("#(DATA_DIR|TLS_[A-Z_]+)=.*")) {
+                line = line.substring(1);
+                uncommented++;
+            }
+            text.append(line).append('\n');
+        }
+        assertTrue("the example documents its defaults", uncommented >= 8);
+        assertEquals(settings(ServerConfig.defaults()),
+                settings(ServerConfig.parse("uncommented", new StringReader(text.toString()))));
     }
 }

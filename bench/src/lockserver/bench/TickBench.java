@@ -1,4 +1,4 @@
-package lockserver.server;
+package lockserver.bench;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -18,6 +18,9 @@ import lockserver.core.ExpiryLog;
 import lockserver.core.LockListener;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockSettings;
+import lockserver.server.journal.Durability;
+import lockserver.server.journal.Fsync;
+import lockserver.server.journal.Journal;
 
 /**
  * Scenario 4 of bench/run.sh: the cost of one lifecycle tick with many tickets, measured
@@ -71,7 +74,7 @@ public final class TickBench {
         LockListener listener = LockListener.NONE;
         if (listeners.equals("server")) {
             dataDir = Files.createTempDirectory("tickbench");
-            journal = Journal.open(dataDir, Journal.Fsync.ALWAYS);
+            journal = Journal.open(dataDir, Fsync.ALWAYS);
             listener = journal;
         } else if (!listeners.equals("none")) {
             throw new IllegalArgumentException("listeners=server or none, not " + listeners);
