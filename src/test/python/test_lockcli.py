@@ -32,6 +32,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)      # netfakes
 
 import lockcli  # noqa: E402
+import lockcli.pool  # noqa: E402
 from netfakes import ScriptedServer, TcpProxy, wait_close_seen  # noqa: E402
 
 URL = os.environ.get("LOCKSERVER_URL", "")
@@ -443,7 +444,7 @@ class LibraryTest(LockTestCase):
 def no_close_seen():
     """lockcli not seeing that the server closed an idle connection (its FIN still on the
     way when the next call goes out): the case where only sending again can help."""
-    return unittest.mock.patch.object(lockcli, "_has_input", return_value=False)
+    return unittest.mock.patch.object(lockcli.pool, "_has_input", return_value=False)
 
 
 class KeepAliveTest(LockTestCase):
@@ -536,7 +537,7 @@ class KeepAliveTest(LockTestCase):
         proxy = self.proxy()
         lock = lockcli.Lock(proxy.url, "DefaultLock")
         now = [1000.0]
-        with unittest.mock.patch.object(lockcli, "_clock", lambda: now[0]):
+        with unittest.mock.patch.object(lockcli.pool, "_clock", lambda: now[0]):
             self.assertTrue(lock.lock_query("idle"))
             now[0] += lockcli.MAX_IDLE - 1
             self.assertEqual(lock.lock_check()["state"], "granted")     # young enough: reused
@@ -555,7 +556,7 @@ class KeepAliveTest(LockTestCase):
         self.assertTrue(lock.heartbeat_running)
         results, errors = [], []
         # watch the pool: which connections are out (taken, not given back) at any moment
-        pool, out, peak, shared, watch = lock._pool, set(), [0], [], threading.Lock()
+        pool, out, peak, shared, watch = lock._transport._pool, set(), [0], [], threading.Lock()
         take, give_back = pool.take, pool.give_back
 
         def watched_take(timeout):
@@ -592,7 +593,7 @@ class KeepAliveTest(LockTestCase):
         self.assertGreater(lock.renewals, 0)
         self.assertFalse(lock.lost)
         self.assertTrue(lock.release())
-        self.assertLessEqual(len(lock._pool._idle), 2)
+        self.assertLessEqual(len(lock._transport._pool._idle), 2)
         self.assertEqual(shared, [], "a connection was handed to a second thread while out")
         # 4 workers and the heartbeat: at most one connection each at a time. (The proxy's
         # count of connections opened is no bound: the pool keeps only two idle, so a

@@ -10,8 +10,6 @@ so tests never share a lock. The fake-server tests need no server.
 """
 
 import http.server
-import importlib.machinery
-import importlib.util
 import json
 import os
 import socket
@@ -27,19 +25,12 @@ import xmlrpc.server
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYDIR = os.path.normpath(os.path.join(HERE, "..", "..", "main", "python"))
 LOCKCTL = os.path.join(PYDIR, "lockctl")
+if PYDIR not in sys.path:
+    sys.path.insert(0, PYDIR)
+
+from lockcli import lockctl  # noqa: E402
 
 URL = os.environ.get("LOCKSERVER_URL", "")
-
-
-def load_lockctl_module():
-    loader = importlib.machinery.SourceFileLoader("lockctl_under_test", LOCKCTL)
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-lockctl = load_lockctl_module()
 
 
 class Result(object):
