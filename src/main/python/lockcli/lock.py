@@ -146,10 +146,6 @@ class Lock:
                 self.safe_url, method, value))
         return value
 
-    def _failed(self, what, error):
-        self.last_error = error
-        self.log.warning("%s: %s", what, error)
-
     # -- raising primitives (used by the lock_* methods, acquired() and lockrun) --
 
     def query(self, info=None):
@@ -336,12 +332,7 @@ class Lock:
         False when the server is unreachable or refuses (the reason is logged
         and kept in ``last_error``). ``info``: free text shown to operators.
         """
-        try:
-            self.query(info)
-            return True
-        except LockError as e:
-            self._failed("lock %s: query failed" % self.lockname, e)
-            return False
+        return self._quietly("query", lambda: self.query(info) is not None, False)
 
     def lock_wait(self, timeout=None):
         """Wait for the grant: True once granted.
@@ -351,41 +342,38 @@ class Lock:
         trouble (logged). ``timeout=None`` waits as long as the ticket lives.
         """
         try:
-            return self.wait(timeout)
+            return self._quietly("wait", lambda: self.wait(timeout), False)
         except LockTimeout as e:
             self.last_error = e
             self.log.info("lock %s: %s", self.lockname, e)
             return False
-        except LockError as e:
-            self._failed("lock %s: wait failed" % self.lockname, e)
-            return False
 
     def lock_release(self):
         """Release the slot (or cancel the queued ticket): True if the server freed something."""
-        try:
-            return self.release()
-        except LockError as e:
-            self._failed("lock %s: release failed" % self.lockname, e)
-            return False
+        return self._quietly("release", self.release, False)
 
     def lock_renew(self):
         """Restart the ticket's idle expiration: True if the ticket is alive."""
-        try:
-            return self.renew()
-        except LockError as e:
-            self._failed("lock %s: renew failed" % self.lockname, e)
-            return False
+        return self._quietly("renew", self.renew, False)
 
     def lock_check(self):
         """The server's ``lock.check`` struct (dict) of the ticket.
 
         None when there is no ticket or on server trouble (logged).
         """
+        return self._quietly("check", self.check, None)
+
+    def _quietly(self, what, call, failed):
+        """``call()``, or ``failed`` on a LockError (logged, kept in ``last_error``);
+        a LockTimeout is raised as it is."""
         try:
-            return self.check()
+            return call()
+        except LockTimeout:
+            raise
         except LockError as e:
-            self._failed("lock %s: check failed" % self.lockname, e)
-            return None
+            self.last_error = e
+            self.log.warning("lock %s: %s failed: %s", self.lockname, what, e)
+            return failed
 
     # -- context manager ----------------------------------------------------
 
