@@ -903,6 +903,20 @@ class LockrunTest(LockTestCase):
             p = self.lockrun(args, env=env)
             self.assertEqual(p.returncode, 64, "%s: %s" % (args, p.stderr))
             self.assertOneLine(p.stderr, "lockrun: ")
+
+    def test_usage_error_names_the_option_or_variable_with_the_bad_value(self):
+        for args, env, named in [
+            (["--url", "ftp://host/RPC2", "--", "true"], None, "lockrun: --url: "),
+            (["--", "true"], child_env(LOCKSERVER_URL="http://host:99999/RPC2"), "lockrun: $LOCKSERVER_URL: "),
+            (["--url", URL, "--cafile", "/no/such/ca.pem", "--", "true"], None, "lockrun: --cafile: "),
+            (["--url", URL, "--", "true"], child_env(LOCKSERVER_CAFILE="/no/such/ca.pem"),
+             "lockrun: $LOCKSERVER_CAFILE: "),
+            (["--url", URL, "--user", "a:b", "--", "true"], None, "lockrun: --user: "),
+            (["--url", URL, "--wait", "soon", "--", "true"], None, "lockrun: argument -w/--wait: "),
+        ]:
+            p = self.lockrun(args, env=env)
+            self.assertEqual(p.returncode, 64, "%s: %s" % (args, p.stderr))
+            self.assertOneLine(p.stderr, named)
         p = self.lockrun(["--help"])
         self.assertEqual(p.returncode, 0)
         self.assertIn("LOCKSERVER_URL", p.stdout)
