@@ -438,6 +438,28 @@ class LibraryTest(LockTestCase):
         self.assertNotIn("secret", str(l.last_error))
 
 
+class PackageTest(unittest.TestCase):
+    def test_names_of_the_one_file_module_are_still_exported(self):
+        exported = set(lockcli.__all__)
+        self.assertLessEqual({
+            "Lock", "LockError", "LockTimeout", "LockFault", "LockUnreachable", "LockGone",
+            "main", "main_run", "redact_url", "tls_context",
+            "FAULT_UNKNOWN_LOCK", "FAULT_BAD_TICKET", "FAULT_BAD_ARGUMENT", "FAULT_UNKNOWN_METHOD",
+            "FAULT_QUEUE_FULL", "FAULT_NOT_ALLOWED", "FAULT_SHUTTING_DOWN", "FAULT_BAD_REQUEST",
+            "FAULT_BAD_CONFIG", "FAULT_UNAUTHENTICATED", "FAULT_INTERNAL"}, exported)
+        for name in exported | {"FAULT_NAMES", "DEFAULT_LOCK", "DEFAULT_HTTP_TIMEOUT", "WAIT_CHUNK",
+                                "MAX_INFO_CHARS", "MAX_IDLE", "clean_info", "default_info",
+                                "fmt_seconds", "log", "__version__", "EX_USAGE", "EX_UNAVAILABLE",
+                                "EX_SOFTWARE", "EX_TEMPFAIL", "EX_NOEXEC", "EX_NOTFOUND"}:
+            self.assertTrue(hasattr(lockcli, name), name)
+
+    def test_fault_names_come_from_the_fault_table(self):
+        self.assertEqual(lockcli.Fault(10).name, "UNAUTHENTICATED")
+        self.assertEqual(lockcli.FAULT_NAMES[lockcli.FAULT_INTERNAL], "INTERNAL")
+        self.assertEqual(lockcli.LockFault("m", 42, "newer").name, "UNKNOWN")
+        self.assertEqual(lockcli.LockFault("m", 2, "bad").name, "BAD_TICKET")
+
+
 # ---------------------------------------------------------------------------
 # keep-alive: one connection per Lock, reopened when the server closed it
 
