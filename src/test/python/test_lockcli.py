@@ -32,6 +32,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)      # netfakes
 
 import lockcli  # noqa: E402
+import lockcli.pool  # noqa: E402
 from netfakes import ScriptedServer, TcpProxy, wait_close_seen  # noqa: E402
 
 URL = os.environ.get("LOCKSERVER_URL", "")
@@ -437,13 +438,35 @@ class LibraryTest(LockTestCase):
         self.assertNotIn("secret", str(l.last_error))
 
 
+class PackageTest(unittest.TestCase):
+    def test_names_of_the_one_file_module_are_still_exported(self):
+        exported = set(lockcli.__all__)
+        self.assertLessEqual({
+            "Lock", "LockError", "LockTimeout", "LockFault", "LockUnreachable", "LockGone",
+            "main", "main_run", "redact_url", "tls_context",
+            "FAULT_UNKNOWN_LOCK", "FAULT_BAD_TICKET", "FAULT_BAD_ARGUMENT", "FAULT_UNKNOWN_METHOD",
+            "FAULT_QUEUE_FULL", "FAULT_NOT_ALLOWED", "FAULT_SHUTTING_DOWN", "FAULT_BAD_REQUEST",
+            "FAULT_BAD_CONFIG", "FAULT_UNAUTHENTICATED", "FAULT_INTERNAL"}, exported)
+        for name in exported | {"FAULT_NAMES", "DEFAULT_LOCK", "DEFAULT_HTTP_TIMEOUT", "WAIT_CHUNK",
+                                "MAX_INFO_CHARS", "MAX_IDLE", "clean_info", "default_info",
+                                "fmt_seconds", "log", "__version__", "EX_USAGE", "EX_UNAVAILABLE",
+                                "EX_SOFTWARE", "EX_TEMPFAIL", "EX_NOEXEC", "EX_NOTFOUND"}:
+            self.assertTrue(hasattr(lockcli, name), name)
+
+    def test_fault_names_come_from_the_fault_table(self):
+        self.assertEqual(lockcli.Fault(10).name, "UNAUTHENTICATED")
+        self.assertEqual(lockcli.FAULT_NAMES[lockcli.FAULT_INTERNAL], "INTERNAL")
+        self.assertEqual(lockcli.LockFault("m", 42, "newer").name, "UNKNOWN")
+        self.assertEqual(lockcli.LockFault("m", 2, "bad").name, "BAD_TICKET")
+
+
 # ---------------------------------------------------------------------------
 # keep-alive: one connection per Lock, reopened when the server closed it
 
 def no_close_seen():
     """lockcli not seeing that the server closed an idle connection (its FIN still on the
     way when the next call goes out): the case where only sending again can help."""
-    return unittest.mock.patch.object(lockcli, "_has_input", return_value=False)
+    return unittest.mock.patch.object(lockcli.pool, "_has_input", return_value=False)
 
 
 class KeepAliveTest(LockTestCase):
@@ -536,7 +559,7 @@ class KeepAliveTest(LockTestCase):
         proxy = self.proxy()
         lock = lockcli.Lock(proxy.url, "DefaultLock")
         now = [1000.0]
-        with unittest.mock.patch.object(lockcli, "_clock", lambda: now[0]):
+        with unittest.mock.patch.object(lockcli.pool, "_clock", lambda: now[0]):
             self.assertTrue(lock.lock_query("idle"))
             now[0] += lockcli.MAX_IDLE - 1
             self.assertEqual(lock.lock_check()["state"], "granted")     # young enough: reused
@@ -555,7 +578,7 @@ class KeepAliveTest(LockTestCase):
         self.assertTrue(lock.heartbeat_running)
         results, errors = [], []
         # watch the pool: which connections are out (taken, not given back) at any moment
-        pool, out, peak, shared, watch = lock._pool, set(), [0], [], threading.Lock()
+        pool, out, peak, shared, watch = lock._transport._pool, set(), [0], [], threading.Lock()
         take, give_back = pool.take, pool.give_back
 
         def watched_take(timeout):
@@ -592,7 +615,7 @@ class KeepAliveTest(LockTestCase):
         self.assertGreater(lock.renewals, 0)
         self.assertFalse(lock.lost)
         self.assertTrue(lock.release())
-        self.assertLessEqual(len(lock._pool._idle), 2)
+        self.assertLessEqual(len(lock._transport._pool._idle), 2)
         self.assertEqual(shared, [], "a connection was handed to a second thread while out")
         # 4 workers and the heartbeat: at most one connection each at a time. (The proxy's
         # count of connections opened is no bound: the pool keeps only two idle, so a
@@ -902,6 +925,20 @@ class LockrunTest(LockTestCase):
             p = self.lockrun(args, env=env)
             self.assertEqual(p.returncode, 64, "%s: %s" % (args, p.stderr))
             self.assertOneLine(p.stderr, "lockrun: ")
+
+    def test_usage_error_names_the_option_or_variable_with_the_bad_value(self):
+        for args, env, named in [
+            (["--url", "ftp://host/RPC2", "--", "true"], None, "lockrun: --url: "),
+            (["--", "true"], child_env(LOCKSERVER_URL="http://host:99999/RPC2"), "lockrun: $LOCKSERVER_URL: "),
+            (["--url", URL, "--cafile", "/no/such/ca.pem", "--", "true"], None, "lockrun: --cafile: "),
+            (["--url", URL, "--", "true"], child_env(LOCKSERVER_CAFILE="/no/such/ca.pem"),
+             "lockrun: $LOCKSERVER_CAFILE: "),
+            (["--url", URL, "--user", "a:b", "--", "true"], None, "lockrun: --user: "),
+            (["--url", URL, "--wait", "soon", "--", "true"], None, "lockrun: argument -w/--wait: "),
+        ]:
+            p = self.lockrun(args, env=env)
+            self.assertEqual(p.returncode, 64, "%s: %s" % (args, p.stderr))
+            self.assertOneLine(p.stderr, named)
         p = self.lockrun(["--help"])
         self.assertEqual(p.returncode, 0)
         self.assertIn("LOCKSERVER_URL", p.stdout)

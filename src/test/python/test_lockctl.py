@@ -10,8 +10,6 @@ so tests never share a lock. The fake-server tests need no server.
 """
 
 import http.server
-import importlib.machinery
-import importlib.util
 import json
 import os
 import socket
@@ -27,19 +25,12 @@ import xmlrpc.server
 HERE = os.path.dirname(os.path.abspath(__file__))
 PYDIR = os.path.normpath(os.path.join(HERE, "..", "..", "main", "python"))
 LOCKCTL = os.path.join(PYDIR, "lockctl")
+if PYDIR not in sys.path:
+    sys.path.insert(0, PYDIR)
+
+from lockcli import lockctl  # noqa: E402
 
 URL = os.environ.get("LOCKSERVER_URL", "")
-
-
-def load_lockctl_module():
-    loader = importlib.machinery.SourceFileLoader("lockctl_under_test", LOCKCTL)
-    spec = importlib.util.spec_from_loader(loader.name, loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
-
-
-lockctl = load_lockctl_module()
 
 
 class Result(object):
@@ -52,12 +43,15 @@ class Result(object):
         return "<exit %s, stdout %r, stderr %r>" % (self.rc, self.out, self.err)
 
 
-def run(*args, url=None, env_url=None, timeout=60):
-    """Runs lockctl ARGS in a child python3; url: given with --url; env_url: as $LOCKSERVER_URL."""
+def run(*args, url=None, env_url=None, timeout=60, **env_vars):
+    """Runs lockctl ARGS in a child python3; url: given with --url; env_url: as $LOCKSERVER_URL;
+    env_vars: more environment (LOCKSERVER_CAFILE=...)."""
     env = dict(os.environ)
     env.pop("LOCKSERVER_URL", None)
+    env.pop("LOCKSERVER_CAFILE", None)
     if env_url is not None:
         env["LOCKSERVER_URL"] = env_url
+    env.update(env_vars)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     argv = [sys.executable, LOCKCTL] + (["--url", url] if url is not None else []) + list(args)
     proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -425,6 +419,31 @@ class FakeServerTest(unittest.TestCase):
             r = run(*args)
             self.assertOneLineError(r, 64)
             self.assertIn("--help", r.err)
+
+    def test_usage_error_names_the_option_or_variable_with_the_bad_value(self):
+        https = "https://127.0.0.1:%d/RPC2" % free_port()
+        for r, named in ((run("ping", url="ftp://host/RPC2"), "lockctl: --url: "),
+                         (run("ping", env_url="http://host:99999/RPC2"), "lockctl: $LOCKSERVER_URL: "),
+                         (run("--cafile", "/no/such/ca.pem", "ping", url=https), "lockctl: --cafile: "),
+                         (run("ping", url=https, LOCKSERVER_CAFILE="/no/such/ca.pem"),
+                          "lockctl: $LOCKSERVER_CAFILE: "),
+                         (run("--timeout", "x", "ping"), "lockctl: argument --timeout: ")):
+            self.assertOneLineError(r, 64)
+            self.assertTrue(r.err.startswith(named), r)
+
+    def test_faults_are_named_from_the_lockcli_table(self):
+        def status():
+            raise xmlrpc.client.Fault(10, "who are you?")
+
+        def reload():
+            raise xmlrpc.client.Fault(42, "a code of a newer server")
+        with FakeServer({"admin.status": status, "admin.reload": reload}) as s:
+            r = run("status", url=s.url)
+            self.assertOneLineError(r, 1)
+            self.assertIn("fault 10 (UNAUTHENTICATED): who are you?", r.err)
+            r = run("reload", url=s.url)
+            self.assertOneLineError(r, 1)
+            self.assertIn("fault 42 (UNKNOWN): a code of a newer server", r.err)
 
     def test_help(self):
         r = run("--help")

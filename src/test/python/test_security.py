@@ -49,6 +49,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)      # netfakes
 
 import lockcli  # noqa: E402
+import lockcli.pool  # noqa: E402
 from netfakes import TcpProxy, wait_close_seen  # noqa: E402
 
 SECURE_URL = os.environ.get("LOCKSERVER_SECURE_URL", "")
@@ -380,7 +381,7 @@ class SecureLibraryTest(unittest.TestCase):
         self.assertTrue(lock.renew())
         self.assertEqual(proxy.count(), 2)
         proxy.drop()                                # closed, unseen: sent again on a new one
-        with unittest.mock.patch.object(lockcli, "_has_input", return_value=False):
+        with unittest.mock.patch.object(lockcli.pool, "_has_input", return_value=False):
             self.assertTrue(lock.release())
         self.assertEqual(proxy.count(), 3)
         self.assertEqual(granted(name), 0)

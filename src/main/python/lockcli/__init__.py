@@ -1,0 +1,62 @@
+"""Python client of lockserver, a network counting-semaphore server.
+
+The wire API (XML-RPC over HTTP at /RPC2) is specified in docs/API.md.
+Standard library only; Python 3.7 or later.
+
+Library use::
+
+    import lockcli, socket, time
+    l = lockcli.Lock("http://lockserver.example.com:9090/RPC2", "DefaultLock")
+    if l.lock_query("i queried a lock from %s" % socket.gethostname()):
+        if l.lock_wait():
+            time.sleep(30)  # the hard job
+            l.lock_release()
+
+With users on the server (HTTP Basic auth) and TLS::
+
+    l = lockcli.Lock("https://lockserver.example.com:9090/RPC2", "DefaultLock",
+                     username="alice", password=secret, cafile="/etc/lockserver/ca.pem")
+
+or, raising exceptions instead of returning False::
+
+    with lockcli.Lock(url, "DefaultLock").acquired("nightly backup", timeout=60, heartbeat=60) as l:
+        do_the_job(fencing_token=l.token)
+
+The ``lock_*`` methods never raise on server trouble: they return False (or
+None for ``lock_check``), log the reason through the ``lockcli`` logger and
+keep it in ``Lock.last_error``. ``acquired()`` raises ``LockError`` (or its
+subclass ``LockTimeout``) instead.
+
+A Lock keeps its HTTP/1.1 connection to the server open from one call to the
+next (keep-alive; ``Lock.close()`` closes it). A Lock is for one thread plus
+its heartbeat thread; see the Lock class for what is thread-safe.
+
+Command line: ``lockrun ...`` or ``python3 -m lockcli run ...`` runs a command
+while holding a slot of a lock; see ``lockrun --help``. ``lockctl`` shows and
+controls a server; see ``lockctl --help``.
+
+Modules: ``lock`` (the Lock API), ``faults`` (the fault codes and the exceptions),
+``transport`` and ``pool`` (XML-RPC over kept-alive HTTP, TLS, Basic auth),
+``lockrun`` and ``lockctl`` (the commands), ``cli`` (what the commands share).
+"""
+
+# Every public name of the one-file lockcli.py this package replaces is still here.
+from .cli import EX_NOEXEC, EX_NOTFOUND, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE
+from .faults import (FAULT_BAD_ARGUMENT, FAULT_BAD_CONFIG, FAULT_BAD_REQUEST, FAULT_BAD_TICKET,
+                     FAULT_INTERNAL, FAULT_NAMES, FAULT_NOT_ALLOWED, FAULT_QUEUE_FULL,
+                     FAULT_SHUTTING_DOWN, FAULT_UNAUTHENTICATED, FAULT_UNKNOWN_LOCK,
+                     FAULT_UNKNOWN_METHOD, Fault, LockError, LockFault, LockGone, LockHttpError,
+                     LockTimeout, LockUnreachable)
+from .lock import DEFAULT_LOCK, MAX_INFO_CHARS, WAIT_CHUNK, Lock, clean_info, default_info
+from .lockrun import main, main_run
+from .pool import MAX_IDLE
+from .transport import DEFAULT_HTTP_TIMEOUT, __version__, fmt_seconds, log, redact_url, tls_context
+
+__all__ = [
+    "Lock", "LockError", "LockTimeout", "LockFault", "LockUnreachable", "LockGone",
+    "main", "main_run", "redact_url", "tls_context",
+    "FAULT_UNKNOWN_LOCK", "FAULT_BAD_TICKET", "FAULT_BAD_ARGUMENT", "FAULT_UNKNOWN_METHOD",
+    "FAULT_QUEUE_FULL", "FAULT_NOT_ALLOWED", "FAULT_SHUTTING_DOWN", "FAULT_BAD_REQUEST",
+    "FAULT_BAD_CONFIG", "FAULT_UNAUTHENTICATED", "FAULT_INTERNAL",
+    "Fault", "LockHttpError",
+]

@@ -1,0 +1,82 @@
+"""What the lockrun and lockctl commands share: exit statuses, usage errors, one-line messages."""
+
+import argparse
+import math
+import os
+import sys
+
+# exit statuses (sysexits.h, and the shell's 126/127)
+EX_OK = 0
+EX_FAIL = 1             # lockctl: the server refused the call, or found nothing to act on
+EX_USAGE = 64
+EX_UNAVAILABLE = 69     # the server cannot be reached, refuses, or gave no usable answer
+EX_SOFTWARE = 70        # internal error
+EX_TEMPFAIL = 75        # lockrun: timed out waiting for the lock
+EX_NOEXEC = 126         # lockrun: COMMAND found but cannot be executed
+EX_NOTFOUND = 127       # lockrun: COMMAND not found
+
+
+class UsageError(Exception):
+    """Bad usage: printed as one line naming the argument, exit EX_USAGE."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An argparse parser that raises UsageError instead of printing usage and exiting."""
+
+    def error(self, message):
+        raise UsageError(message)
+
+    def exit(self, status=0, message=None):
+        if message:
+            sys.stderr.write(message)
+        raise SystemExit(status)
+
+
+def say(prog, message):
+    """``prog: message`` as one line on stderr; never raises."""
+    try:
+        sys.stderr.write("%s: %s\n" % (prog, message))
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a number of seconds: %r" % text)
+
+
+def seconds(text):
+    """argparse type: a number of seconds >= 0 (inf allowed)."""
+    value = _number(text)
+    if math.isnan(value) or value < 0:
+        raise argparse.ArgumentTypeError("must be >= 0 seconds: %r" % text)
+    return value
+
+
+def positive_seconds(text):
+    """argparse type: a finite number of seconds > 0."""
+    value = _number(text)
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError("must be > 0 seconds: %r" % text)
+    return value
+
+
+def setting(given, option, variable, default=None):
+    """(value, source) of an option that an environment variable may stand in for;
+    ``source`` names where the value came from, for messages ("--url", "$LOCKSERVER_URL")."""
+    if given:
+        return given, option
+    if os.environ.get(variable):
+        return os.environ[variable], "$" + variable
+    return default, option
+
+
+def checked(source, function, *args, **kwargs):
+    """``function(*args, **kwargs)``; its ValueError as a UsageError naming ``source``."""
+    try:
+        return function(*args, **kwargs)
+    except ValueError as e:
+        raise UsageError("%s: %s" % (source, e))

@@ -1,0 +1,407 @@
+"""The Lock API: one client of one named lock, holding at most one ticket at a time."""
+
+import contextlib
+import os
+import re
+import socket
+import threading
+import time
+
+from .faults import LockError, LockGone, LockTimeout
+from .transport import DEFAULT_HTTP_TIMEOUT, Transport, fmt_seconds, log
+
+DEFAULT_LOCK = "DefaultLock"
+#: longest wait asked in one lock.wait call (the server caps it at its MAX_WAIT_TIME, 30 s by default)
+WAIT_CHUNK = 30.0
+#: the server refuses a longer info (docs/API.md)
+MAX_INFO_CHARS = 1024
+
+_NOT_XML_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def clean_info(info):
+    """``info`` made safe to send: XML-clean and at most MAX_INFO_CHARS (UTF-16) characters."""
+    text = _NOT_XML_CHAR.sub("?", str(info))
+    if len(text.encode("utf-16-le")) // 2 > MAX_INFO_CHARS:
+        cut = MAX_INFO_CHARS - 3
+        while len(text[:cut].encode("utf-16-le")) // 2 > MAX_INFO_CHARS - 3:
+            cut -= 1
+        text = text[:cut] + "..."
+    return text
+
+
+def _seconds(value):
+    """A wait in seconds as sent on the wire: an int when whole, else a double."""
+    value = max(0.0, float(value))
+    if value == int(value):
+        return int(value)
+    return round(value, 3)
+
+
+def default_info(what="lockcli"):
+    return "%s on %s (pid %d)" % (what, socket.gethostname(), os.getpid())
+
+
+class Lock:
+    """One client of one named lock, holding at most one ticket at a time.
+
+    ``url``: the server's XML-RPC URL, e.g. ``http://host:9090/RPC2`` or
+    ``https://host:9090/RPC2``; user and password may be given in it
+    (``http://user:pw@host:9090/RPC2``, percent-encoded, sent as HTTP Basic auth).
+    ``username``, ``password``: HTTP Basic credentials without putting the
+    secret in the URL; they win over user info in the URL (``password`` alone
+    goes with the URL's user). ``cafile``: PEM file of the CA certificate(s) to
+    trust for an https URL (default: the system's CAs); the certificate and the
+    host name are always verified. ``ssl_context``: an ``ssl.SSLContext`` to
+    use instead of ``cafile``. Passwords never appear in messages or logs.
+    ``lockname``: the lock's name. ``http_timeout``: socket timeout in seconds of
+    each call (default DEFAULT_HTTP_TIMEOUT); a ``lock.wait`` call gets the wait
+    it asks for plus this. ``heartbeat``: when set, a daemon thread calls
+    ``lock.renew`` every ``heartbeat`` seconds while the slot is held.
+    ``logger``: a ``logging.Logger`` (default: the ``lockcli`` logger).
+    ``on_lost``: called as ``on_lost(lock)`` from the heartbeat thread when the
+    server says the held ticket is gone.
+
+    Refusals come back as LockFault: code FAULT_UNAUTHENTICATED (10, message
+    starting "authentication failed:") for missing or wrong credentials,
+    FAULT_NOT_ALLOWED (6, "not allowed:") for a lock or call the user may not
+    use. A server certificate that cannot be verified is a LockUnreachable whose
+    message starts "certificate verify failed".
+
+    Attributes: ``ticket`` (str or None), ``token`` (the fencing token of the
+    grant, a decimal string, or None), ``state`` (``queued``, ``granted``,
+    ``gone`` or None), ``position`` (in the queue, from the last check),
+    ``lost`` (the heartbeat found the ticket gone), ``renewals`` (successful
+    heartbeat renewals), ``last_error`` (the last LockError, or None),
+    ``username`` (the user sent, or None), ``safe_url`` (the URL for messages:
+    no password).
+
+    Connections: a Lock keeps its HTTP/1.1 connection to the server open between
+    calls and sends the next call on it (keep-alive), so that a query, wait,
+    check and release cost one TCP (and TLS) handshake, not four. A connection
+    idle for more than MAX_IDLE seconds, or that the server has closed (its idle
+    timeout, a restart), is replaced by a new one without the caller noticing;
+    a call is sent a second time only when that cannot run it twice (see
+    ``Transport._rpc``). ``close()`` closes the idle connection early; it is also closed
+    when the Lock is garbage collected. The timeout of each call is as before.
+
+    Threads: one Lock is meant for one thread (plus its own heartbeat thread):
+    its ticket state (``ticket``, ``state``...) is not guarded. The connections
+    are: calls made at the same time from several threads (the heartbeat's
+    ``lock.renew`` while the caller's thread checks, say) each get a connection
+    of their own, never a shared one, and at most two idle ones are kept.
+    """
+
+    def __init__(self, url, lockname, http_timeout=None, heartbeat=None, logger=None,
+                 on_lost=None, ssl_context=None, username=None, password=None, cafile=None):
+        self._transport = Transport(url, username=username, password=password, cafile=cafile,
+                                    ssl_context=ssl_context, logger=logger)
+        if heartbeat is not None and not heartbeat >= 0:
+            raise ValueError("heartbeat must be >= 0 seconds (0: none), got %r" % (heartbeat,))
+        self.url = url
+        self.safe_url = self._transport.safe_url
+        self.username = self._transport.username
+        self.cafile = cafile
+        self.ssl_context = self._transport.ssl_context
+        self.lockname = lockname
+        self.http_timeout = DEFAULT_HTTP_TIMEOUT if http_timeout is None else float(http_timeout)
+        self.heartbeat = heartbeat or None
+        self.log = logger if logger is not None else log
+        self.on_lost = on_lost
+        self.ticket = None
+        self.token = None
+        self.state = None
+        self.position = 0
+        self.lost = False
+        self.renewals = 0
+        self.last_error = None
+        self._hb_thread = None
+        self._hb_stop = None
+
+    def __repr__(self):
+        return "<lockcli.Lock %r at %s ticket=%s state=%s>" % (
+            self.lockname, self.safe_url, self.ticket, self.state)
+
+    def close(self):
+        """Close the kept-alive connection(s) to the server; a later call opens a new one.
+
+        Does not release the ticket or stop the heartbeat.
+        """
+        self._transport.close()
+
+    @property
+    def held(self):
+        """True while this object holds a granted slot (as last seen)."""
+        return self.ticket is not None and self.state == "granted"
+
+    # -- wire ---------------------------------------------------------------
+
+    def _call(self, method, *args, timeout=None):
+        """One XML-RPC call on a kept-alive connection; raises LockError (or a subclass)."""
+        return self._transport.call(method, args, self.http_timeout if timeout is None else timeout)
+
+    def _expect(self, method, value, kind):
+        if not isinstance(value, kind):
+            raise LockError("bad answer from lockserver at %s to %s: %r" % (
+                self.safe_url, method, value))
+        return value
+
+    # -- raising primitives (used by the lock_* methods, acquired() and lockrun) --
+
+    def query(self, info=None):
+        """Queue a ticket (releasing a live one this object still has); raises LockError."""
+        if self.ticket is not None and self.state != "gone":
+            self.log.info("lock %s: releasing ticket %s before querying a new one",
+                          self.lockname, self.ticket)
+            self.lock_release()
+        self._forget()
+        info = clean_info(default_info() if info is None else info)
+        ticket = self._expect("lock.query", self._call("lock.query", self.lockname, info), str)
+        self.ticket = ticket
+        self.state = "queued"
+        self.last_error = None
+        self.log.debug("lock %s: queued ticket %s", self.lockname, ticket)
+        return ticket
+
+    def check(self, timeout=None):
+        """``lock.check`` of the ticket (claims a fresh grant); raises LockError."""
+        if self.ticket is None:
+            raise LockError("lock %s: no ticket (call lock_query first)" % self.lockname)
+        st = self._expect("lock.check", self._call("lock.check", self.ticket, timeout=timeout), dict)
+        state = st.get("state")
+        if state == "granted":
+            was_held = self.held
+            self.state = "granted"
+            self.token = st.get("token") or None
+            self.position = 0
+            if not was_held:
+                self.log.debug("lock %s: granted ticket %s (token %s)",
+                               self.lockname, self.ticket, self.token)
+        elif state == "queued":
+            self.state = "queued"
+            self.position = st.get("position", 0)
+        elif state == "gone":
+            self._set_gone()
+        return st
+
+    def wait(self, timeout=None, heartbeat=None):
+        """Wait for the grant; True when granted.
+
+        Raises LockTimeout when ``timeout`` seconds pass first (the ticket stays
+        queued), LockGone when the ticket is gone, LockError on server trouble.
+        ``timeout=None`` waits as long as the ticket lives. ``heartbeat``
+        overrides the object's heartbeat interval for this grant.
+        """
+        if self.ticket is None:
+            raise LockGone("lock %s: no ticket (call lock_query first)" % self.lockname)
+        start = time.monotonic()
+        deadline = None if timeout is None else start + max(0.0, float(timeout))
+        while True:
+            now = time.monotonic()
+            ask = WAIT_CHUNK if deadline is None else max(0.0, min(deadline - now, WAIT_CHUNK))
+            granted = self._call("lock.wait", self.ticket, _seconds(ask),
+                                 timeout=ask + self.http_timeout)
+            if self._expect("lock.wait", granted, bool):
+                self._granted(heartbeat)
+                return True
+            after = time.monotonic()
+            if deadline is not None and after >= deadline:
+                raise LockTimeout("timed out after %s s waiting for lock %s" % (
+                    fmt_seconds(float(timeout)), self.lockname))
+            st = self.check()       # False with time left: gone, shutting down, or a server cap
+            if st.get("state") == "gone":
+                raise LockGone("lock %s: ticket %s is gone (expired or released) while waiting"
+                               % (self.lockname, self.ticket))
+            if st.get("state") == "granted":
+                self._granted(heartbeat, checked=True)
+                return True
+            # never spin: a wait that came back at once (e.g. server shutting down) costs a pause
+            if after - now < min(ask, 1.0):
+                pause = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.monotonic()))
+                time.sleep(pause)
+
+    def release(self, timeout=None):
+        """``lock.release``: True if a held slot was freed or a queued ticket cancelled.
+
+        Stops the heartbeat first. Raises LockError on server trouble (the
+        ticket is then kept so that a retry can release it).
+        """
+        self.stop_heartbeat()
+        if self.ticket is None:
+            return False
+        released = self._expect("lock.release",
+                                self._call("lock.release", self.ticket, timeout=timeout), bool)
+        self.log.debug("lock %s: released ticket %s: %s", self.lockname, self.ticket, released)
+        self._forget()
+        return released
+
+    def renew(self):
+        """``lock.renew``: True if the ticket is alive; raises LockError."""
+        if self.ticket is None:
+            return False
+        alive = self._expect("lock.renew", self._call("lock.renew", self.ticket), bool)
+        if not alive:
+            self._set_gone()
+        return alive
+
+    def _granted(self, heartbeat=None, checked=False):
+        if not checked:
+            try:
+                self.check()        # the fencing token
+            except LockError as e:
+                self.log.warning("lock %s: granted, but could not read the token: %s",
+                                 self.lockname, e)
+        if self.state != "gone":    # a grant withdrawn since is the next renew's business
+            self.state = "granted"
+            self.position = 0
+        interval = self.heartbeat if heartbeat is None else heartbeat
+        if interval and self.held:
+            self.start_heartbeat(interval)
+
+    def _set_gone(self):
+        self.state = "gone"
+        self.token = None
+        self.position = 0
+
+    def _forget(self):
+        self.ticket = None
+        self.token = None
+        self.state = None
+        self.position = 0
+        self.lost = False
+
+    # -- heartbeat ----------------------------------------------------------
+
+    def start_heartbeat(self, interval):
+        """Start (or restart) the daemon thread renewing the ticket every ``interval`` s."""
+        if not interval > 0:
+            raise ValueError("heartbeat must be > 0 seconds, got %r" % (interval,))
+        self.stop_heartbeat()
+        if self.ticket is None:
+            return
+        stop = threading.Event()
+        thread = threading.Thread(target=self._heartbeat_loop, args=(self.ticket, interval, stop),
+                                  name="lockcli-heartbeat-%s" % self.lockname, daemon=True)
+        self._hb_stop, self._hb_thread = stop, thread
+        thread.start()
+
+    def stop_heartbeat(self):
+        """Stop the heartbeat thread, if any (waits for a renew call under way)."""
+        stop, thread = self._hb_stop, self._hb_thread
+        self._hb_stop = self._hb_thread = None
+        if stop is not None:
+            stop.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(self.http_timeout + 1)
+
+    @property
+    def heartbeat_running(self):
+        thread = self._hb_thread
+        return thread is not None and thread.is_alive()
+
+    def _heartbeat_loop(self, ticket, interval, stop):
+        while not stop.wait(interval):
+            try:
+                alive = self._call("lock.renew", ticket)
+            except LockError as e:
+                if not stop.is_set():
+                    self.log.warning("lock %s: heartbeat: %s", self.lockname, e)
+                continue
+            if stop.is_set():
+                return
+            if alive is True:
+                self.renewals += 1
+                self.log.debug("lock %s: renewed ticket %s", self.lockname, ticket)
+                continue
+            self.lost = True
+            if self.ticket == ticket:
+                self._set_gone()
+            self.log.warning("lock %s: ticket %s is gone (the slot is lost)", self.lockname, ticket)
+            if self.on_lost is not None:
+                try:
+                    self.on_lost(self)
+                except Exception:
+                    self.log.exception("lock %s: on_lost callback failed", self.lockname)
+            return
+
+    # -- the classic boolean API -------------------------------------------
+
+    def lock_query(self, info=None):
+        """Queue a ticket on the lock; True when queued (the ticket is kept on the object).
+
+        False when the server is unreachable or refuses (the reason is logged
+        and kept in ``last_error``). ``info``: free text shown to operators.
+        """
+        return self._quietly("query", lambda: self.query(info) is not None, False)
+
+    def lock_wait(self, timeout=None):
+        """Wait for the grant: True once granted.
+
+        False on timeout (the ticket stays queued: wait again or
+        ``lock_release()`` to cancel), when the ticket is gone, or on server
+        trouble (logged). ``timeout=None`` waits as long as the ticket lives.
+        """
+        try:
+            return self._quietly("wait", lambda: self.wait(timeout), False)
+        except LockTimeout as e:
+            self.last_error = e
+            self.log.info("lock %s: %s", self.lockname, e)
+            return False
+
+    def lock_release(self):
+        """Release the slot (or cancel the queued ticket): True if the server freed something."""
+        return self._quietly("release", self.release, False)
+
+    def lock_renew(self):
+        """Restart the ticket's idle expiration: True if the ticket is alive."""
+        return self._quietly("renew", self.renew, False)
+
+    def lock_check(self):
+        """The server's ``lock.check`` struct (dict) of the ticket.
+
+        None when there is no ticket or on server trouble (logged).
+        """
+        return self._quietly("check", self.check, None)
+
+    def _quietly(self, what, call, failed):
+        """``call()``, or ``failed`` on a LockError (logged, kept in ``last_error``);
+        a LockTimeout is raised as it is."""
+        try:
+            return call()
+        except LockTimeout:
+            raise
+        except LockError as e:
+            self.last_error = e
+            self.log.warning("lock %s: %s failed: %s", self.lockname, what, e)
+            return failed
+
+    # -- context manager ----------------------------------------------------
+
+    @contextlib.contextmanager
+    def acquired(self, info=None, timeout=None, heartbeat=None):
+        """Hold a slot for the ``with`` block; yields this Lock.
+
+        Raises LockTimeout when ``timeout`` seconds pass before the grant (the
+        queued ticket is cancelled), LockError when the server is unreachable,
+        refuses, or drops the ticket. The slot is released on leaving the
+        block, also on an exception. ``heartbeat``: renew every so many seconds
+        while held (default: the object's ``heartbeat``).
+        """
+        self.query(info)
+        try:
+            self.wait(timeout, heartbeat=heartbeat)
+        except BaseException:
+            self._cancel()
+            raise
+        try:
+            yield self
+        finally:
+            if not self.lock_release() and self.last_error is None:
+                self.log.warning("lock %s: the slot was already gone on release", self.lockname)
+
+    def _cancel(self):
+        """Best effort release, for error paths."""
+        try:
+            self.release(timeout=min(self.http_timeout, 5.0))
+        except LockError as e:
+            self.log.warning("lock %s: could not cancel ticket %s: %s", self.lockname, self.ticket, e)

@@ -1,0 +1,305 @@
+"""The lockctl command: operator's view and control of a lockserver (see lockctl --help).
+
+Talks to the server's admin.* methods (docs/API.md): admin.status, admin.release and
+admin.reload, plus server.ping.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+
+from .cli import (EX_FAIL, EX_OK, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, ArgumentParser, UsageError,
+                  checked, positive_seconds, say, setting)
+from .faults import Fault, LockError, LockFault, LockHttpError
+from .transport import DEFAULT_HTTP_TIMEOUT, Transport, __version__, tls_context
+
+DEFAULT_URL = "http://127.0.0.1:9090/RPC2"
+
+_TICKET = re.compile(r"[0-9a-fA-F]{32}\Z")
+# C0/C1 control characters and DEL: never written raw to the operator's terminal
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+class Failure(Exception):
+    """Ends lockctl with one line on stderr and the given exit status."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+class Server:
+    """The server lockctl talks to; ``call`` turns every trouble into a Failure."""
+
+    def __init__(self, transport, timeout):
+        self.transport = transport
+        self.safe_url = transport.safe_url
+        self.timeout = timeout
+
+    def call(self, method, *args):
+        try:
+            return self.transport.call(method, args, self.timeout)
+        except LockFault as e:
+            hint = ""
+            if e.code == Fault.UNKNOWN_METHOD and method.startswith("admin."):
+                hint = " (this server has no admin methods: too old?)"
+            elif e.code in (Fault.NOT_ALLOWED, Fault.UNAUTHENTICATED) and method.startswith("admin.") \
+                    and self.transport.username is None:
+                hint = " (admin calls need an admin user: http://USER:PASSWORD@host:port/RPC2)"
+            raise Failure(EX_FAIL, "%s refused: fault %s (%s): %s%s" % (
+                method, e.code, e.name, one_line(e.fault_string), hint))
+        except LockHttpError as e:
+            if e.status in (401, 403):
+                # the server answered: it refuses these credentials (or their absence)
+                raise Failure(EX_FAIL, "%s (check the user:password in the URL)" % one_line(e))
+            raise Failure(EX_UNAVAILABLE, one_line(e))
+        except LockError as e:
+            raise Failure(EX_UNAVAILABLE, one_line(e))
+
+
+# ---------------------------------------------------------------------------
+# formatting
+
+def one_line(text):
+    """``text`` made safe for one line of a terminal: control characters escaped."""
+    return _CONTROL.sub(lambda m: "\\x%02x" % ord(m.group()), str(text))
+
+
+def fmt_duration(seconds):
+    """12.34 -> '12.3s', 302 -> '5m02s', 7384 -> '2h03m', 200000 -> '2d07h'."""
+    try:
+        s = float(seconds)
+    except (TypeError, ValueError):
+        return "?"
+    if s != s:      # NaN
+        return "?"
+    if s < 0:
+        s = 0.0
+    if s < 60:
+        text = "%.1f" % s
+        return (text[:-2] if text.endswith(".0") else text) + "s"
+    s = int(s)
+    if s < 3600:
+        return "%dm%02ds" % (s // 60, s % 60)
+    if s < 86400:
+        return "%dh%02dm" % (s // 3600, s % 3600 // 60)
+    return "%dd%02dh" % (s // 86400, s % 86400 // 3600)
+
+
+def table(header, rows, indent="    "):
+    """Left-aligned columns; the last column is not padded."""
+    rows = [[one_line(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header) - 1)]
+    lines = []
+    for row in [header] + rows:
+        cells = [c.ljust(w) for c, w in zip(row, widths)] + [row[-1]]
+        lines.append((indent + "  ".join(cells)).rstrip())
+    return lines
+
+
+def format_lock(lock):
+    g = lock.get
+    lines = ["%s: size %s, %s granted, %s queued%s" % (
+        one_line(g("name", "?")), g("size", "?"), g("granted", "?"), g("queued", "?"),
+        " (retired: takes no queries, goes once drained)" if g("retired") else "")]
+    settings = []
+    for key, label in (("grace_time", "grace"), ("expiration_time", "expiration"),
+                       ("max_lock_time", "max lock time")):
+        if key in lock:
+            settings.append("%s %s" % (label, fmt_duration(lock[key])))
+    if settings:
+        lines.append("  " + ", ".join(settings))
+    holders = g("holders") or []
+    if holders:
+        lines.append("  holders:")
+        lines.extend(table(
+            ["TICKET", "TOKEN", "HELD", "IDLE", "LEFT", "INFO"],
+            [[h.get("ticket", "?"), str(h.get("token", "")),
+              fmt_duration(h.get("held")) + ("" if h.get("claimed", True) else " (unclaimed)"),
+              fmt_duration(h.get("idle")), fmt_duration(h.get("left")), h.get("info", "")]
+             for h in holders]))
+    else:
+        lines.append("  holders: none")
+    queue = g("queue") or []
+    if queue:
+        lines.append("  queue:")
+        lines.extend(table(
+            ["POS", "TICKET", "WAITED", "IDLE", "LEFT", "INFO"],
+            [[str(q.get("position", "?")), q.get("ticket", "?"), fmt_duration(q.get("waited")),
+              fmt_duration(q.get("idle")), fmt_duration(q.get("left")), q.get("info", "")]
+             for q in queue]))
+    else:
+        lines.append("  queue: empty")
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# commands
+
+def cmd_status(server, args, out):
+    locks = server.call("admin.status")
+    if not isinstance(locks, list) or not all(isinstance(x, dict) for x in locks):
+        raise Failure(EX_UNAVAILABLE, "bad answer from %s to admin.status: %s" % (
+            server.safe_url, one_line(repr(locks))[:200]))
+    if args.lock is not None:
+        locks = [x for x in locks if x.get("name") == args.lock]
+        if not locks:
+            raise Failure(EX_FAIL, "no lock named %s on %s" % (one_line(repr(args.lock)), server.safe_url))
+    if args.json:
+        out.write(json.dumps(locks if args.lock is None else locks[0], indent=2, sort_keys=True) + "\n")
+        return EX_OK
+    if not locks:
+        out.write("no locks\n")
+        return EX_OK
+    for i, lock in enumerate(locks):
+        if i:
+            out.write("\n")
+        out.write("\n".join(format_lock(lock)) + "\n")
+    return EX_OK
+
+
+def cmd_release(server, args, out):
+    ticket = args.ticket.strip()
+    if not _TICKET.match(ticket):
+        raise UsageError("bad ticket %s: a ticket is 32 hex digits" % one_line(repr(args.ticket)))
+    ticket = ticket.lower()
+    released = server.call("admin.release", ticket)
+    if not isinstance(released, bool):
+        raise Failure(EX_UNAVAILABLE, "bad answer from %s to admin.release: %s" % (
+            server.safe_url, one_line(repr(released))[:200]))
+    if args.json:
+        out.write(json.dumps({"ticket": ticket, "released": released}) + "\n")
+    elif released:
+        out.write("released %s\n" % ticket)
+    else:
+        out.write("not found: %s (already released or expired)\n" % ticket)
+    return EX_OK if released else EX_FAIL
+
+
+def cmd_ping(server, args, out):
+    answer = server.call("server.ping")
+    if answer is not True:
+        raise Failure(EX_UNAVAILABLE, "unexpected answer from %s to server.ping: %s" % (
+            server.safe_url, one_line(repr(answer))[:200]))
+    out.write(json.dumps({"ok": True}) + "\n" if args.json else "ok\n")
+    return EX_OK
+
+
+def cmd_reload(server, args, out):
+    changes = server.call("admin.reload")
+    if not isinstance(changes, list):
+        raise Failure(EX_UNAVAILABLE, "bad answer from %s to admin.reload: %s" % (
+            server.safe_url, one_line(repr(changes))[:200]))
+    if args.json:
+        out.write(json.dumps({"changes": changes}, indent=2) + "\n")
+    elif changes:
+        out.write("".join("%s\n" % one_line(c) for c in changes))
+    else:
+        out.write("reloaded: no changes\n")
+    return EX_OK
+
+
+# ---------------------------------------------------------------------------
+# command line
+
+_EPILOG = """\
+commands:
+  status [LOCK]    every lock (or LOCK): size, granted and queued counts, the
+                   holders (ticket, fencing token, held for, idle, time left,
+                   info) and the queue (position, ticket, waited, idle, left, info)
+  release TICKET   force-release a held or queued ticket (admin.release)
+  ping             check that the server answers (server.ping): prints "ok"
+  reload           re-read the server's config file (as SIGHUP does) and print
+                   the changes applied
+
+environment:
+  LOCKSERVER_URL     server URL when --url is not given (default %s)
+  LOCKSERVER_CAFILE  CA file when --cafile is not given
+
+exit status:
+  0   done
+  1   the server refused the call (fault: its code and message are printed;
+      or HTTP 401/403: credentials refused), release found no such ticket,
+      status found no such lock
+  64  bad usage
+  69  the server cannot be reached or gave no usable answer
+""" % DEFAULT_URL
+
+
+def _common(parser, top):
+    # At the top, real defaults; on the subcommands SUPPRESS, so that an option
+    # given before the command is not reset by the subparser.
+    d = (lambda v: v) if top else (lambda v: argparse.SUPPRESS)
+    parser.add_argument("-u", "--url", metavar="URL", default=d(None),
+                        help="server XML-RPC URL; user:password@ in it for HTTP Basic auth (then "
+                             "prefer $LOCKSERVER_URL: command lines are visible to other users) "
+                             "(default: $LOCKSERVER_URL, else %s)" % DEFAULT_URL)
+    parser.add_argument("--json", action="store_true", default=d(False),
+                        help="print the answer as JSON")
+    parser.add_argument("--timeout", metavar="SECONDS", type=positive_seconds, default=d(DEFAULT_HTTP_TIMEOUT),
+                        help="socket timeout of the call (default: %g)" % DEFAULT_HTTP_TIMEOUT)
+    parser.add_argument("--cafile", metavar="FILE", default=d(None),
+                        help="for https URLs: trust the CA certificate(s) in FILE (PEM) "
+                             "instead of the system's (default: $LOCKSERVER_CAFILE)")
+
+
+def make_parser(prog="lockctl"):
+    p = ArgumentParser(prog=prog, description="Show and control a lockserver (its admin.* methods).",
+                       epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(p, True)
+    p.add_argument("--version", action="version", version="%(prog)s " + __version__)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    s = sub.add_parser("status", help="show the locks, their holders and queues")
+    s.add_argument("lock", nargs="?", metavar="LOCK", help="only this lock")
+    r = sub.add_parser("release", help="force-release a ticket")
+    r.add_argument("ticket", metavar="TICKET")
+    pi = sub.add_parser("ping", help="check that the server answers")
+    rl = sub.add_parser("reload", help="re-read the server's config file")
+    for sp in (s, r, pi, rl):
+        _common(sp, False)
+    s.set_defaults(func=cmd_status)
+    r.set_defaults(func=cmd_release)
+    pi.set_defaults(func=cmd_ping)
+    rl.set_defaults(func=cmd_reload)
+    return p
+
+
+def main(argv=None, out=None):
+    prog = "lockctl"
+    out = sys.stdout if out is None else out
+    try:
+        try:
+            args = make_parser(prog).parse_args(argv)
+            if getattr(args, "func", None) is None:
+                raise UsageError("no command given")
+            url, url_from = setting(args.url, "--url", "LOCKSERVER_URL", DEFAULT_URL)
+            cafile, cafile_from = setting(args.cafile, "--cafile", "LOCKSERVER_CAFILE")
+            context = None if cafile is None else checked(cafile_from, tls_context, cafile)
+            server = Server(checked(url_from, Transport, url, ssl_context=context), args.timeout)
+            status = args.func(server, args, out)
+            out.flush()
+            return status
+        except UsageError as e:
+            say(prog, "%s (see %s --help)" % (e, prog))
+            return EX_USAGE
+        except Failure as e:
+            say(prog, e)
+            return e.status
+        except SystemExit as e:      # --help, --version
+            return e.code if isinstance(e.code, int) else EX_OK
+        except KeyboardInterrupt:
+            say(prog, "interrupted")
+            return 130
+        except BrokenPipeError:
+            # stdout closed early (lockctl status | head): not an error worth a traceback
+            try:
+                sys.stdout = open(os.devnull, "w")
+            except OSError:
+                pass
+            return EX_OK
+    except Exception as e:  # never a traceback
+        say(prog, "internal error: %s: %s" % (type(e).__name__, one_line(e)))
+        return EX_SOFTWARE
+

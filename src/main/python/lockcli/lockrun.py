@@ -1,0 +1,414 @@
+"""The lockrun command: run a command while holding a slot of a lock (see lockrun --help)."""
+
+import argparse
+import getpass
+import logging
+import math
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+
+from .cli import (EX_NOEXEC, EX_NOTFOUND, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE,
+                  ArgumentParser, UsageError, checked, positive_seconds, say, seconds, setting)
+from .faults import LockError, LockTimeout
+from .lock import DEFAULT_LOCK, Lock
+from .transport import DEFAULT_HTTP_TIMEOUT, check_url, fmt_seconds, split_userinfo, tls_context
+
+
+class _Signalled(BaseException):
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+_RUN_DESCRIPTION = """\
+Run COMMAND while holding a slot of a lockserver lock: queue a ticket, wait
+for the grant, run COMMAND with the ticket renewed in the background, release
+the slot when COMMAND ends (also when it fails or lockrun is signalled), and
+exit with COMMAND's status."""
+
+_RUN_EPILOG = """\
+environment:
+  LOCKSERVER_URL       server URL when --url is not given
+  LOCKSERVER_LOCK      lock name when --lock is not given
+  LOCKSERVER_USER      user name when --user is not given
+  LOCKSERVER_PASSWORD  password of the user; when unset, lockrun asks for it if
+                       stdin is a terminal (there is no password option: command
+                       lines are visible to other users). Not passed on to COMMAND.
+  LOCKSERVER_CAFILE    CA file when --cafile is not given
+  COMMAND gets LOCKRUN_LOCK, LOCKRUN_TICKET and LOCKRUN_TOKEN (the fencing
+  token of the grant: pass it to a resource that can check it).
+
+security:
+  With users on the server, every call needs a user name and password (HTTP
+  Basic auth): --user (or $LOCKSERVER_USER) with $LOCKSERVER_PASSWORD, or
+  user:password@ in the URL; --user wins over the URL's. For an https URL the
+  server's certificate and host name are verified against the system's CAs,
+  or against --cafile (e.g. the server's own certificate when self-signed).
+
+signals:
+  SIGINT, SIGTERM and SIGHUP are forwarded to COMMAND; lockrun waits for it,
+  releases the slot and exits with COMMAND's status (128+N if COMMAND died of
+  signal N). While waiting for the lock they cancel the ticket; exit 128+N.
+
+exit status:
+  COMMAND's status  COMMAND ran (128+N if it died of signal N)
+  64   bad usage (also: no password for --user without a terminal, unusable --cafile)
+  69   server unreachable, certificate verify failed, authentication failed,
+       not allowed, refused the call (fault) or dropped the ticket
+  70   internal error of lockrun
+  75   timed out waiting for the lock (--wait)
+  126  COMMAND found but cannot be executed
+  127  COMMAND not found
+
+example:
+  lockrun --url http://lockserver:9090/RPC2 --lock Backup --wait 3600 -- rsync -a /src/ /dst/
+  lockrun --url https://lockserver:9090/RPC2 --user backup \\
+      --cafile /etc/lockserver/ca.pem --lock Backup -- rsync -a /src/ /dst/
+"""
+
+
+def _run_parser(prog):
+    p = ArgumentParser(prog=prog, description=_RUN_DESCRIPTION, epilog=_RUN_EPILOG,
+                       usage="%(prog)s [options] [--] COMMAND [ARGS...]",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-u", "--url", metavar="URL",
+                   help="lockserver XML-RPC URL, e.g. http://host:9090/RPC2 or "
+                        "https://host:9090/RPC2; user:password@ in it for HTTP Basic auth (then "
+                        "prefer $LOCKSERVER_URL, or --user: command lines are visible to other "
+                        "users) (default: $LOCKSERVER_URL)")
+    p.add_argument("--user", metavar="USER",
+                   help="authenticate as USER (HTTP Basic auth); the password comes from "
+                        "$LOCKSERVER_PASSWORD, else lockrun asks for it when stdin is a terminal "
+                        "(default: $LOCKSERVER_USER, else the user in the URL)")
+    p.add_argument("--cafile", metavar="FILE",
+                   help="PEM file of the CA certificate(s) that signed the server's certificate, "
+                        "for an https URL; the certificate and the host name are always verified "
+                        "(default: $LOCKSERVER_CAFILE, else the system's CAs)")
+    p.add_argument("-l", "--lock", metavar="NAME",
+                   help="lock name (default: $LOCKSERVER_LOCK, else %s)" % DEFAULT_LOCK)
+    p.add_argument("-w", "--wait", metavar="SECONDS", type=seconds,
+                   help="give up (exit 75) if the slot is not granted within SECONDS; "
+                        "0 tries once without waiting (default: wait as long as it takes)")
+    p.add_argument("-i", "--info", metavar="TEXT",
+                   help="text shown to operators by the server "
+                        "(default: 'lockrun on HOSTNAME: COMMAND...')")
+    p.add_argument("--heartbeat", metavar="SECONDS", type=seconds,
+                   help="renew the ticket every SECONDS while COMMAND runs; 0 disables "
+                        "(default: every 60 s, or a third of the ticket's time left at the "
+                        "grant if that is shorter)")
+    p.add_argument("--http-timeout", metavar="SECONDS", type=positive_seconds,
+                   default=DEFAULT_HTTP_TIMEOUT,
+                   help="socket timeout of each call to the server (default: %s)"
+                        % fmt_seconds(DEFAULT_HTTP_TIMEOUT))
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="print no notices, warnings or timeout message (errors that stop "
+                        "lockrun before COMMAND runs are still printed; a 'waiting for lock' "
+                        "notice is only ever shown when stderr is a terminal)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="log every call to the server on stderr")
+    p.add_argument("command", nargs=argparse.REMAINDER, metavar="COMMAND",
+                   help="the command to run, with its arguments")
+    return p
+
+
+def _find_command(name):
+    """None if ``name`` looks runnable, else (exit status, message)."""
+    def problem(path):
+        if not os.path.exists(path):
+            return None
+        if os.path.isdir(path):
+            return EX_NOEXEC, "%s: Is a directory" % name
+        if not os.access(path, os.X_OK):
+            return EX_NOEXEC, "%s: Permission denied" % name
+        return False
+
+    if "/" in name:
+        found = problem(name)
+        if found is None:
+            return EX_NOTFOUND, "%s: No such file or directory" % name
+        return found or None
+    first = None
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        found = problem(os.path.join(folder or ".", name))
+        if found is False:
+            return None
+        if found is not None and first is None:
+            first = found
+    return first or (EX_NOTFOUND, "%s: command not found" % name)
+
+
+class _Runner:
+    SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+    def __init__(self, prog):
+        self.prog = prog            # in usage lines
+        self.name = "lockrun"       # in messages
+        self.quiet = False
+        self.mode = "defer"      # defer: note signals; raise: interrupt the wait; forward: to COMMAND
+        self.pending = []
+        self.proc = None
+
+    # messages: one line each on stderr, never a traceback
+    def say(self, message):
+        say(self.name, message)
+
+    def notice(self, message):
+        if not self.quiet:
+            self.say(message)
+
+    @staticmethod
+    def _interactive():
+        try:
+            return sys.stderr.isatty()
+        except (AttributeError, OSError, ValueError):
+            return False
+
+    def on_signal(self, signum, frame):
+        if self.mode == "raise":
+            self.mode = "defer"
+            raise _Signalled(signum)
+        self.pending.append(signum)
+        proc = self.proc
+        if self.mode == "forward" and proc is not None and proc.returncode is None:
+            try:
+                proc.send_signal(signum)
+            except OSError:
+                pass
+
+    def run(self, argv):
+        try:
+            args = _run_parser(self.prog).parse_args(argv)
+            command = list(args.command)
+            if command and command[0] == "--":
+                command = command[1:]
+            if not command:
+                raise UsageError("no COMMAND given")
+            url, url_from = setting(args.url, "--url", "LOCKSERVER_URL")
+            if not url:
+                raise UsageError("no server URL: give --url URL or set LOCKSERVER_URL")
+            lockname, _ = setting(args.lock, "--lock", "LOCKSERVER_LOCK", DEFAULT_LOCK)
+            wait = None if args.wait is None or math.isinf(args.wait) else args.wait
+            user, user_from = setting(args.user, "--user", "LOCKSERVER_USER")
+            cafile, cafile_from = setting(args.cafile, "--cafile", "LOCKSERVER_CAFILE")
+            parts = checked(url_from, check_url, url)
+            if user is None and parts.username is not None and parts.password is None:
+                user, user_from = urllib.parse.unquote(parts.username), url_from     # user@ without a password
+            if user is not None and ":" in user:
+                raise UsageError("%s: a user name cannot contain ':' (HTTP Basic auth): %r" % (user_from, user))
+            context = None if cafile is None else checked(cafile_from, tls_context, cafile)
+        except UsageError as e:
+            self.say("%s (see %s --help)" % (e, self.prog))
+            return EX_USAGE
+        except SystemExit as e:         # --help
+            return e.code if isinstance(e.code, int) else 0
+        self.quiet = args.quiet
+        self._setup_logging(args.verbose, args.quiet)
+
+        problem = _find_command(command[0])
+        if problem is not None:
+            self.say(problem[1])
+            return problem[0]
+        try:
+            password = None if user is None else self._password(user, url)
+            lock = Lock(url, lockname, http_timeout=args.http_timeout, ssl_context=context,
+                        username=user, password=password)
+        except (UsageError, ValueError) as e:
+            self.say("%s (see %s --help)" % (e, self.prog))
+            return EX_USAGE
+        info = args.info
+        if info is None:
+            info = "lockrun on %s: %s" % (socket.gethostname(),
+                                          " ".join(shlex.quote(a) for a in command))
+
+        old_handlers = {}
+        for signum in self.SIGNALS:
+            try:
+                old_handlers[signum] = signal.signal(signum, self.on_signal)
+            except (OSError, ValueError):
+                pass
+        try:
+            # one Lock, so one kept-alive connection, for the query, the wait, the heartbeat and the release
+            return self._locked_run(lock, command, info, wait, args.heartbeat)
+        finally:
+            lock.close()
+            self.mode = "defer"
+            for signum, handler in old_handlers.items():
+                try:
+                    signal.signal(signum, handler)
+                except (OSError, ValueError, TypeError):
+                    pass
+
+    def _password(self, user, url):
+        """$LOCKSERVER_PASSWORD, else asked on the terminal; UsageError if neither."""
+        password = os.environ.get("LOCKSERVER_PASSWORD")
+        if password is not None:
+            return password
+        try:
+            interactive = sys.stdin is not None and sys.stdin.isatty()
+        except (AttributeError, OSError, ValueError):
+            interactive = False
+        if not interactive:
+            raise UsageError("no password for user %r: set LOCKSERVER_PASSWORD (lockrun asks "
+                              "for it only when stdin is a terminal)" % user)
+        try:
+            return getpass.getpass("%s: password of %s at %s: " % (
+                self.name, user, split_userinfo(urllib.parse.urlsplit(url))[0]))
+        except EOFError:
+            raise UsageError("no password given for user %r" % user)
+
+    def _setup_logging(self, verbose, quiet):
+        """Library warnings (heartbeat trouble, lost slot) as one line each; all calls if verbose."""
+        if quiet and not verbose:
+            return
+        logger = logging.getLogger("lockcli")
+        handler = logging.StreamHandler(sys.stderr)
+        if verbose:
+            handler.setFormatter(logging.Formatter(self.name + ": %(message)s"))
+            logger.setLevel(logging.DEBUG)
+        else:
+            handler.setFormatter(logging.Formatter(self.name + ": warning: %(message)s"))
+            handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
+
+    def _locked_run(self, lock, command, info, wait, heartbeat):
+        start = time.monotonic()
+        try:
+            lock.query(info)
+        except LockError as e:
+            self.say(str(e))
+            return EX_UNAVAILABLE
+        if self.pending:
+            lock._cancel()
+            return 128 + self.pending[0]
+
+        outcome = None
+        try:
+            try:
+                self.mode = "raise"
+                if self.pending:
+                    self.mode = "defer"
+                    raise _Signalled(self.pending[0])
+                outcome = self._acquire(lock, start, wait)
+            finally:
+                self.mode = "defer"
+        except _Signalled as s:
+            lock._cancel()
+            return 128 + s.signum
+        if outcome is not None:             # (exit status, message)
+            lock._cancel()
+            status, message = outcome
+            if status == EX_TEMPFAIL:
+                self.notice(message)
+            else:
+                self.say(message)
+            return status
+        return self._run_command(lock, command, heartbeat)
+
+    def _acquire(self, lock, start, wait):
+        """None once granted, else (exit status, message)."""
+        try:
+            st = lock.check()               # claims a grant made at once by the query
+            if st.get("state") == "granted":
+                lock._granted(checked=True)
+                return None
+            if st.get("state") == "gone":
+                return EX_UNAVAILABLE, "lock %s: the server dropped the ticket" % lock.lockname
+            remaining = None if wait is None else wait - (time.monotonic() - start)
+            if (remaining is None or remaining > 0) and self._interactive():
+                self.notice("waiting for lock %s (queued at position %s)"
+                            % (lock.lockname, st.get("position", "?")))
+            lock.wait(None if remaining is None else max(0.0, remaining))
+            return None
+        except LockTimeout:
+            return EX_TEMPFAIL, "timed out after %s s waiting for lock %s" % (
+                fmt_seconds(wait), lock.lockname)
+        except LockError as e:
+            return EX_UNAVAILABLE, str(e)
+
+    def _run_command(self, lock, command, heartbeat):
+        if heartbeat is None:
+            left = 0.0
+            try:
+                left = float(lock.check().get("left", 0.0))
+            except (LockError, TypeError, ValueError):
+                pass
+            heartbeat = min(60.0, left / 3.0) if left > 0 else 60.0
+            heartbeat = max(heartbeat, 0.5)
+        if math.isinf(heartbeat):
+            heartbeat = 0
+
+        env = dict(os.environ)
+        env.pop("LOCKSERVER_PASSWORD", None)      # COMMAND has no business with it
+        env["LOCKRUN_LOCK"] = lock.lockname
+        env["LOCKRUN_TICKET"] = lock.ticket or ""
+        env["LOCKRUN_TOKEN"] = lock.token or ""
+
+        self.mode = "forward"
+        status = None
+        try:
+            if self.pending:                    # signalled between grant and start
+                status = 128 + self.pending[0]
+            else:
+                if heartbeat:
+                    lock.start_heartbeat(heartbeat)
+                try:
+                    self.proc = subprocess.Popen(command, env=env)
+                except FileNotFoundError:
+                    status = EX_NOTFOUND
+                    self.say("%s: command not found" % command[0])
+                except (PermissionError, IsADirectoryError):
+                    status = EX_NOEXEC
+                    self.say("%s: Permission denied" % command[0])
+                except (OSError, ValueError, subprocess.SubprocessError) as e:
+                    status = EX_NOEXEC
+                    self.say("%s: cannot run: %s" % (command[0], e))
+                if self.proc is not None:
+                    for signum in self.pending:
+                        try:
+                            self.proc.send_signal(signum)
+                        except OSError:
+                            pass
+                    rc = self.proc.wait()
+                    status = rc if rc >= 0 else 128 - rc
+        finally:
+            self.mode = "defer"
+            try:
+                if not lock.release(timeout=min(lock.http_timeout, 10.0)) and not lock.lost:
+                    self.notice("warning: lock %s was already gone on release" % lock.lockname)
+            except LockError as e:
+                self.notice("warning: could not release lock %s: %s" % (lock.lockname, e))
+        return status
+
+
+def main_run(argv=None, prog="lockrun"):
+    """The lockrun command; returns its exit status."""
+    if argv is None:
+        argv = sys.argv[1:]
+    try:
+        return _Runner(prog).run(list(argv))
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
+    except Exception as e:          # no tracebacks for users
+        say(prog, "internal error: %s: %s" % (type(e).__name__, e))
+        return EX_SOFTWARE
+
+
+def main(argv=None):
+    """``python3 -m lockcli run ...``: the lockrun command."""
+    if argv is None:
+        argv = sys.argv[1:]
+    usage = "usage: python3 -m lockcli run [options] [--] COMMAND [ARGS...]  (see: python3 -m lockcli run --help)\n"
+    if argv and argv[0] == "run":
+        return main_run(argv[1:], prog="python3 -m lockcli run")
+    if argv and argv[0] in ("-h", "--help", "help"):
+        sys.stdout.write(usage)
+        return 0
+    sys.stderr.write(usage)
+    return EX_USAGE
+
