@@ -50,12 +50,8 @@ public class AnswerCapTest {
     public void endlessChunkedBodyFailsAtTheCap() throws Exception {
         assertCappedThenNextCallWorks(out -> {
             head(out, "Transfer-Encoding: chunked");
-            byte[] size = (Integer.toHexString(BLOCK.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-            for (long sent = 0; sent < HOSTILE_BYTES; sent += BLOCK.length) {
-                out.write(size);
-                out.write(BLOCK);
-                out.write(CRLF);
-            }
+            repeat(out, (Integer.toHexString(BLOCK.length) + "\r\n").getBytes(StandardCharsets.US_ASCII), BLOCK,
+                    "\r\n".getBytes(StandardCharsets.US_ASCII));
         }, "the answer was larger than the client's cap of 16 MiB");
     }
 
@@ -63,7 +59,7 @@ public class AnswerCapTest {
     public void endlessCloseDelimitedBodyFailsAtTheCap() throws Exception {
         assertCappedThenNextCallWorks(out -> {
             head(out, "Connection: close");
-            writeBlocks(out);
+            repeat(out, BLOCK);
         }, "the answer was larger than the client's cap of 16 MiB");
     }
 
@@ -71,7 +67,7 @@ public class AnswerCapTest {
     public void hugeContentLengthFailsWithoutReadingTheBody() throws Exception {
         assertCappedThenNextCallWorks(out -> {
             head(out, "Content-Length: 1099511627776");
-            writeBlocks(out);
+            repeat(out, BLOCK);
         }, "the answer was larger than the client's cap of 16 MiB");
     }
 
@@ -79,10 +75,7 @@ public class AnswerCapTest {
     public void endlessHeaderFailsAtTheHeaderCap() throws Exception {
         assertCappedThenNextCallWorks(out -> {
             out.write("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] line = ("X-Filler: " + "x".repeat(1000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-            for (long sent = 0; sent < HOSTILE_BYTES; sent += line.length) {
-                out.write(line);
-            }
+            repeat(out, ("X-Filler: " + "x".repeat(1000) + "\r\n").getBytes(StandardCharsets.US_ASCII));
         }, "the answer's header was larger than the client's cap of 64 KiB");
     }
 
@@ -115,16 +108,18 @@ public class AnswerCapTest {
         assertEquals("the second call came on a fresh connection", 2, server.accepted());
     }
 
-    private static final byte[] CRLF = {'\r', '\n'};
-
     private static void head(OutputStream out, String header) throws IOException {
         out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n" + header + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
     }
 
-    private static void writeBlocks(OutputStream out) throws IOException {
-        for (long sent = 0; sent < HOSTILE_BYTES; sent += BLOCK.length) {
-            out.write(BLOCK);
+    /** Writes {@code parts} in turn, over and over, until {@link #HOSTILE_BYTES} are out. */
+    private static void repeat(OutputStream out, byte[]... parts) throws IOException {
+        for (long sent = 0; sent < HOSTILE_BYTES; ) {
+            for (byte[] p : parts) {
+                out.write(p);
+                sent += p.length;
+            }
         }
     }
 
