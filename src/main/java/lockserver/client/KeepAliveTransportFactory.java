@@ -44,6 +44,13 @@ import org.xml.sax.XMLReader;
  * Connections idle longer than {@link #MAX_IDLE} are not reused, so the server's idle
  * timeout never closes one under a request. For https the server's certificate and host
  * name are verified. Responses are parsed with DOCTYPEs refused. Thread-safe.
+ *
+ * <p>What it reads of one answer is capped, so a broken or hostile server cannot make it read
+ * forever or fill the heap: the status line and headers at {@link #MAX_HEAD} (64 KiB), the body
+ * at {@link #MAX_RESPONSE} (16 MiB) as sent, whether its end is given by Content-Length, by
+ * chunks (their framing counts) or by the close of the connection. An answer over a cap fails
+ * the call with {@link AnswerTooLarge} (the client's {@code UNREACHABLE}) and its connection is
+ * closed, unread.
  */
 final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
     private static final Set<String> NOT_SENT = Set.of("content-length", "connection", "host", "transfer-encoding");
@@ -52,6 +59,7 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
     private static final ThreadLocal<javax.xml.parsers.SAXParser> PARSER = new ThreadLocal<>();
     static final Duration MAX_IDLE = Duration.ofSeconds(20);
     private static final int MAX_POOLED = 64;
+    private static final int MAX_HEAD = 64 << 10;
     private static final int MAX_RESPONSE = 16 << 20;
 
     private final XmlRpcClient client;
@@ -85,7 +93,7 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
     /** One open connection to the server. */
     private static final class Connection {
         final Socket socket;
-        final InputStream in;
+        final Capped in;
         final OutputStream out;
         final String key; // host:port:scheme it was opened for
         long idleSince;
@@ -100,7 +108,7 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
 
         Connection(Socket socket, String key) throws IOException {
             this.socket = socket;
-            this.in = new Buffered(socket.getInputStream());
+            this.in = new Capped(new Buffered(socket.getInputStream()));
             this.out = socket.getOutputStream();
             this.key = key;
         }
@@ -345,7 +353,71 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
         }
     }
 
-    /** An HTTP/1.1 response read whole: Content-Length or chunked bodies. */
+    /** An answer larger than the client reads: a broken or hostile server. */
+    static final class AnswerTooLarge extends IOException {
+        AnswerTooLarge(String what, long cap) {
+            super(what + " was larger than the client's cap of "
+                    + (cap % (1 << 20) == 0 ? (cap >> 20) + " MiB" : (cap >> 10) + " KiB"), null);
+        }
+    }
+
+    /**
+     * A stream that gives at most {@code left} more bytes: asked for one more, it fails with
+     * {@link AnswerTooLarge} unless the stream ends there. Read by one thread at a time.
+     */
+    private static final class Capped extends InputStream {
+        private final InputStream in;
+        private long left;
+        private long cap;
+        private String what;
+
+        Capped(InputStream in) {
+            this.in = in;
+        }
+
+        /** What follows may take {@code bytes} more; {@code what} names it in the error. */
+        void cap(long bytes, String what) {
+            this.left = bytes;
+            this.cap = bytes;
+            this.what = what;
+        }
+
+        long left() {
+            return left;
+        }
+
+        AnswerTooLarge tooLarge() {
+            return new AnswerTooLarge(what, cap);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = in.read();
+            if (c >= 0 && left-- == 0) {
+                throw tooLarge();
+            }
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            int n = in.read(b, off, (int) Math.min(len, Math.max(left, 1))); // one byte past the cap: is there more?
+            if (n > 0 && (left -= n) < 0) {
+                throw tooLarge();
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /** An HTTP/1.1 response read whole: Content-Length, chunked or close-delimited bodies, within the caps. */
     private static final class Response {
         /** The connection ended before the first byte of an answer. */
         static final class NoResponse extends IOException {
@@ -364,7 +436,8 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
             this.body = body;
         }
 
-        static Response read(InputStream in) throws IOException {
+        static Response read(Capped in) throws IOException {
+            in.cap(MAX_HEAD, "the answer's header");
             String statusLine = line(in, true);
             String[] parts = statusLine.split(" ", 3);
             if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
@@ -387,7 +460,7 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
                 String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
                 String value = h.substring(colon + 1).trim();
                 switch (name) {
-                    case "content-length" -> length = Long.parseLong(value);
+                    case "content-length" -> length = number(value, 10, h);
                     case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                     case "connection" -> keepAlive = !value.equalsIgnoreCase("close")
                             && (keepAlive || value.equalsIgnoreCase("keep-alive"));
@@ -395,11 +468,11 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
                     }
                 }
             }
+            in.cap(MAX_RESPONSE, "the answer");
             byte[] body;
             if (chunked) {
                 ByteArrayOutputStream b = new ByteArrayOutputStream();
-                for (long size = Long.parseLong(line(in, false).split(";")[0].trim(), 16); size > 0;
-                     size = Long.parseLong(line(in, false).split(";")[0].trim(), 16)) {
+                for (long size = chunkSize(in); size > 0; size = chunkSize(in)) {
                     b.write(exactly(in, size));
                     line(in, false);
                 }
@@ -416,9 +489,27 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
             return new Response(status, keepAlive, body);
         }
 
-        private static byte[] exactly(InputStream in, long n) throws IOException {
-            if (n > MAX_RESPONSE) {
-                throw new IOException("answer of " + n + " bytes is too large");
+        private static long chunkSize(Capped in) throws IOException {
+            String line = line(in, false);
+            return number(line.split(";")[0].trim(), 16, line);
+        }
+
+        private static long number(String digits, int radix, String line) throws IOException {
+            try {
+                long n = Long.parseLong(digits, radix);
+                if (n >= 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // as below
+            }
+            throw new IOException("bad length in the answer: " + line);
+        }
+
+        /** The next {@code n} bytes; fails at once, unread, if they would pass the cap. */
+        private static byte[] exactly(Capped in, long n) throws IOException {
+            if (n > in.left()) {
+                throw in.tooLarge();
             }
             byte[] b = in.readNBytes((int) n);
             if (b.length != n) {

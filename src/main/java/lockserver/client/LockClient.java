@@ -209,6 +209,10 @@ public final class LockClient {
                 throw new LockServerException(e.code, e.getMessage(), e);
             }
             Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof KeepAliveTransportFactory.AnswerTooLarge) {
+                throw new LockServerException(LockServerException.UNREACHABLE,
+                        method + ": " + url + " answered, but " + cause.getMessage(), e);
+            }
             String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
             throw new LockServerException(LockServerException.UNREACHABLE,
                     method + ": cannot reach lockserver at " + url + ": " + why, e);
