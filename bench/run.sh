@@ -121,7 +121,7 @@ LIFECYCLE_PERIOD=$3
 MAX_THREADS=$4
 EOF
         if [ -n "${5:-}" ]; then
-            printf 'DATA_DIR=%s\nJOURNAL_FSYNC=always\n' "$5"
+            printf 'DATA_DIR=%s\nJOURNAL_FSYNC=%s\n' "$5" "${BENCH_FSYNC:-always}"
         fi
         cat "$locks_conf"
         if [ -n "${5:-}" ]; then

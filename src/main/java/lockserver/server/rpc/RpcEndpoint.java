@@ -140,6 +140,7 @@ public final class RpcEndpoint extends Handler.Wrapper {
         private final Callback callback;
         private final Connection connection;
         private final SlowRequestGuard.State guard;
+        private final long declared; // the Content-Length, or -1 (chunked)
         private byte[] body;
         private int filled;
 
@@ -149,6 +150,7 @@ public final class RpcEndpoint extends Handler.Wrapper {
             this.callback = callback;
             this.connection = request.getConnectionMetaData().getConnection();
             this.guard = slowRequests.begin(connection);
+            this.declared = length;
             this.body = new byte[length >= 0 ? (int) length : 1024];
         }
 
@@ -181,7 +183,7 @@ public final class RpcEndpoint extends Handler.Wrapper {
                 int n = bytes.remaining();
                 bytes.get(body, filled, n);
                 filled += n;
-                boolean last = chunk.isLast();
+                boolean last = chunk.isLast() || filled == declared; // a known length needs no wait for the end
                 chunk.release();
                 if (last) {
                     slowRequests.end(connection, guard); // the whole request is in
