@@ -85,12 +85,17 @@ public final class PasswordHash {
         return stored.hashCode();
     }
 
-    /** A fast digest of a password already verified, so repeat requests skip PBKDF2. */
-    static byte[] fingerprint(String password) {
+    /** Digests are costly to look up and safe to reuse one call at a time, so each thread keeps one. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(password.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.getInstance("SHA-256");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
+    });
+
+    /** A fast digest of a password already verified, so repeat requests skip PBKDF2. */
+    static byte[] fingerprint(String password) {
+        return SHA256.get().digest(password.getBytes(StandardCharsets.UTF_8));
     }
 }

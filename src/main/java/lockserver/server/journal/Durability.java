@@ -10,7 +10,7 @@ public interface Durability {
     /**
      * Completes once every change queued before this call is in the journal as JOURNAL_FSYNC
      * promises, holding no thread meanwhile; fails with a {@code LockException} (fault 99)
-     * when the journal cannot be written. Completes on the journal's writer thread.
+     * when the journal cannot be written. Completes on the journal's answering thread.
      */
     CompletableFuture<Void> durable();
 

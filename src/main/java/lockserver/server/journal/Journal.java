@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import lockserver.core.Expiry;
@@ -48,6 +51,11 @@ public final class Journal implements LockListener, Durability, AutoCloseable {
     private final MpscQueue<Change> queue = new MpscQueue<>(new Change(false));
     private final ChangePool pool = new ChangePool(); // the batching thread's
     private final Thread writer;
+    private final ExecutorService answering = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "journal-answers");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean writerIdle;
     private volatile Thread batching; // in batch(): its changes do not wake the writer one by one
     private boolean batchAppended; // within one batch, its thread's: it queued a change
@@ -216,7 +224,7 @@ public final class Journal implements LockListener, Durability, AutoCloseable {
                 } catch (IOException | RuntimeException e) {
                     LockException fault = new LockException(Fault.INTERNAL, "the journal cannot be written ("
                             + e + "); the server log has the details");
-                    syncs.forEach(s -> s.completeExceptionally(fault));
+                    answer(List.copyOf(syncs), fault);
                     syncs.clear();
                     if (closing) {
                         log.error("stopping with {} change(s) not in the journal in {}", batch.size(), files.dir(), e);
@@ -233,13 +241,35 @@ public final class Journal implements LockListener, Durability, AutoCloseable {
                     rotate(format);
                 }
             }
-            for (CompletableFuture<Void> s : syncs) {
-                s.complete(null);
+            if (!syncs.isEmpty()) {
+                answer(List.copyOf(syncs), null);
+                syncs.clear();
             }
-            syncs.clear();
         }
         if (fsync != Fsync.ALWAYS) {
             force();
+        }
+    }
+
+    /**
+     * Completes a batch's promises on the answering thread, so that the answers (rendered
+     * and written to their connections as the futures complete) do not hold up the next
+     * write: one hand-off per batch, not per call.
+     */
+    private void answer(List<CompletableFuture<Void>> promises, LockException failure) {
+        Runnable complete = () -> {
+            for (CompletableFuture<Void> p : promises) {
+                if (failure == null) {
+                    p.complete(null);
+                } else {
+                    p.completeExceptionally(failure);
+                }
+            }
+        };
+        try {
+            answering.execute(complete);
+        } catch (RejectedExecutionException closed) {
+            complete.run();
         }
     }
 
@@ -310,6 +340,8 @@ public final class Journal implements LockListener, Durability, AutoCloseable {
         if (writer.isAlive()) {
             writer.join(TimeUnit.SECONDS.toMillis(10));
         }
+        answering.shutdown();
+        answering.awaitTermination(5, TimeUnit.SECONDS);
         files.close();
     }
 }
