@@ -7,6 +7,7 @@
 # usage: bench/run.sh [SECONDS]     (SECONDS: measured time per scenario, default 10, at most 22)
 # environment (all optional):
 #   SCENARIOS="1 2 3 4 5 wrk start"  which parts to run (default: all)
+#   BENCH_FSYNC=always     JOURNAL_FSYNC of the durable configuration (never: what the fsync costs)
 #   CONFIGS="durable memory"  server configurations of scenarios 1 and 2: durable (packaged: journal with
 #                          fsync, Basic auth) and/or memory (no DATA_DIR, no users); the others run memory
 #   RUNS=1                 repeat scenarios 1 and 2 RUNS times; the table shows the median
