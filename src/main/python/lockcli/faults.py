@@ -12,7 +12,7 @@ __all__ = [
     "LockFault", "LockHttpError",
     "FAULT_UNKNOWN_LOCK", "FAULT_BAD_TICKET", "FAULT_BAD_ARGUMENT", "FAULT_UNKNOWN_METHOD",
     "FAULT_QUEUE_FULL", "FAULT_NOT_ALLOWED", "FAULT_SHUTTING_DOWN", "FAULT_BAD_REQUEST",
-    "FAULT_BAD_CONFIG", "FAULT_UNAUTHENTICATED", "FAULT_INTERNAL",
+    "FAULT_BAD_CONFIG", "FAULT_UNAUTHENTICATED", "FAULT_NO_LEADER", "FAULT_INTERNAL",
 ]
 
 
@@ -29,6 +29,7 @@ class Fault(enum.IntEnum):
     BAD_REQUEST = 8         # the body is not a well-formed XML-RPC call
     BAD_CONFIG = 9          # admin.reload refused the config file
     UNAUTHENTICATED = 10    # no, or a wrong, user name and password (HTTP Basic)
+    NO_LEADER = 11          # a cluster node that cannot reach a majority of its peers
     INTERNAL = 99           # unexpected server error (details in the server log)
 
 
@@ -46,6 +47,7 @@ FAULT_SHUTTING_DOWN = Fault.SHUTTING_DOWN.value
 FAULT_BAD_REQUEST = Fault.BAD_REQUEST.value
 FAULT_BAD_CONFIG = Fault.BAD_CONFIG.value
 FAULT_UNAUTHENTICATED = Fault.UNAUTHENTICATED.value
+FAULT_NO_LEADER = Fault.NO_LEADER.value
 FAULT_INTERNAL = Fault.INTERNAL.value
 
 

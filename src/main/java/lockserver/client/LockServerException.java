@@ -19,6 +19,7 @@ public class LockServerException extends RuntimeException {
     public static final int BAD_REQUEST = Fault.BAD_REQUEST.code;
     public static final int BAD_CONFIG = Fault.BAD_CONFIG.code;
     public static final int UNAUTHENTICATED = Fault.UNAUTHENTICATED.code;
+    public static final int NO_LEADER = Fault.NO_LEADER.code;
     public static final int INTERNAL = Fault.INTERNAL.code;
 
     private final int faultCode;

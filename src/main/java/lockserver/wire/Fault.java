@@ -15,6 +15,8 @@ public enum Fault {
     BAD_REQUEST(8),
     BAD_CONFIG(9),
     UNAUTHENTICATED(10),
+    /** a cluster node that cannot reach a majority of its peers */
+    NO_LEADER(11),
     INTERNAL(99);
 
     public final int code;
