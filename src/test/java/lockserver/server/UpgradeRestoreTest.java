@@ -36,11 +36,11 @@ import org.junit.rules.TemporaryFolder;
  * what it must restore are in src/test/resources/journal-0.1.0 (see its README.md).
  */
 public class UpgradeRestoreTest {
-    private static final String FIXTURE = "/journal-0.1.0/";
+    static final String FIXTURE = "/journal-0.1.0/";
 
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
-    private final Expected expected = Expected.read();
+    final Expected expected = Expected.read();
     private AutoCloseable server;
     private LockClient client;
     private XmlRpcClient admin;
@@ -116,6 +116,11 @@ public class UpgradeRestoreTest {
 
     /** admin.status as lines of expected.txt of one kind. (lock.check would claim a grant: it is not used here.) */
     private List<String> actualLines(String kind) throws Exception {
+        return actualLines(admin, expected, kind);
+    }
+
+    /** {@link #actualLines(String)} of the server {@code admin} calls. */
+    static List<String> actualLines(XmlRpcClient admin, Expected expected, String kind) throws Exception {
         List<String> lines = new ArrayList<>();
         for (Object o : (Object[]) admin.execute("admin.status", new Object[0])) {
             Map<?, ?> lock = (Map<?, ?>) o;
@@ -140,7 +145,7 @@ public class UpgradeRestoreTest {
                 Collectors.mapping(w -> w[2], Collectors.toList())));
     }
 
-    private static Path resource(String name) {
+    static Path resource(String name) {
         try {
             return Paths.get(UpgradeRestoreTest.class.getResource(FIXTURE + name).toURI());
         } catch (URISyntaxException e) {
@@ -149,7 +154,7 @@ public class UpgradeRestoreTest {
     }
 
     /** expected.txt: what make-fixture.py saw the 0.1.0 server hold when it killed it. */
-    private static final class Expected {
+    static final class Expected {
         record LockLine(String name, int size, long lastToken) {
         }
 

@@ -127,12 +127,45 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
                 .build();
     }
 
-    /** Starts this node's Raft server; the cluster serves once a majority of nodes runs. */
+    /**
+     * Starts this node's Raft server; the cluster serves once a majority of nodes runs. A
+     * single server's journal in DATA_DIR is brought into the cluster once it has a leader.
+     */
     public static ClusterNode start(Supplier<ServerConfig> config) throws IOException {
+        ServerConfig c = config.get();
+        Command.Import toImport = SingleServerImport.present(c.dataDir())
+                ? SingleServerImport.read(c.dataDir(), c.defaultSettings()) : null;
         ClusterNode node = new ClusterNode(config);
         node.server.start();
         log.info("cluster node {} started; peers {}", node.cluster.nodeId(), node.cluster.peers());
+        if (toImport != null) {
+            log.info("DATA_DIR {} holds a single server's journal with {} ticket(s): importing them into the "
+                    + "cluster once it has a leader", c.dataDir(), toImport.tickets().size());
+            node.duties.execute(() -> node.importSingleServer(c.dataDir(), toImport));
+        }
         return node;
+    }
+
+    private void importSingleServer(Path dataDir, Command.Import command) {
+        while (!duties.isShutdown()) {
+            try {
+                int imported = open(submit(command).join()).readInt();
+                SingleServerImport.moveAside(dataDir);
+                log.info("imported {} ticket(s) of the single server's journal; its files are now in {}", imported,
+                        dataDir.resolve(SingleServerImport.MOVED_TO));
+                return;
+            } catch (CompletionException e) {
+                if (!(e.getCause() instanceof LockException l) || l.fault() != Fault.NO_LEADER) {
+                    log.error("the single server's journal in {} could not be imported; it stays there", dataDir,
+                            e.getCause());
+                    return;
+                }
+                log.debug("import of the single server's journal waits for a leader");
+            } catch (IOException | RuntimeException e) {
+                log.error("the single server's journal in {} could not be imported; it stays there", dataDir, e);
+                return;
+            }
+        }
     }
 
     /** Mutual TLS on the Raft port: our key, and only the peers' certificates trusted. */

@@ -5,9 +5,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import lockserver.core.LockSettings;
+import lockserver.core.RestoredTicket;
 
 /**
  * One entry of the cluster's Raft log: everything that changes the lock state. A node
@@ -68,6 +71,18 @@ sealed interface Command {
         }
     }
 
+    /**
+     * The holders and queues a single server's DATA_DIR kept, brought into the cluster by
+     * the node that finds them (README, "Cluster"); tickets already here are skipped.
+     * {@code created}: locks made by lock.create there, with their sizes.
+     */
+    record Import(List<RestoredTicket> tickets, Map<String, Long> lastTokens, Map<String, Integer> created,
+                  LockSettings defaults, long at) implements Command {
+        public Command stamped(long at, String newTicketId) {
+            return new Import(tickets, lastTokens, created, defaults, at);
+        }
+    }
+
     /** The lifecycle: ends what is due at {@code at}. */
     record Tick(long at) implements Command {
         public Command stamped(long at, String newTicketId) {
@@ -107,6 +122,29 @@ sealed interface Command {
                     out.writeUTF(e.getKey());
                     writeSettings(out, e.getValue());
                 }
+            } else if (c instanceof Import m) {
+                out.writeByte(8);
+                writeSettings(out, m.defaults());
+                out.writeInt(m.created().size());
+                for (Map.Entry<String, Integer> e : m.created().entrySet()) {
+                    out.writeUTF(e.getKey());
+                    out.writeInt(e.getValue());
+                }
+                out.writeInt(m.lastTokens().size());
+                for (Map.Entry<String, Long> e : m.lastTokens().entrySet()) {
+                    out.writeUTF(e.getKey());
+                    out.writeLong(e.getValue());
+                }
+                out.writeInt(m.tickets().size());
+                for (RestoredTicket t : m.tickets()) {
+                    out.writeUTF(t.id());
+                    out.writeUTF(t.lock());
+                    out.writeUTF(t.info());
+                    out.writeBoolean(t.granted());
+                    out.writeLong(t.token());
+                    out.writeLong(t.heldNanos());
+                    out.writeBoolean(t.claimed());
+                }
             } else {
                 out.writeByte(7); // Tick
             }
@@ -136,6 +174,23 @@ sealed interface Command {
                 yield new Configure(node, locks, takeover, 0);
             }
             case 7 -> new Tick(0);
+            case 8 -> {
+                LockSettings defaults = readSettings(in);
+                Map<String, Integer> created = new LinkedHashMap<>();
+                for (int i = in.readInt(); i > 0; i--) {
+                    created.put(in.readUTF(), in.readInt());
+                }
+                Map<String, Long> lastTokens = new LinkedHashMap<>();
+                for (int i = in.readInt(); i > 0; i--) {
+                    lastTokens.put(in.readUTF(), in.readLong());
+                }
+                List<RestoredTicket> tickets = new ArrayList<>();
+                for (int i = in.readInt(); i > 0; i--) {
+                    tickets.add(new RestoredTicket(in.readUTF(), in.readUTF(), in.readUTF(), in.readBoolean(),
+                            in.readLong(), in.readLong(), in.readBoolean()));
+                }
+                yield new Import(tickets, lastTokens, created, defaults, 0);
+            }
             default -> throw new IOException("unknown command kind " + kind);
         };
         long at = in.readLong();

@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import lockserver.core.ExpiryLog;
 import lockserver.core.LockException;
 import lockserver.core.LockRegistry;
+import lockserver.core.RestoredTicket;
+import lockserver.core.TicketState;
 import lockserver.core.TicketView;
 import lockserver.server.rpc.Locks;
 import lockserver.wire.Fault;
@@ -201,6 +203,12 @@ final class LockStateMachine extends BaseStateMachine {
             }
             events.configured(c, changes, leader);
             return Reply.ok(out -> out.writeInt(changes.size()));
+        } else if (command instanceof Command.Import m) {
+            m.created().forEach((lock, size) -> r.create(lock, m.defaults().withSize(size)));
+            List<RestoredTicket> fresh = m.tickets().stream()
+                    .filter(t -> r.peek(t.id()).state() == TicketState.GONE).toList(); // an import sent twice
+            r.restore(fresh, m.lastTokens(), m.defaults());
+            return Reply.ok(out -> out.writeInt(fresh.size()));
         } else {
             ExpiryLog expired = new ExpiryLog();
             r.tick(expired);
