@@ -114,7 +114,7 @@ public final class LockServer implements AutoCloseable {
         GzipHandler gzip = new GzipHandler(pages);
         gzip.setIncludedPaths("/metrics");
         LockService service = new LockService(locks, () -> this.config, () -> this.access, metrics, this::reload,
-                cluster == null ? null : cluster::describe);
+                cluster);
         // on stop, calls in progress are answered before connections close: a client whose
         // call was executed must not see a silent close (it would take that as "not executed")
         jetty.setHandler(new GracefulHandler(new RpcEndpoint(gzip, service, metrics, config.maxRequestBytes(),

@@ -29,6 +29,7 @@ import lockserver.core.LockSettings;
 import lockserver.server.config.ClusterConfig;
 import lockserver.server.config.Logging;
 import lockserver.server.config.ServerConfig;
+import lockserver.server.rpc.LockService;
 import lockserver.server.web.ClusterStatus;
 import lockserver.wire.Fault;
 import org.apache.logging.log4j.LogManager;
@@ -61,7 +62,7 @@ import org.apache.ratis.util.TimeDuration;
  * no leader within LEADER_TIMEOUT fails with fault 11 instead of hanging. As leader, the
  * node sends its lock settings when it takes over and the lifecycle's ticks. Thread-safe.
  */
-public final class ClusterNode implements AutoCloseable, LockStateMachine.Events {
+public final class ClusterNode implements AutoCloseable, LockStateMachine.Events, LockService.ClusterView {
     private static final Logger log = LogManager.getLogger(ClusterNode.class);
     /** Every lockserver cluster is one Raft group of this id; the peers list says who is in it. */
     static final RaftGroupId GROUP = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(
@@ -344,15 +345,53 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         m.put("leader", status.leader());
         m.put("term", (int) Math.min(Integer.MAX_VALUE, status.term()));
         m.put("applied", Long.toString(info == null ? -1 : info.getLastAppliedIndex()));
-        Object[] peers = cluster.peers().entrySet().stream().map(e -> {
+        Object[] peers = members().stream().map(peer -> {
             Map<String, Object> p = new LinkedHashMap<>();
-            p.put("node", e.getKey());
-            p.put("address", e.getValue());
+            p.put("node", peer.getId().toString());
+            p.put("address", peer.getAddress());
             return p;
         }).toArray();
         m.put("peers", peers);
         m.put("settings_differ", settingsDiffer.toArray());
         return m;
+    }
+
+    /** The members as the Raft log has them now (PEERS, unless changed by admin.peers since). */
+    private List<RaftPeer> members() {
+        try {
+            return new ArrayList<>(server.getDivision(GROUP).getRaftConf().getCurrentPeers());
+        } catch (IOException e) {
+            List<RaftPeer> fromConfig = new ArrayList<>();
+            cluster.peers().forEach((id, a) -> fromConfig.add(RaftPeer.newBuilder().setId(id).setAddress(a).build()));
+            return fromConfig;
+        }
+    }
+
+    @Override
+    public Map<String, Object> setPeers(String list) {
+        Map<String, String> wanted;
+        try {
+            wanted = ClusterConfig.parsePeers(list);
+        } catch (IllegalArgumentException e) {
+            throw new LockException(Fault.BAD_ARGUMENT, "admin.peers: " + e.getMessage());
+        }
+        if (wanted.size() < 1) {
+            throw new LockException(Fault.BAD_ARGUMENT, "admin.peers: name at least one node");
+        }
+        List<RaftPeer> peers = new ArrayList<>();
+        wanted.forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress(address).build()));
+        try {
+            RaftClientReply reply = client.admin().setConfiguration(peers);
+            if (!reply.isSuccess()) {
+                throw new LockException(Fault.NO_LEADER, "admin.peers: the cluster did not take the new members: "
+                        + (reply.getException() == null ? "no reason given" : reply.getException().getMessage()));
+            }
+        } catch (IOException e) {
+            throw new LockException(Fault.NO_LEADER, "admin.peers: the cluster did not take the new members ("
+                    + e.getMessage() + "); a new node must run, with the new PEERS, before it is added");
+        }
+        log.info("cluster members are now {}; put this PEERS list in every node's config", list);
+        return describe();
     }
 
     @Override

@@ -1,7 +1,12 @@
 package lockserver.server.config;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The {@code [cluster]} section: this node's id and every peer's Raft address, the same
@@ -14,7 +19,31 @@ import java.util.Map;
  */
 public record ClusterConfig(String nodeId, Map<String, String> peers, Path trustStore, String trustStorePassword,
                             long leaderTimeoutNanos) {
+    private static final Pattern PEER = Pattern.compile(
+            "([A-Za-z0-9_.-]{1,64})@(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+):([0-9]{1,5})");
+
     public String address() {
         return peers.get(nodeId);
+    }
+
+    /**
+     * A PEERS list, {@code id@host:port} separated by commas, as node id to address in
+     * its order; throws with a plain message naming what is wrong.
+     */
+    public static Map<String, String> parsePeers(String list) {
+        Map<String, String> peers = new LinkedHashMap<>();
+        for (String item : list.split("\\s*,\\s*")) {
+            Matcher m = PEER.matcher(item.trim());
+            if (!m.matches() || Integer.parseInt(m.group(3)) < 1 || Integer.parseInt(m.group(3)) > 65535) {
+                throw new IllegalArgumentException("'" + item + "' is not id@host:port");
+            }
+            if (peers.put(m.group(1), m.group(2) + ":" + m.group(3)) != null) {
+                throw new IllegalArgumentException("node id " + m.group(1) + " is listed twice");
+            }
+        }
+        if (new HashSet<>(peers.values()).size() != peers.size()) {
+            throw new IllegalArgumentException("two nodes have the same address");
+        }
+        return Collections.unmodifiableMap(peers);
     }
 }

@@ -52,7 +52,6 @@ public final class ServerConfig {
     private static final Set<String> CLUSTER_KEYS = Set.of("NODE_ID", "PEERS", "TLS_TRUSTSTORE",
             "TLS_TRUSTSTORE_PASSWORD", "LEADER_TIMEOUT");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-    private static final Pattern PEER = Pattern.compile("([A-Za-z0-9_.-]{1,64})@(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+):([0-9]{1,5})");
     private static final Set<String> GENERAL_KEYS = Set.of("SERVER", "PORT", "LOG_FILE", "LOGLEVEL",
             "LIFECYCLE_PERIOD", "MAX_WAIT_TIME", "MAX_THREADS", "ALLOW_REMOTE_CREATE", "DEFAULT_LOCK",
             "DEFAULT_LOCK_SIZE", "DEFAULT_LOCK_GRACE_TIME", "DEFAULT_LOCK_EXPIRATION_TIME",
@@ -295,21 +294,14 @@ public final class ServerConfig {
             throw new ConfigException(source + ": [cluster] PEERS is missing: list every node as id@host:port, "
                     + "separated by commas (the same list on every node)");
         }
-        Map<String, String> peers = new LinkedHashMap<>();
-        for (String item : list.split("\\s*,\\s*")) {
-            java.util.regex.Matcher m = PEER.matcher(item.trim());
-            if (!m.matches() || Integer.parseInt(m.group(3)) < 1 || Integer.parseInt(m.group(3)) > 65535) {
-                throw s.bad("PEERS", "'" + item + "' is not id@host:port");
-            }
-            if (peers.put(m.group(1), m.group(2) + ":" + m.group(3)) != null) {
-                throw s.bad("PEERS", "node id " + m.group(1) + " is listed twice");
-            }
+        Map<String, String> peers;
+        try {
+            peers = ClusterConfig.parsePeers(list);
+        } catch (IllegalArgumentException e) {
+            throw s.bad("PEERS", e.getMessage());
         }
         if (!peers.containsKey(nodeId)) {
             throw s.bad("PEERS", "does not list this node's NODE_ID " + nodeId);
-        }
-        if (new java.util.HashSet<>(peers.values()).size() != peers.size()) {
-            throw s.bad("PEERS", "two nodes have the same address");
         }
         if (dataDir == null) {
             throw new ConfigException(source + ": [cluster] needs DATA_DIR in [general]: a node keeps its Raft log "
@@ -324,7 +316,7 @@ public final class ServerConfig {
             warn.add(s.where("TLS_TRUSTSTORE") + ": ignored without TLS_KEYSTORE in [general]");
             trust = null;
         }
-        return new ClusterConfig(nodeId, Collections.unmodifiableMap(peers), trust == null ? null : Path.of(trust),
+        return new ClusterConfig(nodeId, peers, trust == null ? null : Path.of(trust),
                 s.string("TLS_TRUSTSTORE_PASSWORD", ""), s.seconds("LEADER_TIMEOUT", 5, 3600));
     }
 

@@ -65,9 +65,13 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         List<String> reload() throws ConfigException;
     }
 
-    /** What admin.cluster answers: this node's view of its cluster. */
+    /** A cluster node, for the admin methods: its view of the cluster, and a change of members. */
     public interface ClusterView {
+        /** admin.cluster's struct. */
         Map<String, Object> describe();
+
+        /** Makes the cluster's members those of {@code peers} (a PEERS list); returns admin.cluster's struct. */
+        Map<String, Object> setPeers(String peers);
     }
 
     private final Locks locks;
@@ -127,7 +131,11 @@ public final class LockService implements XmlRpcListableHandlerMapping {
                 "Re-reads the config file as SIGHUP does and returns the changes applied.", a -> reload());
         add("admin.cluster", Guard.ADMIN, "-> struct",
                 "Returns this node's view of its cluster: node, role, leader, term, applied, peers.",
-                a -> clusterView());
+                a -> cluster().describe());
+        add("admin.peers", Guard.ADMIN, "string peers -> struct",
+                "Changes the cluster's members to the PEERS list given (id@host:port, comma-separated): to add "
+                        + "a node (started first with the new list) or remove one; returns admin.cluster.",
+                a -> cluster().setPeers(a.string(0, "peers")), "peers");
         add("system.listMethods", Guard.ANY, "-> array", "Lists the methods.", a -> getListMethods());
         add("system.methodHelp", Guard.ANY, "string method -> string", "Describes a method.",
                 a -> getMethodHelp(a.string(0, "method")), "method");
@@ -328,12 +336,12 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         });
     }
 
-    private Map<String, Object> clusterView() {
+    private ClusterView cluster() {
         if (cluster == null) {
-            throw new LockException(Fault.NOT_ALLOWED, "admin.cluster: this server is not in a cluster "
+            throw new LockException(Fault.NOT_ALLOWED, "this server is not in a cluster "
                     + "(no [cluster] section in its config)");
         }
-        return cluster.describe();
+        return cluster;
     }
 
     private Object[] reload() {

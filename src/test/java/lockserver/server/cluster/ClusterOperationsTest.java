@@ -45,19 +45,30 @@ public class ClusterOperationsTest {
         }
     }
 
+    private String peers(int[] raft) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < raft.length; i++) {
+            b.append(i == 0 ? "" : ",").append("n").append(i + 1).append("@127.0.0.1:").append(raft[i]);
+        }
+        return b.toString();
+    }
+
+    /** Starts node n{@code i} with lock L of {@code size}. */
+    private void startNode(int i, String peers, int size) throws Exception {
+        String ini = "[general]\nSERVER=127.0.0.1\nPORT=0\nLOG_FILE=-\nLOGLEVEL=warning\n"
+                + "DATA_DIR=" + tmp.getRoot().toPath().resolve("n" + i) + "\n"
+                + "[lock L]\nSIZE=" + size + "\n"
+                + "[cluster]\nNODE_ID=n" + i + "\nPEERS=" + peers + "\n";
+        nodes.add(LockServer.start(ServerConfig.parse("n" + i, new StringReader(ini)), Clock.SYSTEM));
+    }
+
     @Test(timeout = 120_000)
     public void everyNodeShowsTheSameLeaderAndTheNodesWhoseSettingsDifferFromItsSayWhich() throws Exception {
-        Path dir = tmp.getRoot().toPath();
-        int[] raft = {freePort(), freePort(), freePort()};
-        String peers = "n1@127.0.0.1:" + raft[0] + ",n2@127.0.0.1:" + raft[1] + ",n3@127.0.0.1:" + raft[2];
+        String peers = peers(new int[] {freePort(), freePort(), freePort()});
         for (int i = 1; i <= 3; i++) {
-            String ini = "[general]\nSERVER=127.0.0.1\nPORT=0\nLOG_FILE=-\nLOGLEVEL=warning\n"
-                    + "DATA_DIR=" + dir.resolve("n" + i) + "\n"
-                    + "[lock L]\nSIZE=" + (i == 3 ? 5 : 2) + "\n" // n3's config differs
-                    + "[cluster]\nNODE_ID=n" + i + "\nPEERS=" + peers + "\n";
-            nodes.add(LockServer.start(ServerConfig.parse("n" + i, new StringReader(ini)), Clock.SYSTEM));
+            startNode(i, peers, i == 3 ? 5 : 2); // n3's config differs
         }
-        List<Map<?, ?>> views = awaitLeaderTakenOver();
+        List<Map<?, ?>> views = awaitLeaderTakenOver(leader -> leader.equals("n3") ? 5 : 2);
         String leader = (String) views.get(0).get("leader");
         int sizeRuling = leader.equals("n3") ? 5 : 2;
         for (int i = 0; i < 3; i++) {
@@ -82,28 +93,95 @@ public class ClusterOperationsTest {
         assertTrue(metrics, metrics.contains("lockserver_cluster_term "));
     }
 
-    /** admin.cluster of every node, once all name one leader and its settings have reached all. */
-    private List<Map<?, ?>> awaitLeaderTakenOver() throws Exception {
+    @Test(timeout = 150_000)
+    public void aNodeAddedWithAdminPeersCatchesUpAndARemovedOneLeaves() throws Exception {
+        int[] raft = {freePort(), freePort(), freePort(), freePort()};
+        String three = peers(java.util.Arrays.copyOf(raft, 3));
+        String four = peers(raft);
+        for (int i = 1; i <= 3; i++) {
+            startNode(i, three, 2);
+        }
+        awaitLeaderTakenOver(leader -> 2);
+        String held = (String) rpc(0).execute("lock.query", new Object[] {"L", "before n4"});
+        startNode(4, four, 2);
+        Map<?, ?> after = (Map<?, ?>) rpc(1).execute("admin.peers", new Object[] {four});
+        assertEquals(4, ((Object[]) after.get("peers")).length);
+        // admin.status is n4's own copy: the holder is there once n4 has caught up with the log
+        awaitOn(3, () -> {
+            for (Object lock : (Object[]) rpc(3).execute("admin.status", new Object[0])) {
+                for (Object h : (Object[]) ((Map<?, ?>) lock).get("holders")) {
+                    if (held.equals(((Map<?, ?>) h).get("ticket"))) {
+                        return true;
+                    }
+                }
+            }
+            throw new org.apache.xmlrpc.XmlRpcException(0, "not there yet");
+        });
+        Map<?, ?> n4 = (Map<?, ?>) rpc(3).execute("admin.cluster", new Object[0]);
+        assertTrue(n4.toString(), List.of("follower", "leader").contains(n4.get("role")));
+
+        Map<?, ?> removed = (Map<?, ?>) rpc(0).execute("admin.peers", new Object[] {three});
+        assertEquals(3, ((Object[]) removed.get("peers")).length);
+        assertTrue((Boolean) rpc(1).execute("lock.release", new Object[] {held}));
+        try {
+            rpc(0).execute("admin.peers", new Object[] {"n1@nowhere"});
+            org.junit.Assert.fail("a bad PEERS list was taken");
+        } catch (org.apache.xmlrpc.XmlRpcException e) {
+            assertEquals(3, e.code);
+            assertTrue(e.getMessage(), e.getMessage().contains("'n1@nowhere' is not id@host:port"));
+        }
+    }
+
+    private interface Call<T> {
+        T call() throws Exception;
+    }
+
+    /** The first answer of {@code call} that is not a fault, polling node {@code node} for up to 60 s. */
+    private static <T> T awaitOn(int node, Call<T> call) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
-            List<Map<?, ?>> views = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                views.add((Map<?, ?>) rpc(i).execute("admin.cluster", new Object[0]));
+            try {
+                return call.call();
+            } catch (org.apache.xmlrpc.XmlRpcException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // polling with a deadline
             }
-            String leader = (String) views.get(0).get("leader");
-            boolean agreed = !leader.isEmpty() && views.stream().allMatch(v -> leader.equals(v.get("leader")));
-            if (agreed && lockKnownEverywhere()) {
-                return views;
+        }
+    }
+
+    /** admin.cluster of every node, once all name one leader and its settings have reached all. */
+    private List<Map<?, ?>> awaitLeaderTakenOver(java.util.function.ToIntFunction<String> sizeUnder)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            String leader = (String) ((Map<?, ?>) rpc(0).execute("admin.cluster", new Object[0])).get("leader");
+            if (!leader.isEmpty() && sizeEverywhere(sizeUnder.applyAsInt(leader))) {
+                // read after the settings arrived, so settings_differ is that of the leader's settings
+                List<Map<?, ?>> views = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    views.add((Map<?, ?>) rpc(i).execute("admin.cluster", new Object[0]));
+                }
+                if (views.stream().allMatch(v -> leader.equals(v.get("leader")))) {
+                    return views;
+                }
             }
-            assertFalse("no leader within 60 s: " + views, System.nanoTime() > deadline);
+            assertFalse("no leader within 60 s", System.nanoTime() > deadline);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // polling with a deadline
         }
     }
 
-    private boolean lockKnownEverywhere() {
+    /** Whether every node's own copy has lock L of that size (lock.list answers from it). */
+    private boolean sizeEverywhere(int size) {
         for (int i = 0; i < 3; i++) {
             try {
-                if (((Object[]) rpc(i).execute("lock.list", new Object[0])).length == 0) {
+                boolean found = false;
+                for (Object lock : (Object[]) rpc(i).execute("lock.list", new Object[0])) {
+                    Map<?, ?> l = (Map<?, ?>) lock;
+                    found |= l.get("name").equals("L") && Integer.valueOf(size).equals(l.get("size"));
+                }
+                if (!found) {
                     return false;
                 }
             } catch (Exception e) {
