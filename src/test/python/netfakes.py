@@ -22,7 +22,7 @@ def wait_close_seen(lock, timeout=5.0):
     can see that the far end closed it, so that its next call finds it closed before sending."""
     import lockcli.pool  # the test modules put lockcli on sys.path before they import this one
     deadline = time.monotonic() + timeout
-    while not all(lockcli.pool._has_input(c.sock) for c in lock._transport._pool._idle if c.sock is not None):
+    while not all(lockcli.pool._has_input(c.sock) for c in lock._servers.transports[0]._pool._idle if c.sock is not None):
         if time.monotonic() > deadline:
             raise AssertionError("the close did not reach lockcli within %s s" % timeout)
         time.sleep(0.01)
