@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class LockRegistry {
     public static final int MAX_INFO_LENGTH = 1024;
+    public static final int MAX_KEY_LENGTH = 128;
 
     final Clock clock;
     final LockListener listener;
@@ -40,9 +41,23 @@ public final class LockRegistry {
     }
 
     public LockRegistry(Clock clock, LockListener listener) {
+        this(clock, listener, false);
+    }
+
+    private LockRegistry(Clock clock, LockListener listener, boolean replicated) {
         this.clock = clock;
         this.listener = listener;
-        this.context = new SemaphoreContext(clock, listener, expiryQueue, tickets, this::countsFor, this::drained);
+        this.context = new SemaphoreContext(clock, listener, expiryQueue, tickets, replicated, this::countsFor,
+                this::drained);
+    }
+
+    /**
+     * The state of one cluster node, changed only by the entries its log commits: ticket ids
+     * come from the entries ({@link #query(String, String, String, String)}), {@code clock}
+     * reads the time the entry carries, and a wait on this node is no sign of life.
+     */
+    public static LockRegistry replica(Clock clock) {
+        return new LockRegistry(clock, LockListener.NONE, true);
     }
 
     /** Adds a lock that is not in the config; returns false (and changes nothing) if one of that name exists. */
@@ -141,7 +156,29 @@ public final class LockRegistry {
      * restore, so restored clients get their full expiration time to reach it.
      */
     public void renewAll() {
-        tickets.forEach(t -> t.semaphore.renew(t));
+        tickets.forEach(t -> t.semaphore.refresh(t));
+    }
+
+    /** Every lock exactly as it stands, sorted by name: a cluster node's snapshot. */
+    public List<LockImage> image() {
+        List<LockImage> all = new ArrayList<>(locks.size());
+        for (NamedSemaphore s : locks.values()) {
+            all.add(s.image());
+        }
+        all.sort(Comparator.comparing(LockImage::name));
+        return all;
+    }
+
+    /** Puts back {@link #image()}'s locks exactly, into a registry that has none yet (a node loading a snapshot). */
+    public synchronized void load(List<LockImage> images) {
+        if (!locks.isEmpty()) {
+            throw new IllegalStateException("load into a registry that already has locks");
+        }
+        for (LockImage image : images) {
+            NamedSemaphore s = new NamedSemaphore(image.name(), image.settings(), image.configured(), context);
+            locks.put(image.name(), s);
+            s.load(image);
+        }
     }
 
     /** The counts of every lock name this registry has had, for the metrics. */
@@ -168,14 +205,40 @@ public final class LockRegistry {
 
     /** Appends a new ticket to the lock's queue (granting it at once if a slot is free) and returns its id. */
     public String query(String lock, String info) {
+        return query(lock, info, null);
+    }
+
+    /**
+     * Like {@link #query(String, String)}, but a query with the {@code key} (null: none) of
+     * a ticket of this lock that still lives returns that ticket: a client's retry after a
+     * lost answer leaves no second ticket behind.
+     */
+    public String query(String lock, String info, String key) {
+        checkQuery(info, key);
+        NamedSemaphore semaphore = semaphore(lock);
+        byte[] bytes = new byte[12];
+        random.nextBytes(bytes);
+        return semaphore.query(null, HexFormat.of().formatHex(bytes), info, key).id;
+    }
+
+    /** Like {@link #query(String, String, String)} with the new ticket's {@code id} made elsewhere (by a cluster's leader). */
+    public String query(String lock, String info, String key, String id) {
+        checkQuery(info, key);
+        if (!isTicketId(id)) {
+            throw new LockException(Fault.BAD_TICKET, "malformed ticket id '" + abbreviate(id) + "'");
+        }
+        return semaphore(lock).query(id, null, info, key).id;
+    }
+
+    private static void checkQuery(String info, String key) {
         if (info.length() > MAX_INFO_LENGTH) {
             throw new LockException(Fault.BAD_ARGUMENT,
                     "info is " + info.length() + " characters long; at most " + MAX_INFO_LENGTH + " are allowed");
         }
-        NamedSemaphore semaphore = semaphore(lock);
-        byte[] bytes = new byte[12];
-        random.nextBytes(bytes);
-        return semaphore.query(HexFormat.of().formatHex(bytes), info).id;
+        if (key != null && (key.isEmpty() || key.length() > MAX_KEY_LENGTH)) {
+            throw new LockException(Fault.BAD_ARGUMENT, "options.key is " + key.length()
+                    + " characters long; use 1 to " + MAX_KEY_LENGTH);
+        }
     }
 
     /**

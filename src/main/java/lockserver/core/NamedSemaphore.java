@@ -4,7 +4,9 @@ import lockserver.wire.Fault;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +34,7 @@ public final class NamedSemaphore {
     private final TicketList queue = new TicketList();
     private final TicketList granted = new TicketList();
     private long lastToken;
+    private Map<String, Ticket> byKey; // live tickets by their retry key; null until a query brings one
     private boolean closed;
     private boolean retired;     // removed from the config: drains, then leaves the registry
     private final boolean configured; // created from the config file (not by lock.create)
@@ -56,8 +59,12 @@ public final class NamedSemaphore {
         return name;
     }
 
-    /** {@code random}: the random part of the new ticket's id (24 lowercase hex digits). */
-    Ticket query(String random, String info) {
+    /**
+     * Queues a new ticket, or returns the live ticket queried before with the same
+     * {@code key} (null: none). Its id is {@code madeId} when made elsewhere (by a cluster's
+     * leader), else a slot's id ending in {@code random} (24 lowercase hex digits).
+     */
+    Ticket query(String madeId, String random, String info, String key) {
         Wake[] wakes = NO_WAKES;
         try {
             synchronized (this) {
@@ -69,15 +76,22 @@ public final class NamedSemaphore {
                         throw new LockException(Fault.UNKNOWN_LOCK,
                                 "lock '" + name + "' was removed from the config and takes no new queries");
                     }
+                    Ticket same = key == null || byKey == null ? null : byKey.get(key);
+                    if (same != null) {
+                        same.lastSeen = clock.nanoTime(); // a retry is a sign of life
+                        return same;
+                    }
                     if (queue.size() >= settings.maxQueue()) {
                         throw new LockException(Fault.QUEUE_FULL,
                                 "lock '" + name + "' already has " + queue.size() + " tickets queued (MAX_QUEUE)");
                     }
                     long now = clock.nanoTime();
-                    int slot = context.tickets.reserve();
-                    Ticket t = new Ticket(context.tickets.id(slot, random), slot, info, this, now);
+                    int slot = madeId == null ? context.tickets.reserve() : -1;
+                    Ticket t = new Ticket(madeId == null ? context.tickets.id(slot, random) : madeId, slot, info, key,
+                            this, now);
                     queue.addLast(t);
                     context.tickets.put(t);
+                    rememberKey(t);
                     expiryQueue.schedule(t, deadline(t));
                     try {
                         context.listener.queued(name, t.id, info);
@@ -130,7 +144,9 @@ public final class NamedSemaphore {
             if (t.state == TicketState.GONE) {
                 return CompletableFuture.completedFuture(false);
             }
-            t.lastSeen = clock.nanoTime();
+            if (!context.replicated) {
+                t.lastSeen = clock.nanoTime();
+            }
             if (t.state == TicketState.GRANTED || closed || timeoutNanos <= 0) {
                 return CompletableFuture.completedFuture(t.state == TicketState.GRANTED);
             }
@@ -151,7 +167,7 @@ public final class NamedSemaphore {
             if (t.parked != null) {
                 t.parked.remove(f);
             }
-            if (t.state != TicketState.GONE) {
+            if (t.state != TicketState.GONE && !context.replicated) {
                 t.lastSeen = clock.nanoTime(); // the end of a wait is a sign of life too
             }
         }
@@ -238,6 +254,24 @@ public final class NamedSemaphore {
         }
     }
 
+    /**
+     * A fresh idle time and, for an unclaimed grant, a fresh grace time, from now: for
+     * tickets whose holders could not reach the server (a restart, a cluster's new leader).
+     * The maximum lock time still counts from the grant.
+     */
+    void refresh(Ticket t) {
+        synchronized (this) {
+            if (t.state == TicketState.GONE) {
+                return;
+            }
+            long now = clock.nanoTime();
+            t.lastSeen = now;
+            if (t.state == TicketState.GRANTED && !t.claimed) {
+                t.graceFrom = now;
+            }
+        }
+    }
+
     /** The ticket's state; if {@code holderCalling}, also a sign of life that claims a fresh grant. */
     TicketView check(Ticket t, boolean holderCalling) {
         synchronized (this) {
@@ -290,7 +324,7 @@ public final class NamedSemaphore {
                     if (t.state == TicketState.GONE) {
                         return; // released since it came up
                     }
-                    if (t.parked != null && !t.parked.isEmpty()) {
+                    if (t.parked != null && !t.parked.isEmpty() && !context.replicated) {
                         t.lastSeen = Math.max(t.lastSeen, now); // a blocked wait is a sign of life
                     }
                     Expiry.Cause cause = dueCause(t, now);
@@ -425,7 +459,7 @@ public final class NamedSemaphore {
 
     private Expiry.Cause dueCause(Ticket t, long now) {
         if (t.state == TicketState.GRANTED) {
-            if (!t.claimed && now >= plus(t.grantedAt, settings.graceNanos())) {
+            if (!t.claimed && now >= plus(t.graceFrom, settings.graceNanos())) {
                 return Expiry.Cause.GRACE;
             }
             if (now >= plus(t.grantedAt, settings.maxHoldNanos())) {
@@ -441,7 +475,7 @@ public final class NamedSemaphore {
         if (t.state == TicketState.GRANTED) {
             at = Math.min(at, plus(t.grantedAt, settings.maxHoldNanos()));
             if (!t.claimed) {
-                at = Math.min(at, plus(t.grantedAt, settings.graceNanos()));
+                at = Math.min(at, plus(t.graceFrom, settings.graceNanos()));
             }
         }
         return at;
@@ -472,10 +506,11 @@ public final class NamedSemaphore {
                     long now = clock.nanoTime();
                     lastToken = Math.max(lastToken, lastTokenSeen);
                     for (RestoredTicket r : restored) {
-                        Ticket t = new Ticket(r.id(), -1, r.info(), this, now); // its id has no slot here
+                        Ticket t = new Ticket(r.id(), -1, r.info(), null, this, now); // its id has no slot here
                         if (r.granted()) {
                             t.state = TicketState.GRANTED;
                             t.grantedAt = now - r.heldNanos();
+                            t.graceFrom = t.grantedAt;
                             t.token = r.token();
                             t.claimed = r.claimed();
                             lastToken = Math.max(lastToken, r.token());
@@ -493,6 +528,65 @@ public final class NamedSemaphore {
             }
         } finally {
             complete(wakes);
+        }
+    }
+
+    /** This lock exactly as it stands, for a cluster's snapshot. */
+    LockImage image() {
+        synchronized (this) {
+            List<LockImage.TicketImage> holders = new ArrayList<>(granted.size());
+            for (Ticket t : granted) {
+                holders.add(image(t));
+            }
+            List<LockImage.TicketImage> waiting = new ArrayList<>(queue.size());
+            for (Ticket t : queue) {
+                waiting.add(image(t));
+            }
+            return new LockImage(name, settings, configured, retired, lastToken, holders, waiting);
+        }
+    }
+
+    private static LockImage.TicketImage image(Ticket t) {
+        return new LockImage.TicketImage(t.id, t.info, t.key, t.queuedAt, t.lastSeen, t.grantedAt, t.graceFrom,
+                t.token, t.claimed);
+    }
+
+    /** Puts back the tickets and counters of {@code image} exactly; on a lock that is new and empty. */
+    void load(LockImage image) {
+        synchronized (this) {
+            lastToken = image.lastToken();
+            retired = image.retired();
+            for (LockImage.TicketImage i : image.granted()) {
+                Ticket t = loadTicket(i, granted);
+                t.state = TicketState.GRANTED;
+                t.grantedAt = i.grantedAt();
+                t.graceFrom = i.graceFrom();
+                t.token = i.token();
+                t.claimed = i.claimed();
+                expiryQueue.schedule(t, deadline(t));
+            }
+            for (LockImage.TicketImage i : image.queue()) {
+                Ticket t = loadTicket(i, queue);
+                expiryQueue.schedule(t, deadline(t));
+            }
+        }
+    }
+
+    private Ticket loadTicket(LockImage.TicketImage i, TicketList list) {
+        Ticket t = new Ticket(i.id(), -1, i.info(), i.key(), this, i.queuedAt());
+        t.lastSeen = i.lastSeen();
+        list.addLast(t);
+        context.tickets.put(t);
+        rememberKey(t);
+        return t;
+    }
+
+    private void rememberKey(Ticket t) {
+        if (t.key != null) {
+            if (byKey == null) {
+                byKey = new HashMap<>();
+            }
+            byKey.put(t.key, t);
         }
     }
 
@@ -521,6 +615,9 @@ public final class NamedSemaphore {
         }
         t.state = TicketState.GONE;
         context.tickets.remove(t);
+        if (t.key != null) {
+            byKey.remove(t.key, t);
+        }
         wakeParked(t, false);
         leaveIfDrained();
     }
@@ -533,6 +630,7 @@ public final class NamedSemaphore {
             queue.remove(t);
             t.state = TicketState.GRANTED;
             t.grantedAt = now;
+            t.graceFrom = now;
             t.token = ++lastToken;
             t.claimed = false;
             granted.addLast(t);

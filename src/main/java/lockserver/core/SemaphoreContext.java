@@ -13,11 +13,17 @@ final class SemaphoreContext {
     final LockListener listener;
     final ExpiryQueue expiryQueue;
     final TicketTable tickets;
+    /**
+     * A replica of a cluster's state: only committed entries change it, so a node's own
+     * waits are no sign of life (the cluster layer sends one through the log instead).
+     */
+    final boolean replicated;
     private final Function<String, LockCounts> counts;
     private final Consumer<NamedSemaphore> drained;
 
     SemaphoreContext(Clock clock, LockListener listener, ExpiryQueue expiryQueue, TicketTable tickets,
-                     Function<String, LockCounts> counts, Consumer<NamedSemaphore> drained) {
+                     boolean replicated, Function<String, LockCounts> counts, Consumer<NamedSemaphore> drained) {
+        this.replicated = replicated;
         this.clock = clock;
         this.listener = listener;
         this.expiryQueue = expiryQueue;

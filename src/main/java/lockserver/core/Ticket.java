@@ -13,12 +13,14 @@ final class Ticket {
     final String id;
     final int slot;         // in the registry's TicketTable; -1 for an id made elsewhere (restored)
     final String info;
+    final String key;       // the client's retry key (lock.query's options), or null
     final NamedSemaphore semaphore;
 
     TicketState state = TicketState.QUEUED;
     final long queuedAt;
     long lastSeen;          // last wait, check or renew (or the query)
     long grantedAt;         // valid when GRANTED
+    long graceFrom;         // when GRANTED and unclaimed: the grace time counts from here (the grant, or a takeover)
     long token;             // fencing token, valid when GRANTED
     boolean claimed;        // the holder has seen its grant
     List<CompletableFuture<Boolean>> parked; // waits, blocked or not; completed on grant, removal or close
@@ -31,12 +33,13 @@ final class Ticket {
     Ticket expiryPrev;
     Ticket expiryNext;
 
-    Ticket(String id, int slot, String info, NamedSemaphore semaphore, long now) {
+    Ticket(String id, int slot, String info, String key, NamedSemaphore semaphore, long queuedAt) {
         this.id = id;
         this.slot = slot;
         this.info = info;
+        this.key = key;
         this.semaphore = semaphore;
-        this.queuedAt = now;
-        this.lastSeen = now;
+        this.queuedAt = queuedAt;
+        this.lastSeen = queuedAt;
     }
 }

@@ -103,8 +103,8 @@ public final class LockServer implements AutoCloseable {
         pages.addFilter(guard, "/*", EnumSet.of(DispatcherType.REQUEST));
         GzipHandler gzip = new GzipHandler(pages);
         gzip.setIncludedPaths("/metrics");
-        LockService service = new LockService(registry, () -> this.config, () -> this.access, metrics, this::reload,
-                durability);
+        LockService service = new LockService(new LocalLocks(registry, durability), () -> this.config,
+                () -> this.access, metrics, this::reload, null);
         // on stop, calls in progress are answered before connections close: a client whose
         // call was executed must not see a silent close (it would take that as "not executed")
         jetty.setHandler(new GracefulHandler(new RpcEndpoint(gzip, service, metrics, config.maxRequestBytes(),

@@ -48,6 +48,11 @@ public final class ServerConfig {
     private static final String GENERAL = "general";
     private static final String LOCK_SECTION = "lock ";
     private static final String USER_SECTION = "user ";
+    private static final String CLUSTER = "cluster";
+    private static final Set<String> CLUSTER_KEYS = Set.of("NODE_ID", "PEERS", "TLS_TRUSTSTORE",
+            "TLS_TRUSTSTORE_PASSWORD", "LEADER_TIMEOUT");
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Pattern PEER = Pattern.compile("([A-Za-z0-9_.-]{1,64})@(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+):([0-9]{1,5})");
     private static final Set<String> GENERAL_KEYS = Set.of("SERVER", "PORT", "LOG_FILE", "LOGLEVEL",
             "LIFECYCLE_PERIOD", "MAX_WAIT_TIME", "MAX_THREADS", "ALLOW_REMOTE_CREATE", "DEFAULT_LOCK",
             "DEFAULT_LOCK_SIZE", "DEFAULT_LOCK_GRACE_TIME", "DEFAULT_LOCK_EXPIRATION_TIME",
@@ -76,6 +81,7 @@ public final class ServerConfig {
     private final String defaultLock;
     private final LockSettings defaultSettings;
     private final Map<String, LockSettings> locks;
+    private final ClusterConfig cluster;
     private final Map<String, Access.User> users;
     private final Access.AnonymousAdmin anonymousAdmin;
     private final int maxRequestBytes;
@@ -131,6 +137,7 @@ public final class ServerConfig {
         this.file = file;
         List<String> warn = new ArrayList<>();
         Section general = null;
+        Section clusterSection = null;
         Map<String, Section> lockSections = new LinkedHashMap<>();
         Map<String, Section> userSections = new LinkedHashMap<>();
         // Walk the parsed tree once: asking INIConfiguration for each section by name costs a
@@ -154,6 +161,8 @@ public final class ServerConfig {
             String name = entry.getKey();
             if (name.equals(GENERAL)) {
                 general = entry.getValue();
+            } else if (name.equals(CLUSTER)) {
+                clusterSection = entry.getValue();
             } else if (name.startsWith(LOCK_SECTION)) {
                 String lock = name.substring(LOCK_SECTION.length()).trim();
                 if (!LockRegistry.isLockName(lock)) {
@@ -266,7 +275,57 @@ public final class ServerConfig {
             u.put(e.getKey(), new Access.User(e.getKey(), hash, role, allowed));
         }
         users = Collections.unmodifiableMap(u);
+        cluster = clusterSection == null ? null : cluster(clusterSection, warn);
         warnings = List.copyOf(warn);
+    }
+
+    private ClusterConfig cluster(Section s, List<String> warn) throws ConfigException {
+        for (String key : s.keys()) {
+            if (!CLUSTER_KEYS.contains(key)) {
+                warn.add(s.where(key) + ": unknown key, ignored");
+            }
+        }
+        String nodeId = s.string("NODE_ID", null);
+        if (nodeId == null || !NODE_ID.matcher(nodeId).matches()) {
+            throw new ConfigException(source + ": [cluster] NODE_ID" + (nodeId == null ? " is missing" : "=" + nodeId
+                    + " is invalid") + ": name this node with 1 to 64 letters, digits, '_', '.' or '-'");
+        }
+        String list = s.string("PEERS", null);
+        if (list == null) {
+            throw new ConfigException(source + ": [cluster] PEERS is missing: list every node as id@host:port, "
+                    + "separated by commas (the same list on every node)");
+        }
+        Map<String, String> peers = new LinkedHashMap<>();
+        for (String item : list.split("\\s*,\\s*")) {
+            java.util.regex.Matcher m = PEER.matcher(item.trim());
+            if (!m.matches() || Integer.parseInt(m.group(3)) < 1 || Integer.parseInt(m.group(3)) > 65535) {
+                throw s.bad("PEERS", "'" + item + "' is not id@host:port");
+            }
+            if (peers.put(m.group(1), m.group(2) + ":" + m.group(3)) != null) {
+                throw s.bad("PEERS", "node id " + m.group(1) + " is listed twice");
+            }
+        }
+        if (!peers.containsKey(nodeId)) {
+            throw s.bad("PEERS", "does not list this node's NODE_ID " + nodeId);
+        }
+        if (new java.util.HashSet<>(peers.values()).size() != peers.size()) {
+            throw s.bad("PEERS", "two nodes have the same address");
+        }
+        if (dataDir == null) {
+            throw new ConfigException(source + ": [cluster] needs DATA_DIR in [general]: a node keeps its Raft log "
+                    + "and snapshots there");
+        }
+        String trust = s.string("TLS_TRUSTSTORE", null);
+        if (tlsKeystore != null && trust == null) {
+            throw new ConfigException(source + ": [cluster] TLS_TRUSTSTORE is missing: with TLS_KEYSTORE the Raft "
+                    + "port takes mutual TLS, and needs a trust store of the peers' certificates");
+        }
+        if (tlsKeystore == null && trust != null) {
+            warn.add(s.where("TLS_TRUSTSTORE") + ": ignored without TLS_KEYSTORE in [general]");
+            trust = null;
+        }
+        return new ClusterConfig(nodeId, Collections.unmodifiableMap(peers), trust == null ? null : Path.of(trust),
+                s.string("TLS_TRUSTSTORE_PASSWORD", ""), s.seconds("LEADER_TIMEOUT", 5, 3600));
     }
 
     public String source() { return source; }
@@ -303,6 +362,8 @@ public final class ServerConfig {
     /** Where the journal keeps state across restarts, or null to keep it in memory only. */
     public Path dataDir() { return dataDir; }
     public Fsync journalFsync() { return journalFsync; }
+    /** The {@code [cluster]} section, or null for a single server. */
+    public ClusterConfig cluster() { return cluster; }
 
     private static String describe(Exception e) {
         String m = e.getMessage();

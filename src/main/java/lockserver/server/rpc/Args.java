@@ -9,14 +9,28 @@ final class Args {
     private final String method;
     private final XmlRpcRequest request;
 
-    Args(String method, String[] names, XmlRpcRequest request) {
+    /** {@code names}: the arguments; with {@code optionsLast}, the last of them (the options struct) may be left out. */
+    Args(String method, String[] names, boolean optionsLast, XmlRpcRequest request) {
         this.method = method;
         this.request = request;
-        if (request.getParameterCount() != names.length) {
-            throw new LockException(Fault.BAD_ARGUMENT, method + " takes " + names.length + " argument"
-                    + (names.length == 1 ? "" : "s") + (names.length == 0 ? "" : " (" + String.join(", ", names) + ")")
-                    + ", got " + request.getParameterCount());
+        int n = request.getParameterCount();
+        if (n != names.length && !(optionsLast && n == names.length - 1)) {
+            throw new LockException(Fault.BAD_ARGUMENT, method + " takes " + (optionsLast ? (names.length - 1)
+                    + " or " : "") + names.length + " argument" + (names.length == 1 ? "" : "s")
+                    + (names.length == 0 ? "" : " (" + String.join(", ", names) + ")") + ", got " + n);
         }
+    }
+
+    /** The options struct at {@code i}, or the defaults when it was left out. */
+    QueryOptions options(int i) {
+        if (i >= request.getParameterCount()) {
+            return QueryOptions.DEFAULT;
+        }
+        Object v = request.getParameter(i);
+        if (v instanceof java.util.Map<?, ?> m) {
+            return QueryOptions.of(method, m);
+        }
+        throw wrongType(i, "options", "a struct", v);
     }
 
     /** The caller's side of this request: address, credentials, connection. */

@@ -22,7 +22,6 @@ import lockserver.server.auth.Access;
 import lockserver.server.config.ConfigException;
 import lockserver.server.config.ServerConfig;
 
-import lockserver.server.journal.Durability;
 import lockserver.server.web.Metrics;
 import lockserver.wire.Fault;
 import org.apache.logging.log4j.LogManager;
@@ -46,14 +45,6 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         Object call(Args args);
     }
 
-    /** When a method's answer may be sent. */
-    private enum Answer {
-        /** at once: it changed nothing a restart must bring back */
-        NOW,
-        /** once the journal has what it changed (see BENCHMARKS.md, "Which answers wait for the disk") */
-        DURABLE
-    }
-
     private record Method(String name, String[] argNames, String[][] signature, String help, XmlRpcHandler handler) {
     }
 
@@ -74,68 +65,81 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         List<String> reload() throws ConfigException;
     }
 
-    private final LockRegistry registry;
+    /** What admin.cluster answers: this node's view of its cluster. */
+    public interface ClusterView {
+        Map<String, Object> describe();
+    }
+
+    private final Locks locks;
     private final Supplier<ServerConfig> config;
     private final Metrics metrics;
     private final Reloader reloader;
     private final Supplier<Access> access;
-    private final Durability durability;
+    private final ClusterView cluster; // null on a single server
     private final Map<String, Method> methods = new LinkedHashMap<>();
 
-    public LockService(LockRegistry registry, Supplier<ServerConfig> config, Supplier<Access> access,
-                       Metrics metrics, Reloader reloader, Durability durability) {
-        this.registry = registry;
-        this.durability = durability;
+    public LockService(Locks locks, Supplier<ServerConfig> config, Supplier<Access> access,
+                       Metrics metrics, Reloader reloader, ClusterView cluster) {
+        this.locks = locks;
+        this.cluster = cluster;
         this.config = config;
         this.access = access;
         this.metrics = metrics;
         this.reloader = reloader;
-        add("lock.query", Guard.LOCK, Answer.DURABLE, "string lock, string info -> string ticket",
-                "Queues a new ticket on the lock and returns its id; granted at once if a slot is free.",
-                a -> query(a.string(0, "lock"), a.string(1, "info")), "lock", "info");
-        add("lock.acquire", Guard.LOCK, Answer.DURABLE, "string lock, string info, double timeout -> struct",
+        add("lock.query", Guard.LOCK, "string lock, string info, struct options -> string ticket",
+                "Queues a new ticket on the lock and returns its id; granted at once if a slot is free. "
+                        + "options (may be left out): key, a retry key that returns the same live ticket.",
+                a -> query(a.string(0, "lock"), a.string(1, "info"), a.options(2)), "lock", "info", OPTIONS);
+        add("lock.acquire", Guard.LOCK, "string lock, string info, double timeout, struct options -> struct",
                 "lock.query and lock.wait in one call: returns ticket, state (granted or queued) and token; "
                         + "a ticket still queued after the timeout stays queued (wait again or release it).",
-                a -> acquire(a.string(0, "lock"), a.string(1, "info"), a.seconds(2, "timeout"), a.client()),
-                "lock", "info", "timeout");
-        add("lock.wait", Guard.TICKET, Answer.DURABLE, "string ticket, double timeout -> boolean",
+                a -> acquire(a.string(0, "lock"), a.string(1, "info"), a.seconds(2, "timeout"), a.options(3),
+                        a.client()), "lock", "info", "timeout", OPTIONS);
+        add("lock.wait", Guard.TICKET, "string ticket, double timeout -> boolean",
                 "Blocks until the ticket is granted (true) or the timeout in seconds passes (false); "
                         + "one call blocks at most MAX_WAIT_TIME.",
                 a -> await(a.string(0, "ticket"), a.seconds(1, "timeout"), a.client()), "ticket", "timeout");
-        add("lock.release", Guard.TICKET, Answer.NOW, "string ticket -> boolean",
+        add("lock.release", Guard.TICKET, "string ticket -> boolean",
                 "Frees the ticket's slot or cancels it while queued; false if the ticket is gone.",
                 a -> release(a.string(0, "ticket")), "ticket");
-        add("lock.renew", Guard.TICKET, Answer.NOW, "string ticket -> boolean",
+        add("lock.renew", Guard.TICKET, "string ticket -> boolean",
                 "Restarts the ticket's idle expiration; false if the ticket is gone.",
-                a -> registry.renew(a.string(0, "ticket")), "ticket");
-        add("lock.check", Guard.TICKET, Answer.DURABLE, "string ticket -> struct",
+                a -> locks.renew(a.string(0, "ticket")), "ticket");
+        add("lock.check", Guard.TICKET, "string ticket -> struct",
                 "Returns the ticket's state (queued, granted, gone), queue position, fencing token, info, "
                         + "seconds held and seconds left.",
-                a -> toStruct(registry.check(a.string(0, "ticket"))), "ticket");
-        add("lock.status", Guard.LOCK, Answer.NOW, "string lock -> struct",
+                a -> locks.check(a.string(0, "ticket")).thenApply(LockService::toStruct), "ticket");
+        add("lock.status", Guard.LOCK, "string lock -> struct",
                 "Returns the lock's name, size and its numbers of granted and queued tickets.",
-                a -> toStruct(registry.status(a.string(0, "lock"))), "lock");
-        add("lock.list", Guard.ANY, Answer.NOW, "-> array", "Returns lock.status of every lock, sorted by name.", a -> list());
-        add("lock.create", Guard.ADMIN, Answer.DURABLE, "string lock, int size -> boolean",
+                a -> locks.status(a.string(0, "lock")).thenApply(LockService::toStruct), "lock");
+        add("lock.list", Guard.ANY, "-> array", "Returns lock.status of every lock, sorted by name.", a -> list());
+        add("lock.create", Guard.ADMIN, "string lock, int size -> boolean",
                 "Creates a lock with the default times; false if it exists. Needs ALLOW_REMOTE_CREATE=true.",
                 a -> create(a.string(0, "lock"), a.integer(1, "size")), "lock", "size");
-        add("server.ping", Guard.ANY, Answer.NOW, "-> boolean", "Returns true.", a -> Boolean.TRUE);
-        add("admin.status", Guard.ADMIN, Answer.NOW, "-> array",
+        add("server.ping", Guard.ANY, "-> boolean", "Returns true.", a -> Boolean.TRUE);
+        add("admin.status", Guard.ADMIN, "-> array",
                 "Returns every lock with its settings, holders and queue, ticket ids included (for operators).",
                 a -> adminStatus());
-        add("admin.release", Guard.ADMIN, Answer.NOW, "string ticket -> boolean",
+        add("admin.release", Guard.ADMIN, "string ticket -> boolean",
                 "Force-releases a held or queued ticket; false if it is gone.",
                 a -> forceRelease(a.string(0, "ticket")), "ticket");
-        add("admin.reload", Guard.ADMIN, Answer.NOW, "-> array",
+        add("admin.reload", Guard.ADMIN, "-> array",
                 "Re-reads the config file as SIGHUP does and returns the changes applied.", a -> reload());
-        add("system.listMethods", Guard.ANY, Answer.NOW, "-> array", "Lists the methods.", a -> getListMethods());
-        add("system.methodHelp", Guard.ANY, Answer.NOW, "string method -> string", "Describes a method.",
+        add("admin.cluster", Guard.ADMIN, "-> struct",
+                "Returns this node's view of its cluster: node, role, leader, term, applied, peers.",
+                a -> clusterView());
+        add("system.listMethods", Guard.ANY, "-> array", "Lists the methods.", a -> getListMethods());
+        add("system.methodHelp", Guard.ANY, "string method -> string", "Describes a method.",
                 a -> getMethodHelp(a.string(0, "method")), "method");
-        add("system.methodSignature", Guard.ANY, Answer.NOW, "string method -> array", "Returns a method's signatures.",
+        add("system.methodSignature", Guard.ANY, "string method -> array", "Returns a method's signatures.",
                 a -> getMethodSignature(a.string(0, "method")), "method");
     }
 
-    private void add(String name, Guard guard, Answer answer, String signature, String help, Body body, String... argNames) {
+    /** The name of the optional last argument of lock.query and lock.acquire. */
+    private static final String OPTIONS = "options";
+
+    private void add(String name, Guard guard, String signature, String help, Body body, String... argNames) {
+        boolean optionsLast = argNames.length > 0 && argNames[argNames.length - 1].equals(OPTIONS);
         String[] parts = signature.split("->");
         List<String> types = new ArrayList<>();
         types.add(parts[1].trim());
@@ -147,10 +151,9 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         CounterDataPoint calls = metrics.requests(name);
         XmlRpcHandler handler = request -> {
             calls.inc();
-            Args args = new Args(name, argNames, request);
+            Args args = new Args(name, argNames, optionsLast, request);
             authorize(guard, name, args, args.client());
-            Object result = body.call(args);
-            return answer == Answer.DURABLE ? whenDurable(result) : result;
+            return body.call(args);
         };
         methods.put(name, new Method(name, argNames, new String[][] {types.toArray(new String[0])},
                 help + " Signature: " + signature + ".", handler));
@@ -162,17 +165,6 @@ public final class LockService implements XmlRpcListableHandlerMapping {
                 context.getBasicPassword());
     }
 
-    /** The result, once the journal has every change made so far (the call's among them). */
-    private Object whenDurable(Object result) {
-        if (durability == Durability.NONE) {
-            return result;
-        }
-        if (result instanceof CompletableFuture<?> pending) {
-            return pending.thenCompose(value -> durability.durable().thenApply(written -> value));
-        }
-        return durability.durable().thenApply(written -> result);
-    }
-
     private void authorize(Guard guard, String method, Args args, CallContext rc) {
         Access.Caller caller = access.get().caller(rc.getBasicUserName(), rc.getBasicPassword(), rc.remoteAddress());
         switch (guard) {
@@ -180,7 +172,7 @@ public final class LockService implements XmlRpcListableHandlerMapping {
             case LOCK -> Access.requireLock(caller, args.string(0, "lock"));
             case TICKET -> {
                 if (caller.locks() != null) {
-                    TicketView t = registry.peek(args.string(0, "ticket"));
+                    TicketView t = locks.peek(args.string(0, "ticket"));
                     if (t.state() != TicketState.GONE) {
                         Access.requireLock(caller, t.lock());
                     }
@@ -191,22 +183,31 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         }
     }
 
-    private String query(String lock, String info) {
-        String ticket = registry.query(lock, info);
-        log.debug("query {} info='{}' -> ticket {}", lock, loggable(info), ticket);
-        return ticket;
+    private CompletableFuture<String> query(String lock, String info, QueryOptions options) {
+        return locks.query(lock, info, options.key(), false).thenApply(q -> {
+            log.debug("query {} info='{}' -> ticket {}", lock, loggable(info), q.ticket());
+            return q.ticket();
+        });
     }
 
     private CompletableFuture<Map<String, Object>> acquire(String lock, String info, long timeoutNanos,
-                                                           CallContext client) {
-        String ticket = query(lock, info);
-        return await(ticket, timeoutNanos, client).thenApply(granted -> {
-            Map<String, Object> m = new HashMap<>(4);
-            m.put("ticket", ticket);
-            m.put("state", granted ? "granted" : "queued");
-            m.put("token", granted ? Long.toString(registry.peek(ticket).token()) : "");
-            return m;
+                                                           QueryOptions options, CallContext client) {
+        return locks.query(lock, info, options.key(), true).thenCompose(q -> {
+            log.debug("acquire {} info='{}' -> ticket {}", lock, loggable(info), q.ticket());
+            if (q.granted()) {
+                return CompletableFuture.completedFuture(acquired(q.ticket(), q.token()));
+            }
+            return waitAndClaim(q.ticket(), timeoutNanos, client)
+                    .thenApply(token -> acquired(q.ticket(), token));
         });
+    }
+
+    private static Map<String, Object> acquired(String ticket, long token) {
+        Map<String, Object> m = new HashMap<>(4);
+        m.put("ticket", ticket);
+        m.put("state", token != 0 ? "granted" : "queued");
+        m.put("token", token != 0 ? Long.toString(token) : "");
+        return m;
     }
 
     /**
@@ -216,36 +217,35 @@ public final class LockService implements XmlRpcListableHandlerMapping {
      * semaphore completes waits outside its lock); nothing in it blocks.
      */
     private CompletableFuture<Boolean> await(String ticket, long timeoutNanos, CallContext client) {
-        CompletableFuture<Boolean> wait = registry.awaitAsync(ticket, Math.min(timeoutNanos,
-                config.get().maxWaitNanos()));
-        if (wait.isDone()) { // granted or refused at once: finish on this thread, no hand-off
-            return CompletableFuture.completedFuture(finishWait(ticket, wait.join(), client));
-        }
-        return wait.thenApply(granted -> finishWait(ticket, granted, client));
+        return waitAndClaim(ticket, timeoutNanos, client).thenApply(token -> token != 0);
     }
 
-    private boolean finishWait(String ticket, boolean granted, CallContext client) {
-        if (granted) {
-            if (client.clientConnected()) {
-                granted = registry.claim(ticket);
-            } else {
-                log.info("ticket {} was granted while its client was gone; the grant stays unclaimed "
-                        + "and is withdrawn after the grace time", ticket);
-                granted = false;
-            }
-        }
-        log.trace("wait {} -> {}", ticket, granted);
-        return granted;
+    /** The fencing token once granted and claimed; 0 if not granted within the timeout, gone, or the client left. */
+    private CompletableFuture<Long> waitAndClaim(String ticket, long timeoutNanos, CallContext client) {
+        return locks.awaitGrant(ticket, Math.min(timeoutNanos, config.get().maxWaitNanos()))
+                .thenCompose(granted -> {
+                    if (!granted) {
+                        log.trace("wait {} -> false", ticket);
+                        return CompletableFuture.completedFuture(0L);
+                    }
+                    if (!client.clientConnected()) {
+                        log.info("ticket {} was granted while its client was gone; the grant stays unclaimed "
+                                + "and is withdrawn after the grace time", ticket);
+                        return CompletableFuture.completedFuture(0L);
+                    }
+                    return locks.check(ticket).thenApply(v -> v.state() == TicketState.GRANTED ? v.token() : 0L);
+                });
     }
 
-    private Boolean release(String ticket) {
-        boolean released = registry.release(ticket);
-        log.debug("release {} -> {}", ticket, released);
-        return released;
+    private CompletableFuture<Boolean> release(String ticket) {
+        return locks.release(ticket).thenApply(released -> {
+            log.debug("release {} -> {}", ticket, released);
+            return released;
+        });
     }
 
     private Object[] list() {
-        List<LockStatus> all = registry.list();
+        List<LockStatus> all = locks.list();
         Object[] out = new Object[all.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = toStruct(all.get(i));
@@ -253,7 +253,7 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         return out;
     }
 
-    private Boolean create(String lock, int size) {
+    private CompletableFuture<Boolean> create(String lock, int size) {
         ServerConfig c = config.get();
         if (!c.allowRemoteCreate()) {
             throw new LockException(Fault.NOT_ALLOWED,
@@ -262,16 +262,16 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         if (size < 1 || size > 1_000_000) {
             throw new LockException(Fault.BAD_ARGUMENT, "lock.create: size must be from 1 to 1000000, got " + size);
         }
-        boolean created = registry.create(lock, c.defaultSettings().withSize(size));
-        if (created) {
-            durability.lockCreated(lock, size);
-            log.info("created lock {} of size {} on request", lock, size);
-        }
-        return created;
+        return locks.create(lock, c.defaultSettings().withSize(size)).thenApply(created -> {
+            if (created) {
+                log.info("created lock {} of size {} on request", lock, size);
+            }
+            return created;
+        });
     }
 
     private Object[] adminStatus() {
-        List<LockDetail> all = registry.details();
+        List<LockDetail> all = locks.details();
         Object[] out = new Object[all.size()];
         for (int i = 0; i < out.length; i++) {
             LockDetail d = all.get(i);
@@ -317,14 +317,23 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         return m;
     }
 
-    private Boolean forceRelease(String ticket) {
-        TicketView before = registry.peek(ticket);
-        boolean released = registry.release(ticket);
-        if (released) {
-            log.info("admin force-released ticket {} of lock {} ({}), {}", ticket, before.lock(),
-                    loggable(before.info()), before.state().wireName());
+    private CompletableFuture<Boolean> forceRelease(String ticket) {
+        TicketView before = locks.peek(ticket);
+        return locks.release(ticket).thenApply(released -> {
+            if (released) {
+                log.info("admin force-released ticket {} of lock {} ({}), {}", ticket, before.lock(),
+                        loggable(before.info()), before.state().wireName());
+            }
+            return released;
+        });
+    }
+
+    private Map<String, Object> clusterView() {
+        if (cluster == null) {
+            throw new LockException(Fault.NOT_ALLOWED, "admin.cluster: this server is not in a cluster "
+                    + "(no [cluster] section in its config)");
         }
-        return released;
+        return cluster.describe();
     }
 
     private Object[] reload() {
