@@ -12,12 +12,15 @@ import lockserver.core.ExpiryLog;
 import lockserver.core.LockListener;
 import lockserver.core.LockRegistry;
 import lockserver.server.auth.Access;
+import lockserver.server.cluster.ClusterLocks;
+import lockserver.server.cluster.ClusterNode;
 import lockserver.server.config.ConfigException;
 import lockserver.server.config.Logging;
 import lockserver.server.config.ServerConfig;
 import lockserver.server.journal.Durability;
 import lockserver.server.journal.Journal;
 import lockserver.server.rpc.LockService;
+import lockserver.server.rpc.Locks;
 import lockserver.server.rpc.RpcEndpoint;
 import lockserver.server.rpc.SlowRequestGuard;
 import lockserver.server.web.Metrics;
@@ -57,30 +60,33 @@ public final class LockServer implements AutoCloseable {
 
     private volatile ServerConfig config;
     private volatile Access access;
-    private final LockRegistry registry;
+    private final LockRegistry registry; // a single server's; a cluster node's is its ClusterNode's
     private final LifecycleThread lifecycle;
     private final Server jetty;
     private final ServerConnector connector;
-    private final Journal journal; // null: state in memory only
+    private final Journal journal; // null: state in memory only, or in a cluster
+    private final ClusterNode cluster; // null: a single server
     private final SlowRequestGuard slowRequests;
 
     private LockServer(ServerConfig config, Clock clock) throws IOException {
         this.config = config;
         Metrics metrics = new Metrics(this::registry);
-        journal = config.dataDir() == null ? null : Journal.open(config.dataDir(), config.journalFsync());
-        this.registry = new LockRegistry(clock, journal == null ? LockListener.NONE : journal);
-        registry.configure(config.locks());
-        if (journal == null) {
-            log.warn("no DATA_DIR: state is in memory only, and a restart forgets every holder and queue");
+        Locks locks;
+        if (config.cluster() != null) {
+            journal = null;
+            registry = null;
+            cluster = ClusterNode.start(() -> this.config);
+            locks = new ClusterLocks(cluster);
+            lifecycle = new LifecycleThread(expired -> cluster.tickIfLeader(), config.lifecyclePeriodNanos());
         } else {
-            journal.remoteLocks().forEach((name, size) -> registry.create(name, config.defaultSettings().withSize(size)));
-            registry.restore(journal.restoredTickets(), journal.lastTokens(), config.defaultSettings());
-            journal.start();
+            cluster = null;
+            journal = config.dataDir() == null ? null : Journal.open(config.dataDir(), config.journalFsync());
+            registry = new LockRegistry(clock, journal == null ? LockListener.NONE : journal);
+            Durability durability = restore(config);
+            locks = new LocalLocks(registry, durability);
+            lifecycle = new LifecycleThread(expired -> durability.batch(() -> tick(registry, metrics, expired)),
+                    config.lifecyclePeriodNanos());
         }
-        Durability durability = journal == null ? Durability.NONE : journal;
-        this.lifecycle = new LifecycleThread(expired -> durability.batch(() -> tick(registry, metrics, expired)),
-                config.lifecyclePeriodNanos());
-
         this.access = new Access(config.users(), config.anonymousAdmin());
 
         QueuedThreadPool threads = new QueuedThreadPool(config.maxThreads(), Math.min(8, config.maxThreads()));
@@ -97,19 +103,32 @@ public final class LockServer implements AutoCloseable {
         ServletContextHandler pages = new ServletContextHandler();
         pages.setContextPath("/");
         pages.addServlet(new ServletHolder("metrics", new MetricsPage(metrics)), "/metrics");
-        pages.addServlet(new ServletHolder("status", new StatusPage(registry)), "/");
+        pages.addServlet(new ServletHolder("status", new StatusPage(this::registry)), "/");
         FilterHolder guard = new FilterHolder(slowRequests);
         guard.setAsyncSupported(true);
         pages.addFilter(guard, "/*", EnumSet.of(DispatcherType.REQUEST));
         GzipHandler gzip = new GzipHandler(pages);
         gzip.setIncludedPaths("/metrics");
-        LockService service = new LockService(new LocalLocks(registry, durability), () -> this.config,
-                () -> this.access, metrics, this::reload, null);
+        LockService service = new LockService(locks, () -> this.config, () -> this.access, metrics, this::reload,
+                cluster == null ? null : cluster::describe);
         // on stop, calls in progress are answered before connections close: a client whose
         // call was executed must not see a silent close (it would take that as "not executed")
         jetty.setHandler(new GracefulHandler(new RpcEndpoint(gzip, service, metrics, config.maxRequestBytes(),
                 slowRequests, threads)));
         jetty.setStopTimeout(5_000);
+    }
+
+    /** Creates the configured locks and puts back what the journal remembers; the journal, or none. */
+    private Durability restore(ServerConfig config) {
+        registry.configure(config.locks());
+        if (journal == null) {
+            log.warn("no DATA_DIR: state is in memory only, and a restart forgets every holder and queue");
+            return Durability.NONE;
+        }
+        journal.remoteLocks().forEach((name, size) -> registry.create(name, config.defaultSettings().withSize(size)));
+        registry.restore(journal.restoredTickets(), journal.lastTokens(), config.defaultSettings());
+        journal.start();
+        return journal;
     }
 
     /**
@@ -161,10 +180,15 @@ public final class LockServer implements AutoCloseable {
             if (server.journal != null) {
                 server.journal.close();
             }
+            if (server.cluster != null) {
+                server.cluster.close();
+            }
             throw e;
         }
-        // restored clients could not call while we started: their idle time starts now
-        server.registry.renewAll();
+        if (server.registry != null) {
+            // restored clients could not call while we started: their idle time starts now
+            server.registry.renewAll();
+        }
         server.lifecycle.start();
         return server;
     }
@@ -180,7 +204,8 @@ public final class LockServer implements AutoCloseable {
         }
         ServerConfig next = ServerConfig.load(old.file());
         next.warnings().forEach(log::warn);
-        List<String> changes = new ArrayList<>(registry.configure(next.locks()));
+        List<String> changes = new ArrayList<>(cluster != null ? cluster.reconfigure(next.locks())
+                : registry.configure(next.locks()));
         if (next.lifecyclePeriodNanos() != old.lifecyclePeriodNanos()) {
             lifecycle.setPeriod(next.lifecyclePeriodNanos());
             changes.add("LIFECYCLE_PERIOD is now " + next.lifecyclePeriodNanos() / 1e9 + " s");
@@ -233,7 +258,7 @@ public final class LockServer implements AutoCloseable {
     }
 
     LockRegistry registry() {
-        return registry;
+        return cluster != null ? cluster.registry() : registry;
     }
 
     /** Blocks until the server stops. */
@@ -243,12 +268,15 @@ public final class LockServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        registry.close();
+        registry().close();
         lifecycle.shutdown();
         jetty.stop();
         slowRequests.close();
         if (journal != null) {
             journal.close();
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         log.info("stopped");
     }

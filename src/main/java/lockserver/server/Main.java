@@ -83,6 +83,7 @@ public final class Main {
         } catch (Exception e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             log.error("cannot start on {}:{}: {}", config.host(), config.port(), why);
+            log.debug("the cause, for developers", e);
             System.err.println("lockserver: cannot start on " + config.host() + ":" + config.port() + ": " + why);
             LogManager.shutdown();
             return EX_UNAVAILABLE;

@@ -31,6 +31,8 @@ public final class Logging {
         b.add(b.newRootLogger(libraries).add(b.newAppenderRef("out")));
         b.add(b.newLogger("lockserver", level).addAttribute("additivity", true));
         b.add(b.newLogger("org.eclipse.jetty", Level.WARN)); // its INFO lines repeat our start-up line
+        // Ratis writes a dozen INFO lines per election and per setting; ClusterNode logs what operators need
+        b.add(b.newLogger("org.apache.ratis", Level.WARN));
         Configurator.reconfigure(b.build());
     }
 

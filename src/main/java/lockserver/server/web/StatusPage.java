@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import lockserver.core.LockDetail;
+import java.util.function.Supplier;
 import lockserver.core.LockRegistry;
 
 /**
@@ -16,9 +17,9 @@ import lockserver.core.LockRegistry;
  */
 public final class StatusPage extends PageServlet {
     private static final int REFRESH_SECONDS = 5;
-    private final transient LockRegistry registry;
+    private final transient Supplier<LockRegistry> registry;
 
-    public StatusPage(LockRegistry registry) {
+    public StatusPage(Supplier<LockRegistry> registry) {
         this.registry = registry;
     }
 
@@ -29,7 +30,7 @@ public final class StatusPage extends PageServlet {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;
         }
-        byte[] body = render(registry.details()).getBytes(StandardCharsets.UTF_8);
+        byte[] body = render(registry.get().details()).getBytes(StandardCharsets.UTF_8);
         resp.setContentType("text/html; charset=utf-8");
         resp.setHeader("Cache-Control", "no-store");
         resp.setContentLength(body.length);

@@ -1,0 +1,108 @@
+package lockserver.server.cluster;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import lockserver.core.LockDetail;
+import lockserver.core.LockSettings;
+import lockserver.core.LockStatus;
+import lockserver.core.TicketView;
+import lockserver.server.rpc.Locks;
+
+/**
+ * The locks of a cluster, from any node: every change goes through the Raft log to the
+ * leader and is answered once a majority has it; lock.status is a linearizable read. A
+ * blocked wait is served from this node's own state, once this node has applied the entry
+ * that answered the caller's sign of life, so it sees every change answered before.
+ */
+public final class ClusterLocks implements Locks {
+    private final ClusterNode node;
+
+    public ClusterLocks(ClusterNode node) {
+        this.node = node;
+    }
+
+    @Override
+    public CompletableFuture<Queried> query(String lock, String info, String key, boolean claim) {
+        return node.submit(new Command.Query(lock, info, key, claim, null, 0))
+                .thenApply(reply -> read(() -> Reply.readQueried(ClusterNode.open(reply))));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> awaitGrant(String ticket, long timeoutNanos) {
+        return node.submit(new Command.Renew(ticket, 0)).thenCompose(reply -> {
+            boolean alive = read(() -> ClusterNode.open(reply).readBoolean());
+            if (!alive) {
+                return CompletableFuture.completedFuture(false);
+            }
+            return node.applied().reached(reply.getLogIndex())
+                    .thenCompose(applied -> node.registry().awaitAsync(ticket, timeoutNanos));
+        });
+    }
+
+    @Override
+    public CompletableFuture<TicketView> check(String ticket) {
+        return node.submit(new Command.Check(ticket, 0))
+                .thenApply(reply -> read(() -> Reply.readView(ClusterNode.open(reply))));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> release(String ticket) {
+        return node.submit(new Command.Release(ticket, 0))
+                .thenApply(reply -> read(() -> ClusterNode.open(reply).readBoolean()));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> renew(String ticket) {
+        return node.submit(new Command.Renew(ticket, 0))
+                .thenApply(reply -> read(() -> ClusterNode.open(reply).readBoolean()));
+    }
+
+    @Override
+    public CompletableFuture<LockStatus> status(String lock) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(LockStateMachine.READ_STATUS);
+            out.writeUTF(lock);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return node.read(bytes.toByteArray()).thenApply(reply -> read(() -> Reply.readStatus(ClusterNode.open(reply))));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> create(String lock, LockSettings settings) {
+        return node.submit(new Command.Create(lock, settings, 0))
+                .thenApply(reply -> read(() -> ClusterNode.open(reply).readBoolean()));
+    }
+
+    @Override
+    public TicketView peek(String ticket) {
+        return node.registry().peek(ticket);
+    }
+
+    @Override
+    public List<LockStatus> list() {
+        return node.registry().list();
+    }
+
+    @Override
+    public List<LockDetail> details() {
+        return node.registry().details();
+    }
+
+    private interface Reading<T> {
+        T read() throws IOException;
+    }
+
+    private static <T> T read(Reading<T> r) {
+        try {
+            return r.read();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // never: replies are made by our own state machine
+        }
+    }
+}

@@ -1,0 +1,331 @@
+package lockserver.server.cluster;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+import lockserver.core.ExpiryLog;
+import lockserver.core.LockException;
+import lockserver.core.LockRegistry;
+import lockserver.core.LockSettings;
+import lockserver.server.config.ClusterConfig;
+import lockserver.server.config.Logging;
+import lockserver.server.config.ServerConfig;
+import lockserver.wire.Fault;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * One node of a lockserver cluster: a Ratis server holding this node's
+ * {@link LockStateMachine}, and a Ratis client through which this node sends every change
+ * to whichever node leads (Ratis finds it and follows it when it moves). A call that finds
+ * no leader within LEADER_TIMEOUT fails with fault 11 instead of hanging. As leader, the
+ * node sends its lock settings when it takes over and the lifecycle's ticks. Thread-safe.
+ */
+public final class ClusterNode implements AutoCloseable, LockStateMachine.Events {
+    private static final Logger log = LogManager.getLogger(ClusterNode.class);
+    /** Every lockserver cluster is one Raft group of this id; the peers list says who is in it. */
+    static final RaftGroupId GROUP = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(
+            "lockserver".getBytes(StandardCharsets.UTF_8)));
+    static final String NO_LEADER = "no leader: this node cannot reach a majority of the cluster";
+
+    private final Supplier<ServerConfig> config;
+    private final ClusterConfig cluster;
+    private final RaftPeerId self;
+    private final LockStateMachine machine;
+    private final RaftServer server;
+    private final RaftClient client;
+    /** Leadership work (taking over) runs here, never on a Ratis thread. */
+    private final ExecutorService duties = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "cluster-duties");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean ticking = new AtomicBoolean();
+    private volatile long takenOverInTerm = -1;
+    private volatile List<String> settingsDiffer = List.of();
+
+    private ClusterNode(Supplier<ServerConfig> config) throws IOException {
+        this.config = config;
+        ServerConfig c = config.get();
+        this.cluster = c.cluster();
+        this.self = RaftPeerId.valueOf(cluster.nodeId());
+        List<RaftPeer> peers = new ArrayList<>();
+        cluster.peers().forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress(address).build()));
+        RaftGroup group = RaftGroup.valueOf(GROUP, peers);
+
+        RaftProperties props = new RaftProperties();
+        Path dir = c.dataDir().resolve("raft");
+        Files.createDirectories(dir);
+        RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
+        String address = cluster.address();
+        int colon = address.lastIndexOf(':');
+        GrpcConfigKeys.Server.setPort(props, Integer.parseInt(address.substring(colon + 1)));
+        // a leader that cannot reach a majority must not answer reads from its own state
+        RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        // elections: long enough that a busy two-core machine does not start them for nothing
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 100_000);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        Parameters parameters = new Parameters();
+        if (c.tlsKeystore() != null) {
+            GrpcTlsConfig tls = tls(c, cluster);
+            GrpcConfigKeys.Server.setTlsConf(parameters, tls);
+            GrpcConfigKeys.Client.setTlsConf(parameters, tls);
+            GrpcConfigKeys.Admin.setTlsConf(parameters, tls);
+        }
+        this.machine = new LockStateMachine(this);
+        this.server = RaftServer.newBuilder().setServerId(self).setGroup(group).setStateMachine(machine)
+                .setProperties(props).setParameters(parameters).setOption(RaftStorage.StartupOption.RECOVER).build();
+        long tries = Math.max(1, cluster.leaderTimeoutNanos() / TimeUnit.MILLISECONDS.toNanos(100));
+        this.client = RaftClient.newBuilder().setProperties(props).setParameters(parameters).setRaftGroup(group)
+                .setClientId(ClientId.randomId())
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) Math.min(tries, 10_000),
+                        TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+    }
+
+    /** Starts this node's Raft server; the cluster serves once a majority of nodes runs. */
+    public static ClusterNode start(Supplier<ServerConfig> config) throws IOException {
+        ClusterNode node = new ClusterNode(config);
+        node.server.start();
+        log.info("cluster node {} started; peers {}", node.cluster.nodeId(), node.cluster.peers());
+        return node;
+    }
+
+    /** Mutual TLS on the Raft port: our key, and only the peers' certificates trusted. */
+    private static GrpcTlsConfig tls(ServerConfig c, ClusterConfig cluster) throws IOException {
+        try {
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(keyStore(c.tlsKeystore(), c.tlsKeystorePassword()), c.tlsKeystorePassword().toCharArray());
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(keyStore(cluster.trustStore(), cluster.trustStorePassword()));
+            return new GrpcTlsConfig(keys.getKeyManagers()[0], trust.getTrustManagers()[0], true);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot use TLS_KEYSTORE or [cluster] TLS_TRUSTSTORE: " + e.getMessage(), e);
+        }
+    }
+
+    private static KeyStore keyStore(Path file, String password) throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            ks.load(in, password.toCharArray());
+        }
+        return ks;
+    }
+
+    /** This node's copy of the lock state (for views, and waits served here). */
+    public LockRegistry registry() {
+        return machine.registry();
+    }
+
+    AppliedIndex applied() {
+        return machine.applied();
+    }
+
+    /** Sends a change to the leader; completes with the reply once a majority committed it, or fault 11. */
+    CompletableFuture<RaftClientReply> submit(Command command) {
+        return bounded(client.async().send(Message.valueOf(ByteString.copyFrom(Command.encode(command)))));
+    }
+
+    /** A linearizable read, answered by the leader. */
+    CompletableFuture<RaftClientReply> read(byte[] query) {
+        return bounded(client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(query))));
+    }
+
+    private CompletableFuture<RaftClientReply> bounded(CompletableFuture<RaftClientReply> call) {
+        return call.orTimeout(cluster.leaderTimeoutNanos(), TimeUnit.NANOSECONDS).handle((reply, error) -> {
+            if (error != null || reply == null || !reply.isSuccess()) {
+                Throwable why = error != null ? error : reply == null ? null : reply.getException();
+                log.debug("cluster call failed: {}", why == null ? "no reply" : why.toString());
+                throw new LockException(Fault.NO_LEADER, NO_LEADER);
+            }
+            return reply;
+        });
+    }
+
+    /** The reply's value stream; throws the fault the state machine answered. */
+    static DataInputStream open(RaftClientReply reply) {
+        try {
+            return Reply.open(reply.getMessage().getContent().toByteArray());
+        } catch (IOException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    /** The lifecycle, on the leader: a tick entry when tickets could be due. */
+    public void tickIfLeader() {
+        DivisionInfo info = info();
+        if (info == null || !info.isLeader() || takenOverInTerm != info.getCurrentTerm()
+                || registry().ticketCount() == 0 || !ticking.compareAndSet(false, true)) {
+            return;
+        }
+        submit(new Command.Tick(0)).whenComplete((reply, error) -> ticking.set(false));
+    }
+
+    /**
+     * After a reload: the leader sends its new lock settings; a follower's apply when it
+     * leads. Returns what to report.
+     */
+    public List<String> reconfigure(Map<String, LockSettings> locks) {
+        DivisionInfo info = info();
+        if (info == null || !info.isLeader()) {
+            return List.of("this node follows " + leaderName() + ": its lock settings apply when it leads");
+        }
+        try {
+            submit(new Command.Configure(cluster.nodeId(), locks, false, 0)).join();
+            return List.of("lock settings sent to the cluster");
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof LockException l ? l : e;
+        }
+    }
+
+    @Override
+    public void leaderChanged(RaftPeerId leader) {
+        log.info("cluster leader is now {}", leader == null ? "(none)" : leader);
+        if (self.equals(leader)) {
+            duties.execute(this::takeOver);
+        }
+    }
+
+    /** Sends this node's lock settings and gives every ticket a fresh idle and grace time. */
+    private void takeOver() {
+        DivisionInfo info = info();
+        if (info == null || !info.isLeader()) {
+            return;
+        }
+        long term = info.getCurrentTerm();
+        try {
+            submit(new Command.Configure(cluster.nodeId(), config.get().locks(), true, 0)).join();
+            takenOverInTerm = term;
+            log.info("node {} leads the cluster in term {}", cluster.nodeId(), term);
+        } catch (RuntimeException e) {
+            log.warn("taking over as leader in term {} failed: {}", term, e.getMessage());
+        }
+    }
+
+    @Override
+    public void configured(Command.Configure command, List<String> changes, boolean leader) {
+        changes.forEach(c -> log.info("cluster lock settings of {}: {}", command.node(), c));
+        List<String> differ = new ArrayList<>();
+        Map<String, LockSettings> mine = config.get().locks();
+        mine.forEach((name, s) -> {
+            if (!s.equals(command.locks().get(name))) {
+                differ.add(name);
+            }
+        });
+        command.locks().keySet().stream().filter(n -> !mine.containsKey(n)).forEach(differ::add);
+        settingsDiffer = List.copyOf(differ);
+        if (!differ.isEmpty() && !command.node().equals(cluster.nodeId())) {
+            log.warn("this node's lock settings differ from those of the leader {} for {}; the leader's rule",
+                    command.node(), differ);
+        }
+    }
+
+    @Override
+    public void expired(ExpiryLog expired, boolean leader) {
+        if (!leader) {
+            return; // the leader logs them
+        }
+        for (int i = 0; i < expired.size(); i++) {
+            log.info("expired ticket {} of lock {} ({}): {}", expired.ticket(i), expired.lock(i),
+                    Logging.loggable(expired.info(i)), expired.cause(i));
+        }
+    }
+
+    private DivisionInfo info() {
+        try {
+            return server.getDivision(GROUP).getInfo();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private String leaderName() {
+        DivisionInfo info = info();
+        RaftPeerId leader = info == null ? null : info.getLeaderId();
+        return leader == null ? "" : leader.toString();
+    }
+
+    /** admin.cluster: this node's view of its cluster. */
+    public Map<String, Object> describe() {
+        DivisionInfo info = info();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", cluster.nodeId());
+        String role = info == null ? "" : switch (info.getCurrentRole()) {
+            case LEADER -> "leader";
+            case FOLLOWER -> "follower";
+            case CANDIDATE -> "candidate";
+            default -> info.getCurrentRole().name().toLowerCase(java.util.Locale.ROOT);
+        };
+        m.put("role", role);
+        m.put("leader", leaderName());
+        m.put("term", info == null ? 0 : (int) Math.min(Integer.MAX_VALUE, info.getCurrentTerm()));
+        m.put("applied", Long.toString(info == null ? -1 : info.getLastAppliedIndex()));
+        Object[] peers = cluster.peers().entrySet().stream().map(e -> {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("node", e.getKey());
+            p.put("address", e.getValue());
+            return p;
+        }).toArray();
+        m.put("peers", peers);
+        m.put("settings_differ", settingsDiffer.toArray());
+        return m;
+    }
+
+    /** The role, term and leader, for the status page and metrics. */
+    public String role() {
+        return (String) describe().get("role");
+    }
+
+    @Override
+    public void close() throws IOException {
+        duties.shutdownNow();
+        try {
+            client.close();
+        } finally {
+            server.close();
+        }
+    }
+}

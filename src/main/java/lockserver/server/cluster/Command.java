@@ -1,0 +1,167 @@
+package lockserver.server.cluster;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import lockserver.core.LockSettings;
+
+/**
+ * One entry of the cluster's Raft log: everything that changes the lock state. A node
+ * sends a command unstamped ({@code at} 0, no ticket id); the leader stamps it with its
+ * time and, for a query, a random ticket id before it enters the log, so applying it on
+ * every node reads no clock and no random source (STYLE.md, rule 18).
+ */
+sealed interface Command {
+    /** The leader's time when it took the command in, in nanoseconds since the epoch; 0 until stamped. */
+    long at();
+
+    /** This command as the leader logs it. */
+    Command stamped(long at, String newTicketId);
+
+    /** lock.query (and lock.acquire's first half); {@code claim}: claim a grant made at once. */
+    record Query(String lock, String info, String key, boolean claim, String id, long at) implements Command {
+        public Command stamped(long at, String newTicketId) {
+            return new Query(lock, info, key, claim, newTicketId, at);
+        }
+    }
+
+    /** lock.check: a sign of life that claims a fresh grant; answers the ticket's view. */
+    record Check(String ticket, long at) implements Command {
+        public Command stamped(long at, String newTicketId) {
+            return new Check(ticket, at);
+        }
+    }
+
+    /** lock.renew, and the sign of life of a lock.wait. */
+    record Renew(String ticket, long at) implements Command {
+        public Command stamped(long at, String newTicketId) {
+            return new Renew(ticket, at);
+        }
+    }
+
+    /** lock.release and admin.release. */
+    record Release(String ticket, long at) implements Command {
+        public Command stamped(long at, String newTicketId) {
+            return new Release(ticket, at);
+        }
+    }
+
+    /** lock.create. */
+    record Create(String lock, LockSettings settings, long at) implements Command {
+        public Command stamped(long at, String newTicketId) {
+            return new Create(lock, settings, at);
+        }
+    }
+
+    /**
+     * The configured locks of node {@code node}, which rule while it leads: sent when it
+     * takes over ({@code takeover}: every ticket also gets a fresh idle and grace time) and
+     * when it reloads its config.
+     */
+    record Configure(String node, Map<String, LockSettings> locks, boolean takeover, long at) implements Command {
+        public Command stamped(long at, String newTicketId) {
+            return new Configure(node, locks, takeover, at);
+        }
+    }
+
+    /** The lifecycle: ends what is due at {@code at}. */
+    record Tick(long at) implements Command {
+        public Command stamped(long at, String newTicketId) {
+            return new Tick(at);
+        }
+    }
+
+    static byte[] encode(Command c) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            if (c instanceof Query q) {
+                out.writeByte(1);
+                out.writeUTF(q.lock());
+                out.writeUTF(q.info());
+                writeNullable(out, q.key());
+                out.writeBoolean(q.claim());
+                writeNullable(out, q.id());
+            } else if (c instanceof Check k) {
+                out.writeByte(2);
+                out.writeUTF(k.ticket());
+            } else if (c instanceof Renew r) {
+                out.writeByte(3);
+                out.writeUTF(r.ticket());
+            } else if (c instanceof Release r) {
+                out.writeByte(4);
+                out.writeUTF(r.ticket());
+            } else if (c instanceof Create k) {
+                out.writeByte(5);
+                out.writeUTF(k.lock());
+                writeSettings(out, k.settings());
+            } else if (c instanceof Configure k) {
+                out.writeByte(6);
+                out.writeUTF(k.node());
+                out.writeBoolean(k.takeover());
+                out.writeInt(k.locks().size());
+                for (Map.Entry<String, LockSettings> e : k.locks().entrySet()) {
+                    out.writeUTF(e.getKey());
+                    writeSettings(out, e.getValue());
+                }
+            } else {
+                out.writeByte(7); // Tick
+            }
+            out.writeLong(c.at());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // never: the stream is in memory
+        }
+        return bytes.toByteArray();
+    }
+
+    static Command decode(DataInputStream in) throws IOException {
+        int kind = in.readByte();
+        Command c = switch (kind) {
+            case 1 -> new Query(in.readUTF(), in.readUTF(), readNullable(in), in.readBoolean(), readNullable(in), 0);
+            case 2 -> new Check(in.readUTF(), 0);
+            case 3 -> new Renew(in.readUTF(), 0);
+            case 4 -> new Release(in.readUTF(), 0);
+            case 5 -> new Create(in.readUTF(), readSettings(in), 0);
+            case 6 -> {
+                String node = in.readUTF();
+                boolean takeover = in.readBoolean();
+                int n = in.readInt();
+                Map<String, LockSettings> locks = new LinkedHashMap<>();
+                for (int i = 0; i < n; i++) {
+                    locks.put(in.readUTF(), readSettings(in));
+                }
+                yield new Configure(node, locks, takeover, 0);
+            }
+            case 7 -> new Tick(0);
+            default -> throw new IOException("unknown command kind " + kind);
+        };
+        long at = in.readLong();
+        return c.stamped(at, c instanceof Query q ? q.id() : null);
+    }
+
+    static void writeNullable(DataOutputStream out, String s) throws IOException {
+        out.writeBoolean(s != null);
+        if (s != null) {
+            out.writeUTF(s);
+        }
+    }
+
+    static String readNullable(DataInputStream in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
+    }
+
+    static void writeSettings(DataOutputStream out, LockSettings s) throws IOException {
+        out.writeInt(s.size());
+        out.writeLong(s.graceNanos());
+        out.writeLong(s.idleNanos());
+        out.writeLong(s.maxHoldNanos());
+        out.writeInt(s.maxQueue());
+    }
+
+    static LockSettings readSettings(DataInputStream in) throws IOException {
+        return new LockSettings(in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readInt());
+    }
+}

@@ -1,0 +1,243 @@
+package lockserver.server.cluster;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import lockserver.core.ExpiryLog;
+import lockserver.core.LockException;
+import lockserver.core.LockRegistry;
+import lockserver.core.TicketView;
+import lockserver.server.rpc.Locks;
+import lockserver.wire.Fault;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * The lock state of one cluster node as a Ratis state machine: a {@link LockRegistry}
+ * replica changed only by committed {@link Command}s, applied in log order on every node.
+ * The leader stamps each command with its time and new ticket ids as it takes it in
+ * ({@link #startTransaction}); applying reads neither clock nor random source, so every
+ * node reaches the same state. Snapshots hold the state exactly ({@link Snapshot}).
+ * Ratis applies entries on one thread; reads may come from any.
+ */
+final class LockStateMachine extends BaseStateMachine {
+    private static final Logger log = LogManager.getLogger(LockStateMachine.class);
+    static final byte READ_STATUS = 1;
+
+    /** What the node around this state machine hears of it. */
+    interface Events {
+        /** The cluster has a new leader ({@code null}: none known). */
+        void leaderChanged(RaftPeerId leader);
+
+        /** A {@link Command.Configure} was applied: the lock settings of {@code node} now rule. */
+        void configured(Command.Configure command, List<String> changes, boolean leader);
+
+        /** A tick ended these tickets. */
+        void expired(ExpiryLog expired, boolean leader);
+    }
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final LogClock clock = new LogClock();
+    private final AppliedIndex applied = new AppliedIndex();
+    private final AtomicLong lastStamp = new AtomicLong();
+    private final SecureRandom random = new SecureRandom();
+    private final Events events;
+    private volatile LockRegistry registry = LockRegistry.replica(clock);
+
+    LockStateMachine(Events events) {
+        this.events = events;
+    }
+
+    LockRegistry registry() {
+        return registry;
+    }
+
+    AppliedIndex applied() {
+        return applied;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        reinitialize();
+    }
+
+    @Override
+    public SimpleStateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    /** Loads the latest snapshot (at start, and after the leader installed one here). */
+    @Override
+    public void reinitialize() throws IOException {
+        SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+        if (snapshot == null) {
+            return;
+        }
+        File file = snapshot.getFile().getPath().toFile();
+        if (snapshot.getFile().getFileDigest() != null) {
+            MD5FileUtil.verifySavedMD5(file, snapshot.getFile().getFileDigest());
+        }
+        Snapshot.State state;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file.toPath())))) {
+            state = Snapshot.read(in);
+        }
+        LockRegistry loaded = LockRegistry.replica(clock);
+        clock.advanceTo(state.clock());
+        loaded.load(state.locks());
+        LockRegistry before = registry;
+        registry = loaded;
+        before.close(); // its blocked waits answer "not yet"; their clients wait again on the new state
+        TermIndex last = snapshot.getTermIndex();
+        setLastAppliedTermIndex(last);
+        applied.advance(last.getIndex());
+        log.info("loaded snapshot {} ({} locks, {} tickets)", last, state.locks().size(), loaded.ticketCount());
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex last = getLastAppliedTermIndex();
+        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+                Files.newOutputStream(file.toPath())))) {
+            Snapshot.write(out, new Snapshot.State(clock.nanoTime(), registry.image()));
+        }
+        FileInfo info = new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file));
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(info, last));
+        return last.getIndex();
+    }
+
+    /** On the leader, as a command enters: the leader's time, and a new ticket's id. */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        Command command = Command.decode(new DataInputStream(request.getMessage().getContent().newInput()));
+        String id = null;
+        if (command instanceof Command.Query) {
+            byte[] bytes = new byte[16];
+            random.nextBytes(bytes);
+            id = HexFormat.of().formatHex(bytes);
+        }
+        long now = lastStamp.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis() * 1_000_000L));
+        return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request)
+                .setLogData(ByteString.copyFrom(Command.encode(command.stamped(now, id)))).build();
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        byte[] reply;
+        try {
+            Command command = Command.decode(new DataInputStream(
+                    entry.getStateMachineLogEntry().getLogData().newInput()));
+            clock.advanceTo(command.at());
+            lastStamp.accumulateAndGet(command.at(), Math::max); // a new leader stamps after what it applied
+            reply = apply(command, trx.getServerRole() == RaftPeerRole.LEADER);
+        } catch (LockException e) {
+            reply = Reply.fault(e);
+        } catch (IOException | RuntimeException e) {
+            log.error("entry {} could not be applied", TermIndex.valueOf(entry), e);
+            reply = Reply.fault(new LockException(Fault.INTERNAL, "internal error (see the server log)"));
+        }
+        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+        applied.advance(entry.getIndex());
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+    }
+
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+        applied.advance(index);
+    }
+
+    private byte[] apply(Command command, boolean leader) {
+        LockRegistry r = registry;
+        if (command instanceof Command.Query q) {
+            String ticket = r.query(q.lock(), q.info(), q.key(), q.id());
+            long token = q.claim() && r.claim(ticket) ? r.peek(ticket).token() : 0;
+            return Reply.ok(out -> Reply.writeQueried(out, new Locks.Queried(ticket, token != 0, token)));
+        } else if (command instanceof Command.Check c) {
+            TicketView v = r.check(c.ticket());
+            return Reply.ok(out -> Reply.writeView(out, v));
+        } else if (command instanceof Command.Renew n) {
+            boolean alive = r.renew(n.ticket());
+            return Reply.ok(out -> out.writeBoolean(alive));
+        } else if (command instanceof Command.Release l) {
+            boolean released = r.release(l.ticket());
+            return Reply.ok(out -> out.writeBoolean(released));
+        } else if (command instanceof Command.Create c) {
+            boolean created = r.create(c.lock(), c.settings());
+            return Reply.ok(out -> out.writeBoolean(created));
+        } else if (command instanceof Command.Configure c) {
+            List<String> changes = r.configure(c.locks());
+            if (c.takeover()) {
+                r.renewAll(); // nobody could reach a leader meanwhile: nothing may end early for that
+            }
+            events.configured(c, changes, leader);
+            return Reply.ok(out -> out.writeInt(changes.size()));
+        } else {
+            ExpiryLog expired = new ExpiryLog();
+            r.tick(expired);
+            if (expired.size() > 0) {
+                events.expired(expired, leader);
+            }
+            return Reply.ok(out -> out.writeInt(expired.size()));
+        }
+    }
+
+    /** Reads that change nothing, answered by the leader once it knows it still leads (linearizable). */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        byte[] reply;
+        try {
+            DataInputStream in = new DataInputStream(request.getContent().newInput());
+            if (in.readByte() != READ_STATUS) {
+                throw new IOException("unknown read");
+            }
+            var status = registry.status(in.readUTF());
+            reply = Reply.ok(out -> Reply.writeStatus(out, status));
+        } catch (LockException e) {
+            reply = Reply.fault(e);
+        } catch (IOException e) {
+            reply = Reply.fault(new LockException(Fault.BAD_REQUEST, "unknown read"));
+        }
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+    }
+
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+        events.leaderChanged(newLeader);
+    }
+
+    @Override
+    public void close() throws IOException {
+        registry.close();
+        super.close();
+    }
+}
