@@ -88,6 +88,9 @@ public final class LockServer implements AutoCloseable {
                     config.lifecyclePeriodNanos());
         }
         this.access = new Access(config.users(), config.anonymousAdmin());
+        if (cluster != null) {
+            metrics.cluster(cluster::status);
+        }
 
         QueuedThreadPool threads = new QueuedThreadPool(config.maxThreads(), Math.min(8, config.maxThreads()));
         threads.setName("http");
@@ -103,7 +106,8 @@ public final class LockServer implements AutoCloseable {
         ServletContextHandler pages = new ServletContextHandler();
         pages.setContextPath("/");
         pages.addServlet(new ServletHolder("metrics", new MetricsPage(metrics)), "/metrics");
-        pages.addServlet(new ServletHolder("status", new StatusPage(this::registry)), "/");
+        pages.addServlet(new ServletHolder("status", new StatusPage(this::registry,
+                cluster == null ? null : cluster::status)), "/");
         FilterHolder guard = new FilterHolder(slowRequests);
         guard.setAsyncSupported(true);
         pages.addFilter(guard, "/*", EnumSet.of(DispatcherType.REQUEST));

@@ -29,6 +29,7 @@ import lockserver.core.LockSettings;
 import lockserver.server.config.ClusterConfig;
 import lockserver.server.config.Logging;
 import lockserver.server.config.ServerConfig;
+import lockserver.server.web.ClusterStatus;
 import lockserver.wire.Fault;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -288,20 +289,27 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         return leader == null ? "" : leader.toString();
     }
 
-    /** admin.cluster: this node's view of its cluster. */
-    public Map<String, Object> describe() {
+    /** This node's role, leader and term now. */
+    public ClusterStatus status() {
         DivisionInfo info = info();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("node", cluster.nodeId());
-        String role = info == null ? "" : switch (info.getCurrentRole()) {
+        String role = info == null ? "stopped" : switch (info.getCurrentRole()) {
             case LEADER -> "leader";
             case FOLLOWER -> "follower";
             case CANDIDATE -> "candidate";
             default -> info.getCurrentRole().name().toLowerCase(java.util.Locale.ROOT);
         };
-        m.put("role", role);
-        m.put("leader", leaderName());
-        m.put("term", info == null ? 0 : (int) Math.min(Integer.MAX_VALUE, info.getCurrentTerm()));
+        return new ClusterStatus(cluster.nodeId(), role, leaderName(), info == null ? 0 : info.getCurrentTerm());
+    }
+
+    /** admin.cluster: this node's view of its cluster. */
+    public Map<String, Object> describe() {
+        ClusterStatus status = status();
+        DivisionInfo info = info();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", status.node());
+        m.put("role", status.role());
+        m.put("leader", status.leader());
+        m.put("term", (int) Math.min(Integer.MAX_VALUE, status.term()));
         m.put("applied", Long.toString(info == null ? -1 : info.getLastAppliedIndex()));
         Object[] peers = cluster.peers().entrySet().stream().map(e -> {
             Map<String, Object> p = new LinkedHashMap<>();
@@ -312,11 +320,6 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         m.put("peers", peers);
         m.put("settings_differ", settingsDiffer.toArray());
         return m;
-    }
-
-    /** The role, term and leader, for the status page and metrics. */
-    public String role() {
-        return (String) describe().get("role");
     }
 
     @Override

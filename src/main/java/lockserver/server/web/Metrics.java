@@ -2,6 +2,7 @@ package lockserver.server.web;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -59,6 +60,21 @@ public final class Metrics {
 
     public Metrics(Supplier<LockRegistry> registry) {
         this.registry = registry;
+    }
+
+    /** Adds the cluster's series: this node's role, the leader and the term. */
+    public void cluster(Supplier<ClusterStatus> status) {
+        GaugeWithCallback.builder().name("lockserver_cluster_role").labelNames("node", "role")
+                .help("1 for this node's Raft role (leader, follower, candidate)")
+                .callback(cb -> {
+                    ClusterStatus s = status.get();
+                    cb.call(1, s.node(), s.role());
+                }).register(prometheus);
+        GaugeWithCallback.builder().name("lockserver_cluster_leader").labelNames("leader")
+                .help("1 for the node this node knows as leader (\"\" when none)")
+                .callback(cb -> cb.call(1, status.get().leader())).register(prometheus);
+        GaugeWithCallback.builder().name("lockserver_cluster_term").help("The Raft term this node is in")
+                .callback(cb -> cb.call(status.get().term())).register(prometheus);
     }
 
     public CounterDataPoint requests(String method) {

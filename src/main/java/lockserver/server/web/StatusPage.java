@@ -18,9 +18,11 @@ import lockserver.core.LockRegistry;
 public final class StatusPage extends PageServlet {
     private static final int REFRESH_SECONDS = 5;
     private final transient Supplier<LockRegistry> registry;
+    private final transient Supplier<ClusterStatus> cluster; // null on a single server
 
-    public StatusPage(Supplier<LockRegistry> registry) {
+    public StatusPage(Supplier<LockRegistry> registry, Supplier<ClusterStatus> cluster) {
         this.registry = registry;
+        this.cluster = cluster;
     }
 
     @Override
@@ -30,14 +32,14 @@ public final class StatusPage extends PageServlet {
             resp.sendError(HttpServletResponse.SC_NOT_FOUND);
             return;
         }
-        byte[] body = render(registry.get().details()).getBytes(StandardCharsets.UTF_8);
+        byte[] body = render(registry.get().details(), cluster == null ? null : cluster.get()).getBytes(StandardCharsets.UTF_8);
         resp.setContentType("text/html; charset=utf-8");
         resp.setHeader("Cache-Control", "no-store");
         resp.setContentLength(body.length);
         resp.getOutputStream().write(body);
     }
 
-    static String render(List<LockDetail> locks) {
+    static String render(List<LockDetail> locks, ClusterStatus node) {
         StringBuilder h = new StringBuilder(4096);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta http-equiv=\"refresh\" content=\"").append(REFRESH_SECONDS).append("\">")
@@ -47,6 +49,12 @@ public final class StatusPage extends PageServlet {
                 .append(".full{color:#a00}.free{color:#070}.retired{color:#888}</style></head><body>\n")
                 .append("<h1>lockserver</h1>\n<p>").append(locks.size()).append(" lock(s); this page refreshes every ")
                 .append(REFRESH_SECONDS).append(" s.</p>\n");
+        if (node != null) {
+            h.append("<p class=\"cluster\">cluster node ").append(escape(node.node())).append(": <b>")
+                    .append(escape(node.role())).append("</b>, leader ")
+                    .append(node.leader().isEmpty() ? "none (no majority reachable)" : escape(node.leader()))
+                    .append(", term ").append(node.term()).append("</p>\n");
+        }
         for (LockDetail lock : locks) {
             int size = lock.settings().size();
             int held = lock.holders().size();

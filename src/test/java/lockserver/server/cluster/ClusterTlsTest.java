@@ -1,0 +1,174 @@
+package lockserver.server.cluster;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+import lockserver.client.LockClient;
+import lockserver.client.LockInfo;
+import lockserver.client.TicketInfo;
+import lockserver.core.Clock;
+import lockserver.server.LockServer;
+import lockserver.server.config.ServerConfig;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A three-node cluster with TLS: the Raft port takes mutual TLS, so only the peers (whose
+ * certificates are in TLS_TRUSTSTORE) can reach it; a stranger's Raft client, with a
+ * certificate of its own or with none, cannot change the lock state. Three nodes in this JVM.
+ */
+public class ClusterTlsTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+    private final List<LockServer> nodes = new ArrayList<>();
+
+    @After
+    public void stop() throws Exception {
+        for (LockServer n : nodes) {
+            n.close();
+        }
+    }
+
+    @Test(timeout = 120_000)
+    public void onlyPeersReachTheRaftPortUnderMutualTls() throws Exception {
+        Path dir = tmp.getRoot().toPath();
+        String[] ids = {"n1", "n2", "n3", "stranger"};
+        for (String id : ids) {
+            keytool("-genkeypair", "-alias", id, "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+                    "-dname", "CN=" + id, "-ext", "san=ip:127.0.0.1,dns:localhost",
+                    "-keystore", dir.resolve(id + ".p12").toString(), "-storetype", "PKCS12", "-storepass", "changeit");
+            keytool("-exportcert", "-rfc", "-alias", id, "-keystore", dir.resolve(id + ".p12").toString(),
+                    "-storepass", "changeit", "-file", dir.resolve(id + ".pem").toString());
+        }
+        for (String id : List.of("n1", "n2", "n3")) { // the peers' trust store: the three nodes, not the stranger
+            keytool("-importcert", "-noprompt", "-alias", id, "-file", dir.resolve(id + ".pem").toString(),
+                    "-keystore", dir.resolve("peers.p12").toString(), "-storetype", "PKCS12", "-storepass", "changeit");
+        }
+        int[] raft = {freePort(), freePort(), freePort()};
+        String peers = "n1@127.0.0.1:" + raft[0] + ",n2@127.0.0.1:" + raft[1] + ",n3@127.0.0.1:" + raft[2];
+        for (int i = 0; i < 3; i++) {
+            String id = ids[i];
+            String ini = "[general]\nSERVER=127.0.0.1\nPORT=0\nLOG_FILE=-\nLOGLEVEL=warning\n"
+                    + "DATA_DIR=" + dir.resolve("data-" + id) + "\n"
+                    + "TLS_KEYSTORE=" + dir.resolve(id + ".p12") + "\nTLS_KEYSTORE_PASSWORD=changeit\n"
+                    + "[lock L]\nSIZE=1\n"
+                    + "[cluster]\nNODE_ID=" + id + "\nPEERS=" + peers + "\n"
+                    + "TLS_TRUSTSTORE=" + dir.resolve("peers.p12") + "\nTLS_TRUSTSTORE_PASSWORD=changeit\n";
+            nodes.add(LockServer.start(ServerConfig.parse(id, new StringReader(ini)), Clock.SYSTEM));
+        }
+        LockClient n1 = client(0, dir.resolve("n1.pem"));
+        LockClient n2 = client(1, dir.resolve("n2.pem"));
+        LockClient.Acquired held = acquireWithinDeadline(n1);
+        assertTrue(held.granted());
+        TicketInfo seen = n2.check(held.ticket());
+        assertTrue(seen.isGranted());
+
+        try (RaftClient peer = raftClient(dir, raft, "n3")) { // the control: a peer's key gets through
+            assertTrue(peer.io().send(Message.valueOf(ByteString.copyFrom(Command.encode(
+                    new Command.Renew(held.ticket(), 0))))).isSuccess());
+        }
+        for (String key : new String[] {"stranger", null}) {
+            try (RaftClient stranger = raftClient(dir, raft, key)) {
+                stranger.io().send(Message.valueOf(ByteString.copyFrom(Command.encode(
+                        new Command.Release(held.ticket(), 0)))));
+                fail("a Raft client that is not a peer changed the lock state");
+            } catch (IOException refused) {
+                // the TLS handshake fails: not a peer
+            }
+        }
+        LockInfo status = n2.status("L");
+        assertEquals(1, status.granted());
+        assertTrue(n1.check(held.ticket()).isGranted());
+    }
+
+    private LockClient client(int node, Path cert) throws Exception {
+        return new LockClient(nodes.get(node).url().toString(), Duration.ofSeconds(10), LockClient.trusting(cert));
+    }
+
+    /** The first call waits for the cluster to elect a leader. */
+    private static LockClient.Acquired acquireWithinDeadline(LockClient client) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try {
+                return client.acquire("L", "peer", Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** A Raft client with the key of {@code keyOf} (null: plain, no TLS) that trusts the nodes. */
+    private static RaftClient raftClient(Path dir, int[] raft, String keyOf) throws Exception {
+        List<RaftPeer> peers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            peers.add(RaftPeer.newBuilder().setId("n" + (i + 1)).setAddress("127.0.0.1:" + raft[i]).build());
+        }
+        Parameters parameters = new Parameters();
+        if (keyOf != null) {
+            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(load(dir.resolve(keyOf + ".p12")), "changeit".toCharArray());
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(load(dir.resolve("peers.p12"))); // it trusts the nodes; they trust only their peers
+            GrpcTlsConfig tls = new GrpcTlsConfig(keys.getKeyManagers()[0], trust.getTrustManagers()[0], true);
+            GrpcConfigKeys.Client.setTlsConf(parameters, tls);
+            GrpcConfigKeys.Admin.setTlsConf(parameters, tls);
+        }
+        return RaftClient.newBuilder().setProperties(new RaftProperties()).setParameters(parameters)
+                .setRaftGroup(RaftGroup.valueOf(ClusterNode.GROUP, peers))
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
+                        org.apache.ratis.util.TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+                .build();
+    }
+
+    private static KeyStore load(Path file) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            ks.load(in, "changeit".toCharArray());
+        }
+        return ks;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void keytool(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(out, 0, p.exitValue());
+    }
+}
