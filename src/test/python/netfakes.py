@@ -3,18 +3,23 @@ test_security; not a test module itself).
 
 TcpProxy        a TCP proxy in front of a real server: counts the connections lockcli
                 opens and can close them all (as a server's idle timeout or a restart
-                would), or go away and come back on the same port (a restart)
+                would), or go away and come back on the same port (a restart); as a
+                node of a cluster, it can die once an answer starts to come back
+FaultServer     an XML-RPC server answering every call with one fault (fault 11
+                NO_LEADER: a cluster node cut off from the majority)
 ScriptedServer  a fake XML-RPC server speaking HTTP/1.1 keep-alive that does with each
                 request what a script says: answer, close without answering, answer
                 in part, answer late or never
 """
 
 import socket
+import socketserver
 import struct
 import threading
 import time
 import urllib.parse
 import xmlrpc.client
+import xmlrpc.server
 
 
 def wait_close_seen(lock, timeout=5.0):
@@ -22,7 +27,7 @@ def wait_close_seen(lock, timeout=5.0):
     can see that the far end closed it, so that its next call finds it closed before sending."""
     import lockcli.pool  # the test modules put lockcli on sys.path before they import this one
     deadline = time.monotonic() + timeout
-    while not all(lockcli.pool._has_input(c.sock) for c in lock._transport._pool._idle if c.sock is not None):
+    while not all(lockcli.pool._has_input(c.sock) for c in lock._servers.transports[0]._pool._idle if c.sock is not None):
         if time.monotonic() > deadline:
             raise AssertionError("the close did not reach lockcli within %s s" % timeout)
         time.sleep(0.01)
@@ -42,7 +47,8 @@ class TcpProxy(object):
     """A TCP proxy on 127.0.0.1 in front of ``upstream_url``'s host and port.
 
     ``url``: the upstream URL with the proxy's address in it. ``accepted``: connections
-    accepted so far; ``ended_by_client``: connections the client side closed.
+    accepted so far; ``ended_by_client``: connections the client side closed;
+    ``to_server``: bytes passed on to the server.
     """
 
     def __init__(self, upstream_url, port=0):
@@ -50,6 +56,8 @@ class TcpProxy(object):
         self.upstream = (parts.hostname, parts.port)
         self.accepted = 0
         self.ended_by_client = 0
+        self.to_server = 0
+        self._die_on_answer = False
         self._pairs = []
         self._mutex = threading.Lock()
         self._stopped = threading.Event()
@@ -93,11 +101,28 @@ class TcpProxy(object):
                         with self._mutex:
                             self.ended_by_client += 1
                     break
+                if not from_client and self._dying():
+                    self.close()        # the answer is lost with the node
+                    return
                 dst.sendall(data)
+                if from_client:
+                    with self._mutex:
+                        self.to_server += len(data)
         except OSError:
             pass
         for s in (src, dst):
             _shut(s, close=False)  # the other pump thread may still be reading it
+
+    def die_on_next_answer(self):
+        """When the server's next answer starts to come back, drop it and close (stop
+        listening, close every connection): a node that dies after running a call."""
+        with self._mutex:
+            self._die_on_answer = True
+
+    def _dying(self):
+        with self._mutex:
+            dying, self._die_on_answer = self._die_on_answer, False
+            return dying
 
     def count(self):
         with self._mutex:
@@ -239,3 +264,34 @@ class ScriptedServer(object):
             conns, self._open = self._open, []
         for conn in conns:
             _shut(conn)
+
+
+class _QuietHandler(xmlrpc.server.SimpleXMLRPCRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class FaultServer(object):
+    """An XML-RPC server on 127.0.0.1 answering every call with fault ``code``; ``calls``:
+    the methods called, in order."""
+
+    def __init__(self, code, message="no leader: this node cannot reach a majority of the cluster"):
+        self.calls = []
+        outer = self
+
+        class Server(socketserver.ThreadingMixIn, xmlrpc.server.SimpleXMLRPCServer):
+            daemon_threads = True
+
+            def _dispatch(self, method, params):
+                outer.calls.append(method)
+                raise xmlrpc.client.Fault(int(code), message)
+
+        self._server = Server(("127.0.0.1", 0), requestHandler=_QuietHandler, logRequests=False)
+        self.url = "http://127.0.0.1:%d/RPC2" % self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()

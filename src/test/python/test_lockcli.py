@@ -578,7 +578,7 @@ class KeepAliveTest(LockTestCase):
         self.assertTrue(lock.heartbeat_running)
         results, errors = [], []
         # watch the pool: which connections are out (taken, not given back) at any moment
-        pool, out, peak, shared, watch = lock._transport._pool, set(), [0], [], threading.Lock()
+        pool, out, peak, shared, watch = lock._servers.transports[0]._pool, set(), [0], [], threading.Lock()
         take, give_back = pool.take, pool.give_back
 
         def watched_take(timeout):
@@ -615,7 +615,7 @@ class KeepAliveTest(LockTestCase):
         self.assertGreater(lock.renewals, 0)
         self.assertFalse(lock.lost)
         self.assertTrue(lock.release())
-        self.assertLessEqual(len(lock._transport._pool._idle), 2)
+        self.assertLessEqual(len(lock._servers.transports[0]._pool._idle), 2)
         self.assertEqual(shared, [], "a connection was handed to a second thread while out")
         # 4 workers and the heartbeat: at most one connection each at a time. (The proxy's
         # count of connections opened is no bound: the pool keeps only two idle, so a

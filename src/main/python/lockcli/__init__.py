@@ -12,6 +12,11 @@ Library use::
             time.sleep(30)  # the hard job
             l.lock_release()
 
+The nodes of a cluster: several URLs, comma-separated (or a list); a call that gets
+no answer from one node goes to the next::
+
+    l = lockcli.Lock("http://node1:9090/RPC2,http://node2:9090/RPC2", "DefaultLock")
+
 With users on the server (HTTP Basic auth) and TLS::
 
     l = lockcli.Lock("https://lockserver.example.com:9090/RPC2", "DefaultLock",
@@ -37,26 +42,27 @@ controls a server; see ``lockctl --help``.
 
 Modules: ``lock`` (the Lock API), ``faults`` (the fault codes and the exceptions),
 ``transport`` and ``pool`` (XML-RPC over kept-alive HTTP, TLS, Basic auth),
+``failover`` (several URLs, the nodes of a cluster, tried in turn),
 ``lockrun`` and ``lockctl`` (the commands), ``cli`` (what the commands share).
 """
 
 # Every public name of the one-file lockcli.py this package replaces is still here.
 from .cli import EX_NOEXEC, EX_NOTFOUND, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE
 from .faults import (FAULT_BAD_ARGUMENT, FAULT_BAD_CONFIG, FAULT_BAD_REQUEST, FAULT_BAD_TICKET,
-                     FAULT_INTERNAL, FAULT_NAMES, FAULT_NOT_ALLOWED, FAULT_QUEUE_FULL,
+                     FAULT_INTERNAL, FAULT_NAMES, FAULT_NO_LEADER, FAULT_NOT_ALLOWED, FAULT_QUEUE_FULL,
                      FAULT_SHUTTING_DOWN, FAULT_UNAUTHENTICATED, FAULT_UNKNOWN_LOCK,
                      FAULT_UNKNOWN_METHOD, Fault, LockError, LockFault, LockGone, LockHttpError,
-                     LockTimeout, LockUnreachable)
+                     LockNoAnswer, LockTimeout, LockUnreachable)
 from .lock import DEFAULT_LOCK, MAX_INFO_CHARS, WAIT_CHUNK, Lock, clean_info, default_info
 from .lockrun import main, main_run
 from .pool import MAX_IDLE
 from .transport import DEFAULT_HTTP_TIMEOUT, __version__, fmt_seconds, log, redact_url, tls_context
 
 __all__ = [
-    "Lock", "LockError", "LockTimeout", "LockFault", "LockUnreachable", "LockGone",
+    "Lock", "LockError", "LockTimeout", "LockFault", "LockUnreachable", "LockNoAnswer", "LockGone",
     "main", "main_run", "redact_url", "tls_context",
     "FAULT_UNKNOWN_LOCK", "FAULT_BAD_TICKET", "FAULT_BAD_ARGUMENT", "FAULT_UNKNOWN_METHOD",
     "FAULT_QUEUE_FULL", "FAULT_NOT_ALLOWED", "FAULT_SHUTTING_DOWN", "FAULT_BAD_REQUEST",
-    "FAULT_BAD_CONFIG", "FAULT_UNAUTHENTICATED", "FAULT_INTERNAL",
+    "FAULT_BAD_CONFIG", "FAULT_UNAUTHENTICATED", "FAULT_NO_LEADER", "FAULT_INTERNAL",
     "Fault", "LockHttpError",
 ]

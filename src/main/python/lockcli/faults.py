@@ -8,7 +8,7 @@ PythonFaultTableTest checks that the two agree. Codes are stable: safe to switch
 import enum
 
 __all__ = [
-    "Fault", "FAULT_NAMES", "LockError", "LockTimeout", "LockUnreachable", "LockGone",
+    "Fault", "FAULT_NAMES", "LockError", "LockTimeout", "LockUnreachable", "LockNoAnswer", "LockGone",
     "LockFault", "LockHttpError",
     "FAULT_UNKNOWN_LOCK", "FAULT_BAD_TICKET", "FAULT_BAD_ARGUMENT", "FAULT_UNKNOWN_METHOD",
     "FAULT_QUEUE_FULL", "FAULT_NOT_ALLOWED", "FAULT_SHUTTING_DOWN", "FAULT_BAD_REQUEST",
@@ -66,6 +66,12 @@ class LockTimeout(LockError):
 
 class LockUnreachable(LockError):
     """The server could not be reached or gave no usable HTTP answer."""
+
+
+class LockNoAnswer(LockUnreachable):
+    """No answer came: the connection was refused, reset or closed before an answer, the
+    host is unknown or unreachable, or the call timed out. Another node of a cluster may
+    answer (failover.py tries the next URL)."""
 
 
 class LockGone(LockError):

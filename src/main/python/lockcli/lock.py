@@ -8,7 +8,8 @@ import threading
 import time
 
 from .faults import LockError, LockGone, LockTimeout
-from .transport import DEFAULT_HTTP_TIMEOUT, Transport, fmt_seconds, log
+from .failover import Endpoints
+from .transport import DEFAULT_HTTP_TIMEOUT, fmt_seconds, log
 
 DEFAULT_LOCK = "DefaultLock"
 #: longest wait asked in one lock.wait call (the server caps it at its MAX_WAIT_TIME, 30 s by default)
@@ -38,6 +39,12 @@ def _seconds(value):
     return round(value, 3)
 
 
+def _ask(deadline):
+    """How long one lock.wait asks to block: WAIT_CHUNK at most, and not past ``deadline``
+    (a time.monotonic() value; None: none)."""
+    return WAIT_CHUNK if deadline is None else max(0.0, min(deadline - time.monotonic(), WAIT_CHUNK))
+
+
 def default_info(what="lockcli"):
     return "%s on %s (pid %d)" % (what, socket.gethostname(), os.getpid())
 
@@ -48,6 +55,10 @@ class Lock:
     ``url``: the server's XML-RPC URL, e.g. ``http://host:9090/RPC2`` or
     ``https://host:9090/RPC2``; user and password may be given in it
     (``http://user:pw@host:9090/RPC2``, percent-encoded, sent as HTTP Basic auth).
+    For the nodes of a cluster, several URLs: a list, or one string of URLs
+    separated by commas. A call that gets no answer from one (or fault 11
+    NO_LEADER) goes to the next, starting with the one that last answered; a
+    wait goes on there with the same ticket (see failover.py).
     ``username``, ``password``: HTTP Basic credentials without putting the
     secret in the URL; they win over user info in the URL (``password`` alone
     goes with the URL's user). ``cafile``: PEM file of the CA certificate(s) to
@@ -94,15 +105,15 @@ class Lock:
 
     def __init__(self, url, lockname, http_timeout=None, heartbeat=None, logger=None,
                  on_lost=None, ssl_context=None, username=None, password=None, cafile=None):
-        self._transport = Transport(url, username=username, password=password, cafile=cafile,
-                                    ssl_context=ssl_context, logger=logger)
+        self._servers = Endpoints(url, username=username, password=password, cafile=cafile,
+                                  ssl_context=ssl_context, logger=logger)
         if heartbeat is not None and not heartbeat >= 0:
             raise ValueError("heartbeat must be >= 0 seconds (0: none), got %r" % (heartbeat,))
         self.url = url
-        self.safe_url = self._transport.safe_url
-        self.username = self._transport.username
+        self.safe_url = self._servers.safe_url
+        self.username = self._servers.username
         self.cafile = cafile
-        self.ssl_context = self._transport.ssl_context
+        self.ssl_context = self._servers.ssl_context
         self.lockname = lockname
         self.http_timeout = DEFAULT_HTTP_TIMEOUT if http_timeout is None else float(http_timeout)
         self.heartbeat = heartbeat or None
@@ -127,7 +138,7 @@ class Lock:
 
         Does not release the ticket or stop the heartbeat.
         """
-        self._transport.close()
+        self._servers.close()
 
     @property
     def held(self):
@@ -138,7 +149,7 @@ class Lock:
 
     def _call(self, method, *args, timeout=None):
         """One XML-RPC call on a kept-alive connection; raises LockError (or a subclass)."""
-        return self._transport.call(method, args, self.http_timeout if timeout is None else timeout)
+        return self._servers.call(method, args, self.http_timeout if timeout is None else timeout)
 
     def _expect(self, method, value, kind):
         if not isinstance(value, kind):
@@ -156,7 +167,8 @@ class Lock:
             self.lock_release()
         self._forget()
         info = clean_info(default_info() if info is None else info)
-        ticket = self._expect("lock.query", self._call("lock.query", self.lockname, info), str)
+        args = self._servers.new_ticket_args(self.lockname, info)     # the same key on every retry
+        ticket = self._expect("lock.query", self._servers.call("lock.query", args, self.http_timeout), str)
         self.ticket = ticket
         self.state = "queued"
         self.last_error = None
@@ -198,9 +210,8 @@ class Lock:
         deadline = None if timeout is None else start + max(0.0, float(timeout))
         while True:
             now = time.monotonic()
-            ask = WAIT_CHUNK if deadline is None else max(0.0, min(deadline - now, WAIT_CHUNK))
-            granted = self._call("lock.wait", self.ticket, _seconds(ask),
-                                 timeout=ask + self.http_timeout)
+            ask = _ask(deadline)
+            granted = self._servers.call_each("lock.wait", lambda: self._wait_args(deadline))
             if self._expect("lock.wait", granted, bool):
                 self._granted(heartbeat)
                 return True
@@ -219,6 +230,11 @@ class Lock:
             if after - now < min(ask, 1.0):
                 pause = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.monotonic()))
                 time.sleep(pause)
+
+    def _wait_args(self, deadline):
+        """(args, socket timeout) of one lock.wait call ending by ``deadline`` (None: none)."""
+        ask = _ask(deadline)
+        return (self.ticket, _seconds(ask)), ask + self.http_timeout
 
     def release(self, timeout=None):
         """``lock.release``: True if a held slot was freed or a queued ticket cancelled.

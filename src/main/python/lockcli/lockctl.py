@@ -13,7 +13,8 @@ import sys
 from .cli import (EX_FAIL, EX_OK, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, ArgumentParser, UsageError,
                   checked, positive_seconds, say, setting)
 from .faults import Fault, LockError, LockFault, LockHttpError
-from .transport import DEFAULT_HTTP_TIMEOUT, Transport, __version__, tls_context
+from .failover import Endpoints
+from .transport import DEFAULT_HTTP_TIMEOUT, __version__, tls_context
 
 DEFAULT_URL = "http://127.0.0.1:9090/RPC2"
 
@@ -33,20 +34,20 @@ class Failure(Exception):
 class Server:
     """The server lockctl talks to; ``call`` turns every trouble into a Failure."""
 
-    def __init__(self, transport, timeout):
-        self.transport = transport
-        self.safe_url = transport.safe_url
+    def __init__(self, servers, timeout):
+        self.servers = servers
+        self.safe_url = servers.safe_url
         self.timeout = timeout
 
     def call(self, method, *args):
         try:
-            return self.transport.call(method, args, self.timeout)
+            return self.servers.call(method, args, self.timeout)
         except LockFault as e:
             hint = ""
             if e.code == Fault.UNKNOWN_METHOD and method.startswith("admin."):
                 hint = " (this server has no admin methods: too old?)"
             elif e.code in (Fault.NOT_ALLOWED, Fault.UNAUTHENTICATED) and method.startswith("admin.") \
-                    and self.transport.username is None:
+                    and self.servers.username is None:
                 hint = " (admin calls need an admin user: http://USER:PASSWORD@host:port/RPC2)"
             raise Failure(EX_FAIL, "%s refused: fault %s (%s): %s%s" % (
                 method, e.code, e.name, one_line(e.fault_string), hint))
@@ -215,7 +216,7 @@ commands:
                    the changes applied
 
 environment:
-  LOCKSERVER_URL     server URL when --url is not given (default %s)
+  LOCKSERVER_URL     server URL(s) when --url is not given (default %s)
   LOCKSERVER_CAFILE  CA file when --cafile is not given
 
 exit status:
@@ -232,9 +233,10 @@ def _common(parser, top):
     # At the top, real defaults; on the subcommands SUPPRESS, so that an option
     # given before the command is not reset by the subparser.
     d = (lambda v: v) if top else (lambda v: argparse.SUPPRESS)
-    parser.add_argument("-u", "--url", metavar="URL", default=d(None),
+    parser.add_argument("-u", "--url", metavar="URL[,URL...]", default=d(None),
                         help="server XML-RPC URL; user:password@ in it for HTTP Basic auth (then "
-                             "prefer $LOCKSERVER_URL: command lines are visible to other users) "
+                             "prefer $LOCKSERVER_URL: command lines are visible to other users); "
+                             "for a cluster, the nodes' URLs separated by commas, tried in turn "
                              "(default: $LOCKSERVER_URL, else %s)" % DEFAULT_URL)
     parser.add_argument("--json", action="store_true", default=d(False),
                         help="print the answer as JSON")
@@ -277,7 +279,7 @@ def main(argv=None, out=None):
             url, url_from = setting(args.url, "--url", "LOCKSERVER_URL", DEFAULT_URL)
             cafile, cafile_from = setting(args.cafile, "--cafile", "LOCKSERVER_CAFILE")
             context = None if cafile is None else checked(cafile_from, tls_context, cafile)
-            server = Server(checked(url_from, Transport, url, ssl_context=context), args.timeout)
+            server = Server(checked(url_from, Endpoints, url, ssl_context=context), args.timeout)
             status = args.func(server, args, out)
             out.flush()
             return status

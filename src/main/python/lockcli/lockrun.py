@@ -16,6 +16,7 @@ import urllib.parse
 from .cli import (EX_NOEXEC, EX_NOTFOUND, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE,
                   ArgumentParser, UsageError, checked, positive_seconds, say, seconds, setting)
 from .faults import LockError, LockTimeout
+from .failover import split_urls
 from .lock import DEFAULT_LOCK, Lock
 from .transport import DEFAULT_HTTP_TIMEOUT, check_url, fmt_seconds, split_userinfo, tls_context
 
@@ -34,7 +35,7 @@ exit with COMMAND's status."""
 
 _RUN_EPILOG = """\
 environment:
-  LOCKSERVER_URL       server URL when --url is not given
+  LOCKSERVER_URL       server URL(s) when --url is not given
   LOCKSERVER_LOCK      lock name when --lock is not given
   LOCKSERVER_USER      user name when --user is not given
   LOCKSERVER_PASSWORD  password of the user; when unset, lockrun asks for it if
@@ -68,6 +69,7 @@ exit status:
 
 example:
   lockrun --url http://lockserver:9090/RPC2 --lock Backup --wait 3600 -- rsync -a /src/ /dst/
+  lockrun --url http://node1:9090/RPC2,http://node2:9090/RPC2,http://node3:9090/RPC2 -- backup.sh
   lockrun --url https://lockserver:9090/RPC2 --user backup \\
       --cafile /etc/lockserver/ca.pem --lock Backup -- rsync -a /src/ /dst/
 """
@@ -77,11 +79,12 @@ def _run_parser(prog):
     p = ArgumentParser(prog=prog, description=_RUN_DESCRIPTION, epilog=_RUN_EPILOG,
                        usage="%(prog)s [options] [--] COMMAND [ARGS...]",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("-u", "--url", metavar="URL",
+    p.add_argument("-u", "--url", metavar="URL[,URL...]",
                    help="lockserver XML-RPC URL, e.g. http://host:9090/RPC2 or "
                         "https://host:9090/RPC2; user:password@ in it for HTTP Basic auth (then "
                         "prefer $LOCKSERVER_URL, or --user: command lines are visible to other "
-                        "users) (default: $LOCKSERVER_URL)")
+                        "users). For a cluster, the nodes' URLs separated by commas: a call that "
+                        "gets no answer from one goes to the next (default: $LOCKSERVER_URL)")
     p.add_argument("--user", metavar="USER",
                    help="authenticate as USER (HTTP Basic auth); the password comes from "
                         "$LOCKSERVER_PASSWORD, else lockrun asks for it when stdin is a terminal "
@@ -196,9 +199,13 @@ class _Runner:
             wait = None if args.wait is None or math.isinf(args.wait) else args.wait
             user, user_from = setting(args.user, "--user", "LOCKSERVER_USER")
             cafile, cafile_from = setting(args.cafile, "--cafile", "LOCKSERVER_CAFILE")
-            parts = checked(url_from, check_url, url)
-            if user is None and parts.username is not None and parts.password is None:
-                user, user_from = urllib.parse.unquote(parts.username), url_from     # user@ without a password
+            urls = checked(url_from, split_urls, url)
+            parts = [checked(url_from, check_url, u) for u in urls]
+            if user is None:
+                for p in parts:
+                    if p.username is not None and p.password is None:      # user@ without a password
+                        user, user_from = urllib.parse.unquote(p.username), url_from
+                        break
             if user is not None and ":" in user:
                 raise UsageError("%s: a user name cannot contain ':' (HTTP Basic auth): %r" % (user_from, user))
             context = None if cafile is None else checked(cafile_from, tls_context, cafile)
@@ -215,8 +222,8 @@ class _Runner:
             self.say(problem[1])
             return problem[0]
         try:
-            password = None if user is None else self._password(user, url)
-            lock = Lock(url, lockname, http_timeout=args.http_timeout, ssl_context=context,
+            password = None if user is None else self._password(user, parts)
+            lock = Lock(urls, lockname, http_timeout=args.http_timeout, ssl_context=context,
                         username=user, password=password)
         except (UsageError, ValueError) as e:
             self.say("%s (see %s --help)" % (e, self.prog))
@@ -244,7 +251,7 @@ class _Runner:
                 except (OSError, ValueError, TypeError):
                     pass
 
-    def _password(self, user, url):
+    def _password(self, user, parts):
         """$LOCKSERVER_PASSWORD, else asked on the terminal; UsageError if neither."""
         password = os.environ.get("LOCKSERVER_PASSWORD")
         if password is not None:
@@ -258,7 +265,7 @@ class _Runner:
                               "for it only when stdin is a terminal)" % user)
         try:
             return getpass.getpass("%s: password of %s at %s: " % (
-                self.name, user, split_userinfo(urllib.parse.urlsplit(url))[0]))
+                self.name, user, ",".join(split_userinfo(p)[0] for p in parts)))
         except EOFError:
             raise UsageError("no password given for user %r" % user)
 

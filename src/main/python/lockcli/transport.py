@@ -17,7 +17,7 @@ import xml.parsers.expat
 import xmlrpc.client
 
 from .faults import (FAULT_NAMES, FAULT_NOT_ALLOWED, FAULT_UNAUTHENTICATED, LockError, LockFault,
-                     LockHttpError, LockUnreachable)
+                     LockHttpError, LockNoAnswer, LockUnreachable)
 from .pool import Pool
 
 __version__ = "1.0"
@@ -178,7 +178,7 @@ class Transport:
             raise LockHttpError("%slockserver at %s answered %s with HTTP %s %s%s" % (
                 prefix, self.safe_url, method, e.errcode, e.errmsg, hint), e.errcode, e.errmsg)
         except socket.timeout:
-            raise LockUnreachable("no answer from lockserver at %s to %s within %s s" % (
+            raise LockNoAnswer("no answer from lockserver at %s to %s within %s s" % (
                 self.safe_url, method, fmt_seconds(timeout)))
         except ssl.SSLCertVerificationError as e:
             raise LockUnreachable(
@@ -191,15 +191,20 @@ class Transport:
                 hint = " (is the server's port plain http?)"
             raise LockUnreachable("TLS error with lockserver at %s: %s%s" % (
                 self.safe_url, e.reason or e, hint))
+        except http.client.RemoteDisconnected as e:
+            raise LockNoAnswer("cannot reach lockserver at %s: %s" % (
+                self.safe_url, str(e) or type(e).__name__))
         except http.client.BadStatusLine as e:
             line, hint = str(e), ""
-            if not isinstance(e, http.client.RemoteDisconnected):
-                if not self._https and line.startswith("\x15\x03"):      # a TLS alert record
-                    hint = " (the server speaks TLS: use an https:// URL)"
-                line = "not an HTTP answer: %r" % line[:40]
-            raise LockUnreachable("cannot reach lockserver at %s: %s%s" % (
-                self.safe_url, line or type(e).__name__, hint))
-        except (OSError, http.client.HTTPException) as e:
+            if not self._https and line.startswith("\x15\x03"):      # a TLS alert record
+                hint = " (the server speaks TLS: use an https:// URL)"
+            raise LockUnreachable("cannot reach lockserver at %s: not an HTTP answer: %r%s" % (
+                self.safe_url, line[:40], hint))
+        except (OSError, http.client.IncompleteRead) as e:
+            # refused, reset, closed in the middle of the answer, unknown or unreachable host
+            raise LockNoAnswer("cannot reach lockserver at %s: %s" % (
+                self.safe_url, str(e) or type(e).__name__))
+        except http.client.HTTPException as e:
             raise LockUnreachable("cannot reach lockserver at %s: %s" % (
                 self.safe_url, str(e) or type(e).__name__))
         except (xmlrpc.client.ResponseError, xml.parsers.expat.ExpatError) as e:

@@ -1,6 +1,7 @@
 package lockserver.client;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * One client's slot of a named lock on a lockserver, to close when done:
@@ -23,6 +24,11 @@ public final class Lock implements AutoCloseable {
     /** A lock on the server at {@code url}, with a connection of its own. */
     public Lock(String url, String name) {
         this(new LockClient(url), name);
+    }
+
+    /** A lock on the cluster whose nodes are at {@code urls}, tried in turn, with a connection of its own. */
+    public Lock(List<String> urls, String name) {
+        this(new LockClient(urls), name);
     }
 
     /** A lock using a shared connection. */

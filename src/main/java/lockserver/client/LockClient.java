@@ -2,11 +2,6 @@ package lockserver.client;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.MalformedURLException;
-import java.net.URI;
-import java.net.URL;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -15,29 +10,26 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import lockserver.wire.Utf8WriterFactory;
-import org.apache.xmlrpc.XmlRpcException;
-import org.apache.xmlrpc.client.XmlRpcClient;
-import org.apache.xmlrpc.client.XmlRpcClientConfigImpl;
-import org.apache.xmlrpc.client.XmlRpcHttpTransportException;
 
 /**
- * A connection to one lockserver: the wire API of docs/API.md as Java methods, over
- * pooled keep-alive HTTP connections. Thread-safe; share one per server. Failures throw
- * {@link LockServerException}. For the usual query-wait-release, use {@link Lock}.
+ * A connection to a lockserver, or to the nodes of a cluster: the wire API of docs/API.md as
+ * Java methods, over pooled keep-alive HTTP connections. Given several URLs, a call that gets
+ * no answer from one server (or fault 11 NO_LEADER) goes to the next ({@link Failover}); a
+ * blocked wait goes on there with the same ticket. Thread-safe; share one per server or
+ * cluster. Failures throw {@link LockServerException}. For the usual query-wait-release, use
+ * {@link Lock}.
  */
 public final class LockClient {
     /** What one {@code lock.wait} asks for at most; the server may cap it lower. */
     static final Duration WAIT_SLICE = Duration.ofSeconds(30);
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
 
-    private final String url;
-    private final XmlRpcClient rpc;
-    private final XmlRpcClientConfigImpl config;
+    private final Failover servers;
 
     /** @param url the server's endpoint, e.g. {@code http://host:9090/RPC2}; user:password@ in it is sent as Basic auth */
     public LockClient(String url) {
@@ -54,26 +46,26 @@ public final class LockClient {
      *            {@link #trusting(Path)}); null for the JDK's default trust store
      */
     public LockClient(String url, Duration timeout, SSLContext tls) {
-        URI uri = URI.create(url);
-        this.url = uri.getUserInfo() == null ? url : url.replace(uri.getRawUserInfo() + "@", "");
-        config = new XmlRpcClientConfigImpl();
-        try {
-            config.setServerURL(new URL(this.url));
-        } catch (MalformedURLException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid lockserver URL '" + url + "': " + e.getMessage(), e);
+        this(List.of(url), timeout, tls);
+    }
+
+    /** @param urls the endpoints of the nodes of one cluster, tried in turn (see {@link Failover}) */
+    public LockClient(List<String> urls) {
+        this(urls, DEFAULT_TIMEOUT);
+    }
+
+    /** @param timeout how long any call but a wait may take on one server, and how long connecting may take */
+    public LockClient(List<String> urls, Duration timeout) {
+        this(urls, timeout, null);
+    }
+
+    /** As {@link #LockClient(String, Duration, SSLContext)}, for several URLs. */
+    public LockClient(List<String> urls, Duration timeout, SSLContext tls) {
+        List<Endpoint> endpoints = new ArrayList<>(urls.size());
+        for (String url : urls) {
+            endpoints.add(new Endpoint(url, timeout, tls));
         }
-        if (uri.getRawUserInfo() != null) {
-            String[] userPass = uri.getRawUserInfo().split(":", 2);
-            config.setBasicUserName(URLDecoder.decode(userPass[0], StandardCharsets.UTF_8));
-            config.setBasicPassword(userPass.length > 1 ? URLDecoder.decode(userPass[1], StandardCharsets.UTF_8) : "");
-        }
-        config.setEnabledForExtensions(false);
-        config.setReplyTimeout((int) timeout.toMillis());
-        config.setConnectionTimeout((int) timeout.toMillis());
-        rpc = new XmlRpcClient();
-        rpc.setConfig(config);
-        rpc.setXmlWriterFactory(new Utf8WriterFactory());
-        rpc.setTransportFactory(new KeepAliveTransportFactory(rpc, timeout, tls));
+        servers = new Failover(endpoints);
     }
 
     /** TLS trust in the CA certificate(s) of a PEM file, for a server with a private CA or a self-signed certificate. */
@@ -103,7 +95,8 @@ public final class LockClient {
 
     /** Queues a new ticket on {@code lock} and returns its id. */
     public String query(String lock, String info) {
-        return (String) call(config, "lock.query", lock, info);
+        Object[] args = withOptions(servers.newTicketOptions(), lock, info);
+        return (String) servers.call("lock.query", server -> server.execute("lock.query", 0, args));
     }
 
     /** The answer of {@link #acquire}: a ticket, granted (with its fencing token) or still queued. */
@@ -117,11 +110,11 @@ public final class LockClient {
      */
     public Acquired acquire(String lock, String info, Duration timeout) {
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, timeout.toNanos());
-        long first = timeout == null ? WAIT_SLICE.toNanos() : Math.min(Math.max(0, timeout.toNanos()),
-                WAIT_SLICE.toNanos());
-        XmlRpcClientConfigImpl waitConfig = config.cloneMe();
-        waitConfig.setReplyTimeout(config.getReplyTimeout() + (int) (first / 1_000_000));
-        Map<?, ?> m = (Map<?, ?>) call(waitConfig, "lock.acquire", lock, info, first / 1e9);
+        Map<String, Object> options = servers.newTicketOptions();
+        Map<?, ?> m = (Map<?, ?>) servers.call("lock.acquire", server -> {
+            long first = slice(timeout == null ? null : deadline);
+            return server.execute("lock.acquire", first, withOptions(options, lock, info, first / 1e9));
+        });
         String ticket = (String) m.get("ticket");
         if ("granted".equals(m.get("state"))) {
             return new Acquired(ticket, true, Long.parseLong((String) m.get("token")));
@@ -139,44 +132,47 @@ public final class LockClient {
      * True once granted; false on timeout (the ticket stays queued) or when it is gone.
      */
     public boolean await(String ticket, Duration timeout) {
-        long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, timeout.toNanos());
+        Long deadline = timeout == null ? null : System.nanoTime() + Math.max(0, timeout.toNanos());
         while (true) {
-            long left = timeout == null ? WAIT_SLICE.toNanos() : deadline - System.nanoTime();
-            if (waitOnce(ticket, Math.max(0, Math.min(left, WAIT_SLICE.toNanos())))) {
+            boolean granted = (Boolean) servers.call("lock.wait", server -> {
+                long nanos = slice(deadline);
+                return server.execute("lock.wait", nanos, ticket, nanos / 1e9);
+            });
+            if (granted) {
                 return true;
             }
-            if ((timeout != null && deadline - System.nanoTime() <= 0) || check(ticket).isGone()) {
+            if ((deadline != null && deadline - System.nanoTime() <= 0) || check(ticket).isGone()) {
                 return false;
             }
         }
     }
 
-    private boolean waitOnce(String ticket, long nanos) {
-        XmlRpcClientConfigImpl waitConfig = config.cloneMe();
-        waitConfig.setReplyTimeout(config.getReplyTimeout() + (int) (nanos / 1_000_000));
-        return (Boolean) call(waitConfig, "lock.wait", ticket, nanos / 1e9);
+    /** What one blocking call may wait: up to {@link #WAIT_SLICE}, and no later than {@code deadline} (null: none). */
+    private static long slice(Long deadline) {
+        long max = WAIT_SLICE.toNanos();
+        return deadline == null ? max : Math.max(0, Math.min(max, deadline - System.nanoTime()));
     }
 
     /** Frees the ticket's slot or cancels it while queued; false if it was gone. */
     public boolean release(String ticket) {
-        return (Boolean) call(config, "lock.release", ticket);
+        return (Boolean) call("lock.release", ticket);
     }
 
     /** Restarts the ticket's idle expiration; false if it is gone. */
     public boolean renew(String ticket) {
-        return (Boolean) call(config, "lock.renew", ticket);
+        return (Boolean) call("lock.renew", ticket);
     }
 
     public TicketInfo check(String ticket) {
-        return TicketInfo.of((Map<?, ?>) call(config, "lock.check", ticket));
+        return TicketInfo.of((Map<?, ?>) call("lock.check", ticket));
     }
 
     public LockInfo status(String lock) {
-        return LockInfo.of((Map<?, ?>) call(config, "lock.status", lock));
+        return LockInfo.of((Map<?, ?>) call("lock.status", lock));
     }
 
     public List<LockInfo> list() {
-        Object[] all = (Object[]) call(config, "lock.list");
+        Object[] all = (Object[]) call("lock.list");
         List<LockInfo> out = new ArrayList<>(all.length);
         for (Object o : all) {
             out.add(LockInfo.of((Map<?, ?>) o));
@@ -186,41 +182,34 @@ public final class LockClient {
 
     /** Creates a lock (if the server allows it); false if it exists. */
     public boolean create(String lock, int size) {
-        return (Boolean) call(config, "lock.create", lock, size);
+        return (Boolean) call("lock.create", lock, size);
     }
 
     /** Admin: releases any ticket, held or queued; false if it is gone. */
     public boolean forceRelease(String ticket) {
-        return (Boolean) call(config, "admin.release", ticket);
+        return (Boolean) call("admin.release", ticket);
     }
 
     public boolean ping() {
-        return (Boolean) call(config, "server.ping");
+        return (Boolean) call("server.ping");
     }
 
-    private Object call(XmlRpcClientConfigImpl cfg, String method, Object... params) {
-        try {
-            return rpc.execute(cfg, method, params);
-        } catch (XmlRpcHttpTransportException e) {
-            throw new LockServerException(LockServerException.UNREACHABLE,
-                    method + ": " + url + " answered HTTP " + e.getStatusCode(), e);
-        } catch (XmlRpcException e) {
-            if (e.code > 0) {
-                throw new LockServerException(e.code, e.getMessage(), e);
-            }
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof KeepAliveTransportFactory.AnswerTooLarge) {
-                throw new LockServerException(LockServerException.UNREACHABLE,
-                        method + ": " + url + " answered, but " + cause.getMessage(), e);
-            }
-            String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-            throw new LockServerException(LockServerException.UNREACHABLE,
-                    method + ": cannot reach lockserver at " + url + ": " + why, e);
+    private Object call(String method, Object... params) {
+        return servers.call(method, server -> server.execute(method, 0, params));
+    }
+
+    /** {@code args}, then the options struct when there is one. */
+    private static Object[] withOptions(Map<String, Object> options, Object... args) {
+        if (options == null) {
+            return args;
         }
+        Object[] out = Arrays.copyOf(args, args.length + 1);
+        out[args.length] = options;
+        return out;
     }
 
     @Override
     public String toString() {
-        return "LockClient[" + url + "]";
+        return "LockClient" + servers;
     }
 }

@@ -2,17 +2,13 @@ package lockserver.client;
 
 import lockserver.server.auth.PasswordHash;
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import lockserver.server.LockServer;
 import lockserver.server.TestServers;
 import org.junit.After;
@@ -68,14 +64,7 @@ public class PythonSecurityTest {
 
     @Test
     public void pythonSecurityTestsPassAgainstTlsServerWithUsers() throws Exception {
-        Path log = Path.of("target", "python-security-tests.log");
-        Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder("python3", "-m", "unittest", "discover", "-s", "src/test/python",
-                "-p", "test_security.py", "-v").redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = pb.environment();
-        for (String leak : List.of("LOCKSERVER_URL", "LOCKSERVER_LOCK", "LOCKSERVER_USER", "LOCKSERVER_PASSWORD")) {
-            env.remove(leak);
-        }
+        Map<String, String> env = new HashMap<>();
         env.put("LOCKSERVER_SECURE_URL", server.url().toString()); // https://127.0.0.1:PORT/RPC2, no credentials
         env.put("LOCKSERVER_CAFILE", ca.toAbsolutePath().toString()); // the server's certificate, PEM
         env.put("LOCKSERVER_TEST_CLIENT", "alice");
@@ -84,31 +73,7 @@ public class PythonSecurityTest {
         env.put("LOCKSERVER_TEST_OTHER_LOCK", "san02");
         env.put("LOCKSERVER_TEST_ADMIN", "bob");
         env.put("LOCKSERVER_TEST_ADMIN_PASSWORD", BOB_PASSWORD);
-        env.put("PYTHONPATH", Path.of("src", "main", "python").toAbsolutePath() + File.pathSeparator
-                + env.getOrDefault("PYTHONPATH", ""));
-        env.put("PYTHONDONTWRITEBYTECODE", "1");
-        Process p = pb.start();
-        boolean finished = p.waitFor(2, TimeUnit.MINUTES);
-        if (!finished) {
-            p.destroyForcibly();
-        }
-        String output = Files.readString(log);
-        System.out.println(output); // kept in target/surefire-reports
-        assertTrue("python security tests did not finish in 2 minutes:\n" + output, finished);
-        assertEquals("python security tests failed:\n" + output, 0, p.exitValue());
-        Matcher ran = Pattern.compile("\\nRan (\\d+) tests? in ").matcher(output);
-        assertTrue("python security tests ran no test:\n" + output, ran.find());
-        int count = Integer.parseInt(ran.group(1));
-        assertTrue("python security tests ran no test:\n" + output, count > 0);
-        assertFalse("python security tests were skipped, not run:\n" + output,
-                output.toLowerCase().contains("skipped"));
-        Matcher ok = Pattern.compile("(?m)^test_\\w+ \\(.*\\)\\s*(\\.\\.\\.|\\n.*\\.\\.\\.) ok$").matcher(output);
-        int oks = 0;
-        while (ok.find()) {
-            oks++;
-        }
-        assertEquals("every python security test must report ok:\n" + output, count, oks);
-        assertTrue("python security tests did not end OK:\n" + output, output.matches("(?s).*\\nOK\\s*$"));
+        PythonSuite.assertAllPass("test_security.py", env, Duration.ofMinutes(2));
     }
 
     /** A [user] PASSWORD value. */
