@@ -229,9 +229,19 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
                 boolean fresh = c.idleSince == 0;
                 try {
                     c.soTimeout(timeout);
-                    c.out.write(headBytes);
-                    body.writeTo(c.out);
-                    c.out.flush();
+                    try {
+                        c.out.write(headBytes);
+                        body.writeTo(c.out);
+                        c.out.flush();
+                    } catch (IOException closed) {
+                        // a pooled connection the server had closed (broken pipe, reset): it took no
+                        // whole request, so send again on a new one
+                        c.closeQuietly();
+                        if (fresh || attempt > 0) {
+                            throw closed;
+                        }
+                        continue;
+                    }
                     Response r = Response.read(c.in);
                     if (r.keepAlive) {
                         giveBack(c);

@@ -272,15 +272,17 @@ public final class LockServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (cluster != null) {
+            // first: a node stops applying the log before anything else stops, so its copy
+            // never differs from its peers' (a closed registry refuses queries)
+            cluster.close();
+        }
         registry().close();
         lifecycle.shutdown();
         jetty.stop();
         slowRequests.close();
         if (journal != null) {
             journal.close();
-        }
-        if (cluster != null) {
-            cluster.close();
         }
         log.info("stopped");
     }

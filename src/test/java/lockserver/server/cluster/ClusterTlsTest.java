@@ -141,7 +141,10 @@ public class ClusterTlsTest {
             GrpcConfigKeys.Client.setTlsConf(parameters, tls);
             GrpcConfigKeys.Admin.setTlsConf(parameters, tls);
         }
-        return RaftClient.newBuilder().setProperties(new RaftProperties()).setParameters(parameters)
+        RaftProperties properties = new RaftProperties();
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
+                org.apache.ratis.util.TimeDuration.valueOf(2, TimeUnit.SECONDS));
+        return RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
                 .setRaftGroup(RaftGroup.valueOf(ClusterNode.GROUP, peers))
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
                         org.apache.ratis.util.TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
