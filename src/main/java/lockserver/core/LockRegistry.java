@@ -383,6 +383,11 @@ public final class LockRegistry {
         }
     }
 
+    /** How many locks there are (none on a cluster node before its leader's settings arrive). */
+    public int lockCount() {
+        return locks.size();
+    }
+
     public int ticketCount() {
         return tickets.size();
     }

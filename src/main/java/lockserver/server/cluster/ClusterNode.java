@@ -107,8 +107,9 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 100_000);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, cluster.snapshotEvery());
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgeGap(props, Math.min(1024, cluster.snapshotEvery()));
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
         Parameters parameters = new Parameters();
         if (c.tlsKeystore() != null) {

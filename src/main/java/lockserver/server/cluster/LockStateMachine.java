@@ -181,6 +181,7 @@ final class LockStateMachine extends BaseStateMachine {
     private byte[] apply(Command command, boolean leader) {
         LockRegistry r = registry;
         if (command instanceof Command.Query q) {
+            requireSettings(r);
             String ticket = r.query(q.lock(), q.info(), q.key(), q.id());
             long token = q.claim() && r.claim(ticket) ? r.peek(ticket).token() : 0;
             return Reply.ok(out -> Reply.writeQueried(out, new Locks.Queried(ticket, token != 0, token)));
@@ -228,6 +229,7 @@ final class LockStateMachine extends BaseStateMachine {
             if (in.readByte() != READ_STATUS) {
                 throw new IOException("unknown read");
             }
+            requireSettings(registry);
             var status = registry.status(in.readUTF());
             reply = Reply.ok(out -> Reply.writeStatus(out, status));
         } catch (LockException e) {
@@ -236,6 +238,17 @@ final class LockStateMachine extends BaseStateMachine {
             reply = Reply.fault(new LockException(Fault.BAD_REQUEST, "unknown read"));
         }
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+    }
+
+    /**
+     * A fresh cluster has no locks until its first leader's settings are applied: a call in
+     * that moment is told to try again, not that its lock does not exist.
+     */
+    private static void requireSettings(LockRegistry r) {
+        if (r.lockCount() == 0) {
+            throw new LockException(Fault.NO_LEADER, "no leader yet: the cluster is starting and its leader has "
+                    + "not sent the lock settings");
+        }
     }
 
     @Override

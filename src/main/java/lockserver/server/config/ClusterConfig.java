@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
  * @param trustStore         with TLS_KEYSTORE: the PKCS12 trust store of the peers' certificates (mutual TLS on
  *                           the Raft port); null without TLS
  * @param leaderTimeoutNanos how long a call may wait for a leader before it is answered with fault 11
+ * @param snapshotEvery      log entries between two snapshots (the log before a snapshot is then dropped)
  */
 public record ClusterConfig(String nodeId, Map<String, String> peers, Path trustStore, String trustStorePassword,
-                            long leaderTimeoutNanos) {
+                            long leaderTimeoutNanos, int snapshotEvery) {
     private static final Pattern PEER = Pattern.compile(
             "([A-Za-z0-9_.-]{1,64})@(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+):([0-9]{1,5})");
 

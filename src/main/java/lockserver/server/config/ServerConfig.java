@@ -50,7 +50,7 @@ public final class ServerConfig {
     private static final String USER_SECTION = "user ";
     private static final String CLUSTER = "cluster";
     private static final Set<String> CLUSTER_KEYS = Set.of("NODE_ID", "PEERS", "TLS_TRUSTSTORE",
-            "TLS_TRUSTSTORE_PASSWORD", "LEADER_TIMEOUT");
+            "TLS_TRUSTSTORE_PASSWORD", "LEADER_TIMEOUT", "SNAPSHOT_EVERY");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Set<String> GENERAL_KEYS = Set.of("SERVER", "PORT", "LOG_FILE", "LOGLEVEL",
             "LIFECYCLE_PERIOD", "MAX_WAIT_TIME", "MAX_THREADS", "ALLOW_REMOTE_CREATE", "DEFAULT_LOCK",
@@ -317,7 +317,8 @@ public final class ServerConfig {
             trust = null;
         }
         return new ClusterConfig(nodeId, peers, trust == null ? null : Path.of(trust),
-                s.string("TLS_TRUSTSTORE_PASSWORD", ""), s.seconds("LEADER_TIMEOUT", 5, 3600));
+                s.string("TLS_TRUSTSTORE_PASSWORD", ""), s.seconds("LEADER_TIMEOUT", 5, 3600),
+                s.whole("SNAPSHOT_EVERY", 100_000, 10, 100_000_000));
     }
 
     public String source() { return source; }
