@@ -287,6 +287,13 @@ def lock_detail(name="L", holders=(), queue=(), **extra):
     return d
 
 
+def cluster_view(node, role, leader, term=3, differ=()):
+    """An admin.cluster function answering as node ``node`` of n1, n2 and n3."""
+    peers = [{"node": "n%d" % i, "address": "127.0.0.1:919%d" % i} for i in (1, 2, 3)]
+    return lambda: {"node": node, "role": role, "leader": leader, "term": term, "applied": "1042",
+                    "peers": peers, "settings_differ": list(differ)}
+
+
 class FakeServerTest(unittest.TestCase):
     def assertOneLineError(self, r, rc):
         self.assertEqual(r.rc, rc, r)
@@ -407,6 +414,72 @@ class FakeServerTest(unittest.TestCase):
         self.assertOneLineError(r, 69)
         self.assertIn("no answer", r.err)
 
+    def test_cluster_line_per_node_with_settings_that_differ_and_exit_0(self):
+        with FakeServer({"admin.cluster": cluster_view("n1", "leader", "n1")}) as a, \
+                FakeServer({"admin.cluster": cluster_view("n2", "follower", "n1", differ=["L", "M\u009b"])}) as b:
+            r = run("cluster", url="%s,%s" % (a.url, b.url))
+        self.assertEqual((r.rc, r.err), (0, ""), r)
+        self.assertEqual(r.out.splitlines(), [
+            "n1  leader    term 3  applied 1042  leader n1  %s" % a.url,
+            "n2  follower  term 3  applied 1042  leader n1  %s" % b.url,
+            "n2  lock settings differ from the leader's: L, M\\x9b"])
+
+    def test_cluster_without_one_leader_exits_1(self):
+        with FakeServer({"admin.cluster": cluster_view("n1", "leader", "n1")}) as a, \
+                FakeServer({"admin.cluster": cluster_view("n2", "candidate", "")}) as b, \
+                FakeServer({"admin.cluster": cluster_view("n3", "leader", "n3", term=4)}) as c:
+            r = run("cluster", url="%s,%s" % (a.url, b.url))
+            self.assertEqual(r.rc, 1, r)
+            self.assertIn("n2  candidate  term 3  applied 1042  no leader  %s\n" % b.url, r.out)
+            r = run("cluster", url="%s,%s" % (a.url, c.url))
+            self.assertEqual(r.rc, 1, r)
+            r = run("--json", "cluster", url="%s,http://127.0.0.1:%d/RPC2" % (a.url, free_port()))
+        self.assertEqual(r.rc, 1, r)
+        answers = json.loads(r.out)
+        self.assertEqual(answers[0]["cluster"]["leader"], "n1")
+        self.assertIn("cannot reach", answers[1]["error"])
+
+    def test_cluster_with_no_node_answering_is_one_line(self):
+        dead1, dead2 = "http://127.0.0.1:%d/RPC2" % free_port(), "http://127.0.0.1:%d/RPC2" % free_port()
+        r = run("cluster", url="%s,%s" % (dead1, dead2))
+        self.assertOneLineError(r, 69)
+        self.assertIn(dead1, r.err)
+        self.assertIn(dead2, r.err)
+
+        def not_allowed():
+            raise xmlrpc.client.Fault(6, "admin.cluster needs an admin")
+        with FakeServer({"admin.cluster": not_allowed}) as s:
+            r = run("cluster", url=s.url)
+        self.assertOneLineError(r, 1)
+        self.assertEqual(r.err, "lockctl: %s: no cluster view: admin.cluster needs an admin\n" % s.url)
+
+    def test_peers_prints_the_members_and_their_peers_line(self):
+        asked = []
+
+        def peers(members):
+            asked.append(members)
+            return cluster_view("n2", "follower", "n1")()
+        with FakeServer({"admin.peers": peers}) as s:
+            r = run("peers", "n1@127.0.0.1:9191,n2@127.0.0.1:9192,n3@127.0.0.1:9193", url=s.url)
+        self.assertEqual((r.rc, r.err), (0, ""), r)
+        self.assertEqual(asked, ["n1@127.0.0.1:9191,n2@127.0.0.1:9192,n3@127.0.0.1:9193"])
+        self.assertEqual(r.out.splitlines(), [
+            "cluster members now (as node n2 has them; leader n1):",
+            "    n1  127.0.0.1:9191", "    n2  127.0.0.1:9192", "    n3  127.0.0.1:9193",
+            "put this list in every node's [cluster] section: "
+            "PEERS=n1@127.0.0.1:9191,n2@127.0.0.1:9192,n3@127.0.0.1:9193"])
+
+    def test_peers_goes_past_a_node_without_leader(self):
+        def no_leader(members):
+            raise xmlrpc.client.Fault(11, "no leader")
+        with FakeServer({"admin.peers": no_leader}) as cut_off, \
+                FakeServer({"admin.peers": lambda m: cluster_view("n1", "leader", "n1")()}) as s:
+            r = run("peers", "n1@127.0.0.1:9191", url="%s,%s" % (cut_off.url, s.url))
+            self.assertEqual(r.rc, 0, r)
+            r = run("peers", "n1@127.0.0.1:9191", url=cut_off.url)
+        self.assertOneLineError(r, 1)
+        self.assertIn("fault 11 (NO_LEADER)", r.err)
+
     def test_default_url(self):
         self.assertEqual(lockctl.DEFAULT_URL, "http://127.0.0.1:9090/RPC2")
         r = run("--help")
@@ -448,7 +521,8 @@ class FakeServerTest(unittest.TestCase):
     def test_help(self):
         r = run("--help")
         self.assertEqual(r.rc, 0, r)
-        for word in ("status", "release", "ping", "reload", "LOCKSERVER_URL", "--json", "69"):
+        for word in ("status", "release", "ping", "reload", "cluster", "peers LIST", "LOCKSERVER_URL", "--json",
+                     "69"):
             self.assertIn(word, r.out)
         r = run("status", "--help")
         self.assertEqual(r.rc, 0, r)

@@ -1,7 +1,7 @@
 """The lockctl command: operator's view and control of a lockserver (see lockctl --help).
 
-Talks to the server's admin.* methods (docs/API.md): admin.status, admin.release and
-admin.reload, plus server.ping.
+Talks to the server's admin.* methods (docs/API.md): admin.status, admin.release,
+admin.reload, admin.cluster and admin.peers, plus server.ping.
 """
 
 import argparse
@@ -9,6 +9,7 @@ import json
 import os
 import re
 import sys
+import threading
 
 from .cli import (EX_FAIL, EX_OK, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, ArgumentParser, UsageError,
                   checked, positive_seconds, say, setting)
@@ -21,6 +22,8 @@ DEFAULT_URL = "http://127.0.0.1:9090/RPC2"
 _TICKET = re.compile(r"[0-9a-fA-F]{32}\Z")
 # C0/C1 control characters and DEL: never written raw to the operator's terminal
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# where fault 6 also means "not a cluster node": no hint at credentials there
+_CLUSTER_METHODS = ("admin.cluster", "admin.peers")
 
 
 class Failure(Exception):
@@ -46,8 +49,9 @@ class Server:
             hint = ""
             if e.code == Fault.UNKNOWN_METHOD and method.startswith("admin."):
                 hint = " (this server has no admin methods: too old?)"
-            elif e.code in (Fault.NOT_ALLOWED, Fault.UNAUTHENTICATED) and method.startswith("admin.") \
-                    and self.servers.username is None:
+            elif method.startswith("admin.") and self.servers.username is None and (
+                    e.code == Fault.UNAUTHENTICATED
+                    or (e.code == Fault.NOT_ALLOWED and method not in _CLUSTER_METHODS)):
                 hint = " (admin calls need an admin user: http://USER:PASSWORD@host:port/RPC2)"
             raise Failure(EX_FAIL, "%s refused: fault %s (%s): %s%s" % (
                 method, e.code, e.name, one_line(e.fault_string), hint))
@@ -58,6 +62,28 @@ class Server:
             raise Failure(EX_UNAVAILABLE, one_line(e))
         except LockError as e:
             raise Failure(EX_UNAVAILABLE, one_line(e))
+
+    def call_every(self, method):
+        """``method`` (no arguments) called on every server at once, not failing over: per URL
+        in order, (its safe URL, the answer or the LockError). Takes one call timeout at most."""
+        transports = self.servers.transports
+        answers = [None] * len(transports)
+
+        def ask(i):
+            try:
+                answers[i] = transports[i].call(method, (), self.timeout)
+            except LockError as e:
+                answers[i] = e
+            except Exception as e:      # as LockError: one node's trouble is that node's line
+                answers[i] = LockError("call %s to lockserver at %s failed: %s: %s" % (
+                    method, transports[i].safe_url, type(e).__name__, e))
+
+        threads = [threading.Thread(target=ask, args=(i,), daemon=True) for i in range(len(transports))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return [(t.safe_url, a) for t, a in zip(transports, answers)]
 
 
 # ---------------------------------------------------------------------------
@@ -90,11 +116,17 @@ def fmt_duration(seconds):
 
 
 def table(header, rows, indent="    "):
-    """Left-aligned columns; the last column is not padded."""
+    """Left-aligned columns under a header; the last column is not padded."""
+    return columns([header] + rows, indent)
+
+
+def columns(rows, indent=""):
+    """The rows (lists of as many cells) as lines of left-aligned columns; the last column
+    is not padded."""
     rows = [[one_line(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header) - 1)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)] if rows else []
     lines = []
-    for row in [header] + rows:
+    for row in rows:
         cells = [c.ljust(w) for c, w in zip(row, widths)] + [row[-1]]
         lines.append((indent + "  ".join(cells)).rstrip())
     return lines
@@ -202,6 +234,72 @@ def cmd_reload(server, args, out):
     return EX_OK
 
 
+def _node_problem(url, error):
+    """(exit status, one line) for a node that gave no cluster view."""
+    if isinstance(error, LockFault) and error.code == Fault.NOT_ALLOWED:
+        # a single server, or a caller who is no admin: the server's message says which
+        return EX_FAIL, "%s: no cluster view: %s" % (url, one_line(error.fault_string))
+    if isinstance(error, LockFault):
+        return EX_FAIL, "%s refused admin.cluster: fault %s (%s): %s" % (
+            url, error.code, error.name, one_line(error.fault_string))
+    if isinstance(error, LockHttpError) and error.status in (401, 403):
+        return EX_FAIL, one_line(error)
+    return EX_UNAVAILABLE, one_line(error)
+
+
+def cmd_cluster(server, args, out):
+    answers = []
+    for url, answer in server.call_every("admin.cluster"):
+        if not isinstance(answer, (dict, LockError)):
+            answer = LockError("bad answer from %s to admin.cluster: %s" % (url, one_line(repr(answer))[:200]))
+        answers.append((url, answer))
+    views = [(url, a) for url, a in answers if isinstance(a, dict)]
+    if not views:
+        problems = [_node_problem(url, a) for url, a in answers]
+        refused = any(status == EX_FAIL for status, _ in problems)
+        raise Failure(EX_FAIL if refused else EX_UNAVAILABLE, "; ".join(line for _, line in problems))
+    leaders = {str(view.get("leader", "")) for _, view in views}
+    status = EX_OK if len(views) == len(answers) and len(leaders) == 1 and "" not in leaders else EX_FAIL
+    if args.json:
+        out.write(json.dumps([{"url": url, "cluster": a} if isinstance(a, dict)
+                              else {"url": url, "error": one_line(a)} for url, a in answers],
+                             indent=2, sort_keys=True) + "\n")
+        return status
+    rows = [[str(v.get("node", "?")), str(v.get("role", "?")), "term %s" % v.get("term", "?"),
+             "applied %s" % v.get("applied", "?"),
+             "leader %s" % v["leader"] if v.get("leader") else "no leader", url] for url, v in views]
+    node_lines = iter(columns(rows))
+    for url, answer in answers:
+        if isinstance(answer, dict):
+            out.write(next(node_lines) + "\n")
+            differ = answer.get("settings_differ")
+            if differ and isinstance(differ, list):
+                out.write("%s  lock settings differ from the leader's: %s\n" % (
+                    one_line(answer.get("node", "?")), ", ".join(one_line(name) for name in differ)))
+        else:
+            problem, line = _node_problem(url, answer)
+            out.write("%s: %s\n" % ("refused" if problem == EX_FAIL else "unreachable", line))
+    return status
+
+
+def cmd_peers(server, args, out):
+    view = server.call("admin.peers", args.peers)
+    peers = view.get("peers") if isinstance(view, dict) else None
+    if not isinstance(peers, list) or not all(isinstance(p, dict) for p in peers):
+        raise Failure(EX_UNAVAILABLE, "bad answer from %s to admin.peers: %s" % (
+            server.safe_url, one_line(repr(view))[:200]))
+    if args.json:
+        out.write(json.dumps(view, indent=2, sort_keys=True) + "\n")
+        return EX_OK
+    members = [[str(p.get("node", "?")), str(p.get("address", "?"))] for p in peers]
+    out.write("cluster members now (as node %s has them; leader %s):\n" % (
+        one_line(view.get("node", "?")), one_line(view.get("leader") or "none")))
+    out.write("".join(line + "\n" for line in columns(members, "    ")))
+    out.write("put this list in every node's [cluster] section: PEERS=%s\n" % one_line(
+        ",".join("%s@%s" % (node, address) for node, address in members)))
+    return EX_OK
+
+
 # ---------------------------------------------------------------------------
 # command line
 
@@ -214,18 +312,27 @@ commands:
   ping             check that the server answers (server.ping): prints "ok"
   reload           re-read the server's config file (as SIGHUP does) and print
                    the changes applied
+  cluster          ask every URL given for its node's view (admin.cluster): one
+                   line per node (id, role, term, applied index, leader, URL),
+                   "unreachable: ..." for a URL that did not answer, and the
+                   locks whose settings differ from the leader's
+  peers LIST       make the cluster's members those of LIST (id@host:port,
+                   comma-separated, as PEERS; admin.peers on any node) and print
+                   the members
 
 environment:
   LOCKSERVER_URL     server URL(s) when --url is not given (default %s)
   LOCKSERVER_CAFILE  CA file when --cafile is not given
 
 exit status:
-  0   done
+  0   done; cluster: every node answered and all name the same leader
   1   the server refused the call (fault: its code and message are printed;
       or HTTP 401/403: credentials refused), release found no such ticket,
-      status found no such lock
+      status found no such lock; cluster: a node did not answer, has no
+      leader or names another one, or the server is not a cluster node
   64  bad usage
-  69  the server cannot be reached or gave no usable answer
+  69  the server cannot be reached or gave no usable answer (cluster: none of
+      the URLs)
 """ % DEFAULT_URL
 
 
@@ -259,12 +366,17 @@ def make_parser(prog="lockctl"):
     r.add_argument("ticket", metavar="TICKET")
     pi = sub.add_parser("ping", help="check that the server answers")
     rl = sub.add_parser("reload", help="re-read the server's config file")
-    for sp in (s, r, pi, rl):
+    c = sub.add_parser("cluster", help="show every node's view of the cluster")
+    pe = sub.add_parser("peers", help="change the cluster's members")
+    pe.add_argument("peers", metavar="LIST", help="every member as id@host:port of its Raft port, comma-separated")
+    for sp in (s, r, pi, rl, c, pe):
         _common(sp, False)
     s.set_defaults(func=cmd_status)
     r.set_defaults(func=cmd_release)
     pi.set_defaults(func=cmd_ping)
     rl.set_defaults(func=cmd_reload)
+    c.set_defaults(func=cmd_cluster)
+    pe.set_defaults(func=cmd_peers)
     return p
 
 
