@@ -354,6 +354,13 @@ public final class NamedSemaphore {
         }
     }
 
+    /** Whether {@code t} is still here and one of its deadlines is at or before {@code now}. */
+    boolean isDue(Ticket t, long now) {
+        synchronized (this) {
+            return t.state != TicketState.GONE && dueCause(t, now) != null;
+        }
+    }
+
     /** Files {@code t} again if it is still here; for a lifecycle that took it from the queue but could not look at it. */
     void refile(Ticket t) {
         synchronized (this) {
