@@ -67,14 +67,13 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
     /** Every lockserver cluster is one Raft group of this id; the peers list says who is in it. */
     static final RaftGroupId GROUP = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(
             "lockserver".getBytes(StandardCharsets.UTF_8)));
-    static final String NO_LEADER = "no leader: this node cannot reach a majority of the cluster";
 
     private final Supplier<ServerConfig> config;
     private final ClusterConfig cluster;
     private final RaftPeerId self;
     private final LockStateMachine machine;
     private final RaftServer server;
-    private final RaftClient client;
+    private final LeaderClient client;
     /** Leadership work (taking over) runs here, never on a Ratis thread. */
     private final ExecutorService duties = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "cluster-duties");
@@ -122,11 +121,13 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         this.server = RaftServer.newBuilder().setServerId(self).setGroup(group).setStateMachine(machine)
                 .setProperties(props).setParameters(parameters).setOption(RaftStorage.StartupOption.RECOVER).build();
         long tries = Math.max(1, cluster.leaderTimeoutNanos() / TimeUnit.MILLISECONDS.toNanos(100));
-        this.client = RaftClient.newBuilder().setProperties(props).setParameters(parameters).setRaftGroup(group)
-                .setClientId(ClientId.randomId())
+        // the calls a leaderless cluster piles up wait in the client's window, not on the caller
+        RaftClientConfigKeys.Async.setOutstandingRequestsMax(props, 10_000);
+        this.client = new LeaderClient(() -> RaftClient.newBuilder().setProperties(props).setParameters(parameters)
+                .setRaftGroup(group).setClientId(ClientId.randomId())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) Math.min(tries, 10_000),
                         TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-                .build();
+                .build(), cluster.leaderTimeoutNanos());
     }
 
     /**
@@ -202,23 +203,12 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
 
     /** Sends a change to the leader; completes with the reply once a majority committed it, or fault 11. */
     CompletableFuture<RaftClientReply> submit(Command command) {
-        return bounded(client.async().send(Message.valueOf(ByteString.copyFrom(Command.encode(command)))));
+        return client.send(Message.valueOf(ByteString.copyFrom(Command.encode(command))));
     }
 
     /** A linearizable read, answered by the leader. */
     CompletableFuture<RaftClientReply> read(byte[] query) {
-        return bounded(client.async().sendReadOnly(Message.valueOf(ByteString.copyFrom(query))));
-    }
-
-    private CompletableFuture<RaftClientReply> bounded(CompletableFuture<RaftClientReply> call) {
-        return call.orTimeout(cluster.leaderTimeoutNanos(), TimeUnit.NANOSECONDS).handle((reply, error) -> {
-            if (error != null || reply == null || !reply.isSuccess()) {
-                Throwable why = error != null ? error : reply == null ? null : reply.getException();
-                log.debug("cluster call failed: {}", why == null ? "no reply" : why.toString());
-                throw new LockException(Fault.NO_LEADER, NO_LEADER);
-            }
-            return reply;
-        });
+        return client.sendReadOnly(Message.valueOf(ByteString.copyFrom(query)));
     }
 
     /** The reply's value stream; throws the fault the state machine answered. */
@@ -382,7 +372,7 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         List<RaftPeer> peers = new ArrayList<>();
         wanted.forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress(address).build()));
         try {
-            RaftClientReply reply = client.admin().setConfiguration(peers);
+            RaftClientReply reply = client.ratis().admin().setConfiguration(peers);
             if (!reply.isSuccess()) {
                 throw new LockException(Fault.NO_LEADER, "admin.peers: the cluster did not take the new members: "
                         + (reply.getException() == null ? "no reason given" : reply.getException().getMessage()));
@@ -404,7 +394,7 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
                 .findFirst().orElse(null);
         if (info != null && info.isLeader() && successor != null) {
             try {
-                client.admin().transferLeadership(successor, 3_000);
+                client.ratis().admin().transferLeadership(successor, 3_000);
             } catch (IOException | RuntimeException e) {
                 log.info("could not hand the lead on before stopping ({}); the others elect a new leader", e.toString());
             }
