@@ -4,25 +4,18 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
-import java.io.StringReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import lockserver.core.Clock;
-import lockserver.server.LockServer;
-import lockserver.server.config.ServerConfig;
+import lockserver.server.TestCluster;
 import org.apache.xmlrpc.client.XmlRpcClient;
-import org.apache.xmlrpc.client.XmlRpcClientConfigImpl;
 import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
@@ -36,37 +29,18 @@ import org.junit.rules.TemporaryFolder;
 public class ClusterOperationsTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
-    private final List<LockServer> nodes = new ArrayList<>();
+    private TestCluster cluster;
 
     @After
     public void stop() throws Exception {
-        for (LockServer n : nodes) {
-            n.close();
-        }
-    }
-
-    private String peers(int[] raft) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < raft.length; i++) {
-            b.append(i == 0 ? "" : ",").append("n").append(i + 1).append("@127.0.0.1:").append(raft[i]);
-        }
-        return b.toString();
-    }
-
-    /** Starts node n{@code i} with lock L of {@code size}. */
-    private void startNode(int i, String peers, int size) throws Exception {
-        String ini = "[general]\nSERVER=127.0.0.1\nPORT=0\nLOG_FILE=-\nLOGLEVEL=warning\n"
-                + "DATA_DIR=" + tmp.getRoot().toPath().resolve("n" + i) + "\n"
-                + "[lock L]\nSIZE=" + size + "\n"
-                + "[cluster]\nNODE_ID=n" + i + "\nPEERS=" + peers + "\n";
-        nodes.add(LockServer.start(ServerConfig.parse("n" + i, new StringReader(ini)), Clock.SYSTEM));
+        cluster.close();
     }
 
     @Test(timeout = 120_000)
     public void everyNodeShowsTheSameLeaderAndTheNodesWhoseSettingsDifferFromItsSayWhich() throws Exception {
-        String peers = peers(new int[] {freePort(), freePort(), freePort()});
+        cluster = new TestCluster(tmp.getRoot().toPath(), 3);
         for (int i = 1; i <= 3; i++) {
-            startNode(i, peers, i == 3 ? 5 : 2); // n3's config differs
+            cluster.start(i, "[lock L]\nSIZE=" + (i == 3 ? 5 : 2) + "\n"); // n3's config differs
         }
         List<Map<?, ?>> views = awaitLeaderTakenOver(leader -> leader.equals("n3") ? 5 : 2);
         String leader = (String) views.get(0).get("leader");
@@ -95,15 +69,15 @@ public class ClusterOperationsTest {
 
     @Test(timeout = 150_000)
     public void aNodeAddedWithAdminPeersCatchesUpAndARemovedOneLeaves() throws Exception {
-        int[] raft = {freePort(), freePort(), freePort(), freePort()};
-        String three = peers(java.util.Arrays.copyOf(raft, 3));
-        String four = peers(raft);
+        cluster = new TestCluster(tmp.getRoot().toPath(), 4);
+        String four = cluster.peers();
+        String three = four.substring(0, four.lastIndexOf(','));
         for (int i = 1; i <= 3; i++) {
-            startNode(i, three, 2);
+            cluster.startWithPeers(i, "[lock L]\nSIZE=2\n", three);
         }
         awaitLeaderTakenOver(leader -> 2);
         String held = (String) rpc(0).execute("lock.query", new Object[] {"L", "before n4"});
-        startNode(4, four, 2);
+        cluster.start(4, "[lock L]\nSIZE=2\n");
         Map<?, ?> after = (Map<?, ?>) rpc(1).execute("admin.peers", new Object[] {four});
         assertEquals(4, ((Object[]) after.get("peers")).length);
         // admin.status is n4's own copy: the holder is there once n4 has caught up with the log
@@ -192,22 +166,12 @@ public class ClusterOperationsTest {
     }
 
     private XmlRpcClient rpc(int node) throws Exception {
-        XmlRpcClientConfigImpl c = new XmlRpcClientConfigImpl();
-        c.setServerURL(nodes.get(node).url().toURL());
-        XmlRpcClient client = new XmlRpcClient();
-        client.setConfig(c);
-        return client;
+        return cluster.rpc(node + 1);
     }
 
     private String get(int node, String path) throws Exception {
-        URI uri = nodes.get(node).url().resolve(path);
+        URI uri = cluster.node(node + 1).url().resolve(path);
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

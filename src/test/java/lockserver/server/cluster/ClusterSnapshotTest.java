@@ -5,8 +5,6 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.io.StringReader;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,11 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
-import lockserver.core.Clock;
-import lockserver.server.LockServer;
-import lockserver.server.config.ServerConfig;
-import org.apache.xmlrpc.client.XmlRpcClient;
-import org.apache.xmlrpc.client.XmlRpcClientConfigImpl;
+import lockserver.server.TestCluster;
 import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
@@ -34,35 +28,25 @@ import org.junit.rules.TemporaryFolder;
 public class ClusterSnapshotTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
-    private final LockServer[] nodes = new LockServer[3];
-    private String peers;
+    private TestCluster cluster;
 
     @After
     public void stop() throws Exception {
-        for (LockServer n : nodes) {
-            if (n != null) {
-                n.close();
-            }
-        }
+        cluster.close();
     }
 
     private void start(int i) throws Exception {
-        String ini = "[general]\nSERVER=127.0.0.1\nPORT=0\nLOG_FILE=-\nLOGLEVEL=warning\n"
-                + "DATA_DIR=" + tmp.getRoot().toPath().resolve("n" + (i + 1)) + "\n"
-                + "[lock L]\nSIZE=3\n[lock M]\nSIZE=1\n"
-                + "[cluster]\nNODE_ID=n" + (i + 1) + "\nPEERS=" + peers + "\nSNAPSHOT_EVERY=20\n";
-        nodes[i] = LockServer.start(ServerConfig.parse("n" + (i + 1), new StringReader(ini)), Clock.SYSTEM);
+        cluster.start(i + 1, "[lock L]\nSIZE=3\n[lock M]\nSIZE=1\n", "SNAPSHOT_EVERY=20");
     }
 
     @Test(timeout = 180_000)
     public void aNodeBehindTheSnapshotCatchesUpAndAllRestartWithNothingLost() throws Exception {
-        peers = "n1@127.0.0.1:" + freePort() + ",n2@127.0.0.1:" + freePort() + ",n3@127.0.0.1:" + freePort();
+        cluster = new TestCluster(tmp.getRoot().toPath(), 3);
         for (int i = 0; i < 3; i++) {
             start(i);
         }
         List<String> kept = work(0, 60); // some released, some held, some queued
-        nodes[2].close();
-        nodes[2] = null;
+        cluster.stop(3);
         kept.addAll(work(1, 80)); // more than SNAPSHOT_EVERY entries while n3 is down
         assertTrue("snapshots were taken", snapshots(0) > 0);
         start(2);
@@ -71,9 +55,8 @@ public class ClusterSnapshotTest {
             assertTrue(ticket, expected.stream().anyMatch(line -> line.contains(ticket)));
         }
 
-        for (int i = 0; i < 3; i++) {
-            nodes[i].close();
-            nodes[i] = null;
+        for (int i = 1; i <= 3; i++) {
+            cluster.stop(i);
         }
         for (int i = 0; i < 3; i++) {
             start(i);
@@ -86,11 +69,11 @@ public class ClusterSnapshotTest {
         List<String> alive = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             String lock = i % 3 == 0 ? "M" : "L";
-            String ticket = (String) awaitAnswer(node, "lock.query", lock, "job " + i);
+            String ticket = (String) cluster.call(node + 1, "lock.query", lock, "job " + i);
             if (i % 2 == 0) {
-                awaitAnswer(node, "lock.release", ticket);
+                cluster.call(node + 1, "lock.release", ticket);
             } else {
-                awaitAnswer(node, "lock.check", ticket); // claims it if granted
+                cluster.call(node + 1, "lock.check", ticket); // claims it if granted
                 alive.add(ticket);
             }
         }
@@ -117,7 +100,7 @@ public class ClusterSnapshotTest {
     private List<String> tickets(int node) {
         List<String> lines = new ArrayList<>();
         try {
-            for (Object o : (Object[]) rpc(node).execute("admin.status", new Object[0])) {
+            for (Object o : (Object[]) cluster.rpc(node + 1).execute("admin.status", new Object[0])) {
                 Map<?, ?> lock = (Map<?, ?>) o;
                 for (Object h : (Object[]) lock.get("holders")) {
                     Map<?, ?> t = (Map<?, ?>) h;
@@ -134,38 +117,10 @@ public class ClusterSnapshotTest {
         return lines;
     }
 
-    private Object awaitAnswer(int node, String method, Object... args) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try {
-                return rpc(node).execute(method, args);
-            } catch (org.apache.xmlrpc.XmlRpcException e) {
-                if (e.code != 11 && e.code != 0 || System.nanoTime() > deadline) {
-                    throw e; // only "no leader yet" (or no answer) is worth a retry here
-                }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-            }
-        }
-    }
-
     private long snapshots(int node) throws IOException {
         try (Stream<Path> files = Files.walk(tmp.getRoot().toPath().resolve("n" + (node + 1)).resolve("raft"))) {
             return files.filter(p -> p.getFileName().toString().startsWith("snapshot.")
                     && !p.getFileName().toString().endsWith(".md5")).count();
-        }
-    }
-
-    private XmlRpcClient rpc(int node) throws Exception {
-        XmlRpcClientConfigImpl c = new XmlRpcClientConfigImpl();
-        c.setServerURL(nodes[node].url().toURL());
-        XmlRpcClient client = new XmlRpcClient();
-        client.setConfig(c);
-        return client;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -6,8 +6,6 @@ import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -20,9 +18,8 @@ import javax.net.ssl.TrustManagerFactory;
 import lockserver.client.LockClient;
 import lockserver.client.LockInfo;
 import lockserver.client.TicketInfo;
-import lockserver.core.Clock;
-import lockserver.server.LockServer;
-import lockserver.server.config.ServerConfig;
+import lockserver.server.TestCluster;
+import lockserver.server.config.ClusterConfig;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
@@ -46,13 +43,11 @@ import org.junit.rules.TemporaryFolder;
 public class ClusterTlsTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
-    private final List<LockServer> nodes = new ArrayList<>();
+    private TestCluster cluster;
 
     @After
     public void stop() throws Exception {
-        for (LockServer n : nodes) {
-            n.close();
-        }
+        cluster.close();
     }
 
     @Test(timeout = 120_000)
@@ -70,17 +65,10 @@ public class ClusterTlsTest {
             keytool("-importcert", "-noprompt", "-alias", id, "-file", dir.resolve(id + ".pem").toString(),
                     "-keystore", dir.resolve("peers.p12").toString(), "-storetype", "PKCS12", "-storepass", "changeit");
         }
-        int[] raft = {freePort(), freePort(), freePort()};
-        String peers = "n1@127.0.0.1:" + raft[0] + ",n2@127.0.0.1:" + raft[1] + ",n3@127.0.0.1:" + raft[2];
-        for (int i = 0; i < 3; i++) {
-            String id = ids[i];
-            String ini = "[general]\nSERVER=127.0.0.1\nPORT=0\nLOG_FILE=-\nLOGLEVEL=warning\n"
-                    + "DATA_DIR=" + dir.resolve("data-" + id) + "\n"
-                    + "TLS_KEYSTORE=" + dir.resolve(id + ".p12") + "\nTLS_KEYSTORE_PASSWORD=changeit\n"
-                    + "[lock L]\nSIZE=1\n"
-                    + "[cluster]\nNODE_ID=" + id + "\nPEERS=" + peers + "\n"
-                    + "TLS_TRUSTSTORE=" + dir.resolve("peers.p12") + "\nTLS_TRUSTSTORE_PASSWORD=changeit\n";
-            nodes.add(LockServer.start(ServerConfig.parse(id, new StringReader(ini)), Clock.SYSTEM));
+        cluster = new TestCluster(dir.resolve("data"), 3);
+        for (int i = 1; i <= 3; i++) {
+            cluster.start(i, "TLS_KEYSTORE=" + dir.resolve("n" + i + ".p12") + "\nTLS_KEYSTORE_PASSWORD=changeit\n"
+                    + "[lock L]\nSIZE=1\n", "TLS_TRUSTSTORE=" + dir.resolve("peers.p12"), "TLS_TRUSTSTORE_PASSWORD=changeit");
         }
         LockClient n1 = client(0, dir.resolve("n1.pem"));
         LockClient n2 = client(1, dir.resolve("n2.pem"));
@@ -89,12 +77,12 @@ public class ClusterTlsTest {
         TicketInfo seen = n2.check(held.ticket());
         assertTrue(seen.isGranted());
 
-        try (RaftClient peer = raftClient(dir, raft, "n3")) { // the control: a peer's key gets through
+        try (RaftClient peer = raftClient(dir, "n3")) { // the control: a peer's key gets through
             assertTrue(peer.io().send(Message.valueOf(ByteString.copyFrom(Command.encode(
                     new Command.Renew(held.ticket(), 0))))).isSuccess());
         }
         for (String key : new String[] {"stranger", null}) {
-            try (RaftClient stranger = raftClient(dir, raft, key)) {
+            try (RaftClient stranger = raftClient(dir, key)) {
                 stranger.io().send(Message.valueOf(ByteString.copyFrom(Command.encode(
                         new Command.Release(held.ticket(), 0)))));
                 fail("a Raft client that is not a peer changed the lock state");
@@ -108,7 +96,8 @@ public class ClusterTlsTest {
     }
 
     private LockClient client(int node, Path cert) throws Exception {
-        return new LockClient(nodes.get(node).url().toString(), Duration.ofSeconds(10), LockClient.trusting(cert));
+        return new LockClient(cluster.node(node + 1).url().toString(), Duration.ofSeconds(10),
+                LockClient.trusting(cert));
     }
 
     /** The first call waits for the cluster to elect a leader. */
@@ -126,11 +115,10 @@ public class ClusterTlsTest {
     }
 
     /** A Raft client with the key of {@code keyOf} (null: plain, no TLS) that trusts the nodes. */
-    private static RaftClient raftClient(Path dir, int[] raft, String keyOf) throws Exception {
+    private RaftClient raftClient(Path dir, String keyOf) throws Exception {
         List<RaftPeer> peers = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            peers.add(RaftPeer.newBuilder().setId("n" + (i + 1)).setAddress("127.0.0.1:" + raft[i]).build());
-        }
+        ClusterConfig.parsePeers(cluster.peers()).forEach((id, address) ->
+                peers.add(RaftPeer.newBuilder().setId(id).setAddress(address).build()));
         Parameters parameters = new Parameters();
         if (keyOf != null) {
             KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
@@ -157,12 +145,6 @@ public class ClusterTlsTest {
             ks.load(in, "changeit".toCharArray());
         }
         return ks;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private static void keytool(String... args) throws Exception {
