@@ -6,9 +6,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import lockserver.core.LockDetail;
+import lockserver.core.LockException;
 import lockserver.core.LockSettings;
 import lockserver.core.LockStatus;
+import lockserver.core.TicketState;
 import lockserver.core.TicketView;
 import lockserver.server.rpc.Locks;
 
@@ -39,9 +43,36 @@ public final class ClusterLocks implements Locks {
                 return CompletableFuture.completedFuture(false);
             }
             return node.applied().reached(reply.getLogIndex())
-                    .thenCompose(applied -> node.registry().awaitAsync(ticket, timeoutNanos));
+                    .thenCompose(applied -> keptAlive(ticket, node.registry().awaitAsync(ticket, timeoutNanos)));
         });
     }
+
+    /**
+     * {@code wait}, with a renew entry every third of the lock's expiration time while it
+     * blocks: a blocked wait keeps its ticket alive, as on a single server, though only
+     * entries count as signs of life on a cluster.
+     */
+    private CompletableFuture<Boolean> keptAlive(String ticket, CompletableFuture<Boolean> wait) {
+        if (wait.isDone()) {
+            return wait;
+        }
+        TicketView v = node.registry().peek(ticket);
+        if (v.state() == TicketState.GONE) {
+            return wait;
+        }
+        long every;
+        try {
+            every = Math.max(MIN_RENEW_NANOS, node.registry().settings(v.lock()).idleNanos() / 3);
+        } catch (LockException goneLock) {
+            return wait;
+        }
+        ScheduledFuture<?> renewing = node.timer().scheduleAtFixedRate(
+                () -> node.submit(new Command.Renew(ticket, 0)), every, every, TimeUnit.NANOSECONDS);
+        wait.whenComplete((granted, error) -> renewing.cancel(false));
+        return wait;
+    }
+
+    private static final long MIN_RENEW_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     @Override
     public CompletableFuture<TicketView> check(String ticket) {

@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,6 +78,12 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
     /** Leadership work (taking over) runs here, never on a Ratis thread. */
     private final ExecutorService duties = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "cluster-duties");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The renewals of waits blocked on this node (ClusterLocks). */
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cluster-timer");
         t.setDaemon(true);
         return t;
     });
@@ -199,6 +206,10 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
 
     AppliedIndex applied() {
         return machine.applied();
+    }
+
+    ScheduledExecutorService timer() {
+        return timer;
     }
 
     /** Sends a change to the leader; completes with the reply once a majority committed it, or fault 11. */
@@ -389,6 +400,7 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
     @Override
     public void close() throws IOException {
         duties.shutdownNow();
+        timer.shutdownNow();
         DivisionInfo info = info();
         RaftPeerId successor = members().stream().map(RaftPeer::getId).filter(id -> !id.equals(self))
                 .findFirst().orElse(null);
