@@ -1,8 +1,8 @@
 """Several server URLs (the nodes of a cluster) behind one client, tried in turn.
 
 A call that gets no answer from one server (refused, reset, closed before an answer,
-timed out, unknown host: LockNoAnswer) or fault 11 NO_LEADER goes to the next URL,
-starting from the one that last answered; when every URL failed in one round, the call
+timed out, unknown host: LockNoAnswer), fault 11 NO_LEADER or fault 7 SHUTTING_DOWN
+goes to the next URL, starting from the one that last answered; when every URL failed in one round, the call
 fails with the last one's error. Any other fault is an answer and goes nowhere else.
 So one round takes at most one call timeout per URL. As the Java client's Failover.
 """
@@ -24,8 +24,10 @@ def split_urls(urls):
 
 
 def another_may_answer(error):
-    """True for a LockError that another node may not give: no answer, or NO_LEADER."""
-    return isinstance(error, LockNoAnswer) or (isinstance(error, LockFault) and error.code == Fault.NO_LEADER)
+    """True for a LockError that another node may not give: no answer, NO_LEADER, or
+    SHUTTING_DOWN (that node is on its way down)."""
+    return isinstance(error, LockNoAnswer) or (isinstance(error, LockFault)
+                                               and error.code in (Fault.NO_LEADER, Fault.SHUTTING_DOWN))
 
 
 class Endpoints:

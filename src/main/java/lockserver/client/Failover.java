@@ -14,7 +14,8 @@ import org.apache.xmlrpc.XmlRpcException;
 
 /**
  * The servers of one client (the nodes of a cluster), tried in turn: a call that gets no
- * answer from one (refused, reset, closed or timed out) or fault 11 {@code NO_LEADER} goes to
+ * answer from one (refused, reset, closed or timed out), fault 11 {@code NO_LEADER} or fault 7
+ * {@code SHUTTING_DOWN} goes to
  * the next, starting from the one that last answered; after one round in which every server
  * failed, it fails with the last server's error. Any other fault is an answer and is never
  * sent elsewhere. So one round takes at most one call timeout per server. Thread-safe.
@@ -72,9 +73,12 @@ final class Failover {
         return Map.of("key", HexFormat.of().formatHex(key));
     }
 
-    /** NO_LEADER, or no answer at all: refused, reset, closed before an answer, timed out, unknown host. */
+    /**
+     * NO_LEADER, SHUTTING_DOWN (a node on its way down), or no answer at all: refused, reset,
+     * closed before an answer, timed out, unknown host.
+     */
     private static boolean anotherServerMayAnswer(XmlRpcException e) {
-        if (e.code == Fault.NO_LEADER.code) {
+        if (e.code == Fault.NO_LEADER.code || e.code == Fault.SHUTTING_DOWN.code) {
             return true;
         }
         for (Throwable t = e.getCause(); t != null; t = t.getCause()) {

@@ -86,6 +86,11 @@ final class LocalLocks implements Locks {
         return registry.details();
     }
 
+    @Override
+    public void close() {
+        registry.close();
+    }
+
     /** {@code value}, once the journal has every change made so far (the caller's among them). */
     private <T> CompletableFuture<T> whenDurable(T value) {
         if (durability == Durability.NONE) {

@@ -66,12 +66,12 @@ public final class LockServer implements AutoCloseable {
     private final ServerConnector connector;
     private final Journal journal; // null: state in memory only, or in a cluster
     private final ClusterNode cluster; // null: a single server
+    private final Locks locks;
     private final SlowRequestGuard slowRequests;
 
     private LockServer(ServerConfig config, Clock clock) throws IOException {
         this.config = config;
         Metrics metrics = new Metrics(this::registry);
-        Locks locks;
         if (config.cluster() != null) {
             journal = null;
             registry = null;
@@ -272,17 +272,15 @@ public final class LockServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (cluster != null) {
-            // first: a node stops applying the log before anything else stops, so its copy
-            // never differs from its peers' (a closed registry refuses queries)
-            cluster.close();
-        }
-        registry().close();
+        locks.close();
         lifecycle.shutdown();
         jetty.stop();
         slowRequests.close();
         if (journal != null) {
             journal.close();
+        }
+        if (cluster != null) {
+            cluster.close(); // last: the calls Jetty still answered needed it
         }
         log.info("stopped");
     }

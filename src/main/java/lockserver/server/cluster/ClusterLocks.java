@@ -5,7 +5,9 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import lockserver.core.LockDetail;
@@ -15,15 +17,20 @@ import lockserver.core.LockStatus;
 import lockserver.core.TicketState;
 import lockserver.core.TicketView;
 import lockserver.server.rpc.Locks;
+import lockserver.wire.Fault;
 
 /**
  * The locks of a cluster, from any node: every change goes through the Raft log to the
  * leader and is answered once a majority has it; lock.status is a linearizable read. A
  * blocked wait is served from this node's own state, once this node has applied the entry
  * that answered the caller's sign of life, so it sees every change answered before.
+ * {@link #close()} does not touch the replica (it must go on applying the log exactly as its
+ * peers do until its Raft server stops): it refuses new calls and answers blocked waits.
  */
 public final class ClusterLocks implements Locks {
     private final ClusterNode node;
+    private final Set<CompletableFuture<Boolean>> waits = ConcurrentHashMap.newKeySet(); // blocked here
+    private volatile boolean closing;
 
     public ClusterLocks(ClusterNode node) {
         this.node = node;
@@ -31,12 +38,14 @@ public final class ClusterLocks implements Locks {
 
     @Override
     public CompletableFuture<Queried> query(String lock, String info, String key, boolean claim) {
+        refuseWhenClosing();
         return node.submit(new Command.Query(lock, info, key, claim, null, 0))
                 .thenApply(reply -> read(() -> Reply.readQueried(ClusterNode.open(reply))));
     }
 
     @Override
     public CompletableFuture<Boolean> awaitGrant(String ticket, long timeoutNanos) {
+        refuseWhenClosing();
         return node.submit(new Command.Renew(ticket, 0)).thenCompose(reply -> {
             boolean alive = read(() -> ClusterNode.open(reply).readBoolean());
             if (!alive) {
@@ -54,6 +63,12 @@ public final class ClusterLocks implements Locks {
      */
     private CompletableFuture<Boolean> keptAlive(String ticket, CompletableFuture<Boolean> wait) {
         if (wait.isDone()) {
+            return wait;
+        }
+        waits.add(wait);
+        wait.whenComplete((granted, error) -> waits.remove(wait));
+        if (closing) {
+            wait.complete(false);
             return wait;
         }
         TicketView v = node.registry().peek(ticket);
@@ -76,24 +91,28 @@ public final class ClusterLocks implements Locks {
 
     @Override
     public CompletableFuture<TicketView> check(String ticket) {
+        refuseWhenClosing();
         return node.submit(new Command.Check(ticket, 0))
                 .thenApply(reply -> read(() -> Reply.readView(ClusterNode.open(reply))));
     }
 
     @Override
     public CompletableFuture<Boolean> release(String ticket) {
+        refuseWhenClosing();
         return node.submit(new Command.Release(ticket, 0))
                 .thenApply(reply -> read(() -> ClusterNode.open(reply).readBoolean()));
     }
 
     @Override
     public CompletableFuture<Boolean> renew(String ticket) {
+        refuseWhenClosing();
         return node.submit(new Command.Renew(ticket, 0))
                 .thenApply(reply -> read(() -> ClusterNode.open(reply).readBoolean()));
     }
 
     @Override
     public CompletableFuture<LockStatus> status(String lock) {
+        refuseWhenClosing();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(LockStateMachine.READ_STATUS);
@@ -106,6 +125,7 @@ public final class ClusterLocks implements Locks {
 
     @Override
     public CompletableFuture<Boolean> create(String lock, LockSettings settings) {
+        refuseWhenClosing();
         return node.submit(new Command.Create(lock, settings, 0))
                 .thenApply(reply -> read(() -> ClusterNode.open(reply).readBoolean()));
     }
@@ -123,6 +143,21 @@ public final class ClusterLocks implements Locks {
     @Override
     public List<LockDetail> details() {
         return node.registry().details();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        for (CompletableFuture<Boolean> wait : waits) {
+            wait.complete(false);
+        }
+    }
+
+    private void refuseWhenClosing() {
+        if (closing) {
+            throw new LockException(Fault.SHUTTING_DOWN, "this node is stopping; the other nodes of the cluster "
+                    + "answer");
+        }
     }
 
     private interface Reading<T> {

@@ -3,6 +3,7 @@ package lockserver.server.cluster;
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,7 +64,14 @@ final class LeaderClient implements AutoCloseable {
 
     private CompletableFuture<RaftClientReply> call(Function<RaftClient, CompletableFuture<RaftClientReply>> how) {
         RaftClient client = current.get();
-        return CompletableFuture.supplyAsync(() -> how.apply(client), sending)
+        CompletableFuture<CompletableFuture<RaftClientReply>> sent;
+        try {
+            sent = CompletableFuture.supplyAsync(() -> how.apply(client), sending);
+        } catch (RejectedExecutionException closed) {
+            throw new LockException(Fault.SHUTTING_DOWN, "this node is stopping; the other nodes of the cluster "
+                    + "answer");
+        }
+        return sent
                 .thenCompose(Function.identity())
                 .orTimeout(timeoutNanos, TimeUnit.NANOSECONDS)
                 .handle((reply, error) -> {

@@ -50,4 +50,7 @@ public interface Locks {
 
     /** Every lock with holders and queue, as this process knows them (for operators). */
     List<LockDetail> details();
+
+    /** Stops taking calls (fault 7) and answers every blocked wait with false: the server is stopping. */
+    void close();
 }
