@@ -4,8 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -487,33 +485,8 @@ public class SafetyCheckerTest {
         Files.write(to.resolve("notes.txt"), notes, StandardCharsets.UTF_8);
     }
 
-    /**
-     * A free loopback port below the kernel's ephemeral range: while the server is down,
-     * thousands of refused connects pick ephemeral local ports, and one of them could take
-     * (or self-connect to) a port from that range, so the restart could not bind it.
-     */
     private static int freePort() throws IOException {
-        int low = 32768;
-        try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-            low = Integer.parseInt(range.split("\\s+")[0]);
-        } catch (IOException | RuntimeException e) {
-            // not Linux: assume the IANA range starts at 49152 or the Linux default
-        }
-        Random r = new Random();
-        for (int i = 0; i < 200 && low > 11_000; i++) {
-            int port = 10_000 + r.nextInt(low - 10_000);
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(false);
-                s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return ServerProcess.freePort();
     }
 
     private static void sleepUntil(long nanoTime) throws InterruptedException {
