@@ -24,6 +24,11 @@ import lockserver.safety.ServerProcess;
 final class ClusterProcesses implements AutoCloseable {
     /** How long the start of a node may take on a busy two-core machine. */
     static final int START_SECONDS = 60;
+    /**
+     * Three server JVMs and the test's share two cores: the quick compiler only and the
+     * serial collector start a node sooner and leave more CPU to the others.
+     */
+    static final List<String> JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx512m");
 
     /** One node: its ports, files and process. */
     final class Node {
@@ -46,7 +51,7 @@ final class ClusterProcesses implements AutoCloseable {
             this.config = dir.resolve(id + ".conf");
             this.log = dir.resolve(id + ".log");
             this.data = dir.resolve(id);
-            this.process = new ServerProcess(config, log, dir.resolve(id + "-output.txt"), httpPort);
+            this.process = new ServerProcess(config, log, dir.resolve(id + "-output.txt"), httpPort, JVM_OPTIONS);
             this.admin = new Wire(url(), Duration.ofSeconds(2));
         }
 
@@ -160,6 +165,17 @@ final class ClusterProcesses implements AutoCloseable {
         }
     }
 
+    /** An admin.cluster answer, readable (its arrays spelt out). */
+    static String show(Map<?, ?> view) {
+        if (view == null) {
+            return "no answer";
+        }
+        StringBuilder s = new StringBuilder("{");
+        view.forEach((k, v) -> s.append(s.length() > 1 ? ", " : "").append(k).append('=')
+                .append(v instanceof Object[] a ? java.util.Arrays.deepToString(a) : v));
+        return s.append('}').toString();
+    }
+
     static long applied(Map<?, ?> view) {
         return Long.parseLong((String) view.get("applied"));
     }
@@ -222,7 +238,7 @@ final class ClusterProcesses implements AutoCloseable {
             if (v != null && nodes.get(leader).id.equals(v.get("leader")) && applied(v) >= target) {
                 return leader;
             }
-            last = String.valueOf(v);
+            last = show(v);
             if (System.nanoTime() - giveUp > 0) {
                 throw new AssertionError(nodes.get(i).id + " did not catch up with leader " + nodes.get(leader).id
                         + " (applied " + target + ") within " + within.toSeconds() + " s: " + last);

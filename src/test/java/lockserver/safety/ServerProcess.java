@@ -23,15 +23,22 @@ public final class ServerProcess implements AutoCloseable {
     private final Path log;
     private final Path output;
     private final int port;
+    private final List<String> jvmOptions;
     private Process process;
     /** byte offset of the log at each launch: the log is appended to by every run */
     final List<Long> runStarts = new ArrayList<>();
 
     public ServerProcess(Path config, Path log, Path output, int port) {
+        this(config, log, output, port, List.of());
+    }
+
+    /** @param jvmOptions options for the server's JVM, e.g. {@code -XX:+UseSerialGC} */
+    public ServerProcess(Path config, Path log, Path output, int port, List<String> jvmOptions) {
         this.config = config;
         this.log = log;
         this.output = output;
         this.port = port;
+        this.jvmOptions = List.copyOf(jvmOptions);
     }
 
     /** Launches a run and returns once its start-up line is in the log. */
@@ -44,9 +51,12 @@ public final class ServerProcess implements AutoCloseable {
     public void launch() throws IOException {
         long offset = Files.exists(log) ? Files.size(log) : 0;
         runStarts.add(offset);
-        process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "lockserver.server.Main",
-                "--config", config.toString())
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "lockserver.server.Main",
+                "--config", config.toString()));
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile())).start();
     }
 
