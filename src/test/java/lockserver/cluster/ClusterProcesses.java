@@ -24,6 +24,8 @@ import lockserver.safety.ServerProcess;
 final class ClusterProcesses implements AutoCloseable {
     /** How long the start of a node may take on a busy two-core machine. */
     static final int START_SECONDS = 60;
+    /** admin.cluster and admin.status are answered from the node's own state, but a loaded node is slow */
+    static final int ADMIN_TIMEOUT_SECONDS = 8;
     /**
      * Three server JVMs and the test's share two cores: the quick compiler only and the
      * serial collector start a node sooner and leave more CPU to the others.
@@ -52,7 +54,7 @@ final class ClusterProcesses implements AutoCloseable {
             this.log = dir.resolve(id + ".log");
             this.data = dir.resolve(id);
             this.process = new ServerProcess(config, log, dir.resolve(id + "-output.txt"), httpPort, JVM_OPTIONS);
-            this.admin = new Wire(url(), Duration.ofSeconds(2));
+            this.admin = new Wire(url(), Duration.ofSeconds(ADMIN_TIMEOUT_SECONDS));
         }
 
         String url() {
@@ -140,6 +142,25 @@ final class ClusterProcesses implements AutoCloseable {
         return nodes.get(i).process.terminate();
     }
 
+    /** SIGTERM to every running node at once; their exit codes (-1: was not running). */
+    int[] terminateAll() throws IOException, InterruptedException {
+        int[] codes = new int[nodes.size()];
+        boolean[] running = new boolean[nodes.size()];
+        for (Node n : nodes) {
+            running[n.index] = n.process.isRunning();
+            if (running[n.index]) {
+                if (n.frozen) {
+                    thaw(n.index);
+                }
+                n.process.sendTerm();
+            }
+        }
+        for (Node n : nodes) {
+            codes[n.index] = running[n.index] ? n.process.awaitExit() : -1;
+        }
+        return codes;
+    }
+
     void kill(int i) throws InterruptedException {
         Node n = nodes.get(i);
         n.process.kill9();
@@ -156,7 +177,7 @@ final class ClusterProcesses implements AutoCloseable {
         nodes.get(i).frozen = false;
     }
 
-    /** admin.cluster of node i; null if it does not answer within 2 s. */
+    /** admin.cluster of node i; null if it does not answer within {@link #ADMIN_TIMEOUT_SECONDS}. */
     Map<?, ?> describe(int i) {
         try {
             return (Map<?, ?>) nodes.get(i).admin.call("admin.cluster");
@@ -247,6 +268,68 @@ final class ClusterProcesses implements AutoCloseable {
         }
     }
 
+    /**
+     * The lock state of node i as admin.status shows it, without the times that differ from
+     * node to node: per lock its holders (ticket and token) and queue, in order. Null if the
+     * node does not answer.
+     */
+    String lockState(int i) {
+        Object[] locks;
+        try {
+            locks = (Object[]) nodes.get(i).admin.call("admin.status");
+        } catch (LockServerException e) {
+            return null;
+        }
+        StringBuilder s = new StringBuilder();
+        for (Object o : locks) {
+            Map<?, ?> l = (Map<?, ?>) o;
+            s.append(l.get("name")).append(" size ").append(l.get("size")).append(" holders [");
+            for (Object h : (Object[]) l.get("holders")) {
+                s.append(((Map<?, ?>) h).get("ticket")).append(':').append(((Map<?, ?>) h).get("token")).append(' ');
+            }
+            s.append("] queue [");
+            for (Object q : (Object[]) l.get("queue")) {
+                s.append(((Map<?, ?>) q).get("ticket")).append(' ');
+            }
+            s.append("]\n");
+        }
+        return s.toString();
+    }
+
+    /**
+     * Waits until every running node shows the same lock state (when nothing changes it:
+     * the leader's ticks go on, so the applied indexes need not be equal); null once they
+     * agree, else what differed last.
+     */
+    String awaitSameState(Duration within) throws InterruptedException {
+        long giveUp = System.nanoTime() + within.toNanos();
+        while (true) {
+            StringBuilder differ = new StringBuilder();
+            String first = null;
+            for (Node n : nodes) {
+                if (!n.up()) {
+                    continue;
+                }
+                String state = lockState(n.index);
+                if (state == null) {
+                    differ.append(n.id).append(" does not answer admin.status; ");
+                } else if (first == null) {
+                    first = state;
+                } else if (!state.equals(first)) {
+                    differ.append(n.id).append(":\n").append(state).append("differs from the first node's:\n")
+                            .append(first);
+                }
+            }
+            if (differ.length() == 0) {
+                return null;
+            }
+            if (System.nanoTime() - giveUp > 0) {
+                return differ.toString();
+            }
+            TimeUnit.MILLISECONDS.sleep(200); // polling other processes' state
+        }
+    }
+
     /** The end of every node's log, for a failure message. */
     String logTails(int chars) {
         StringBuilder s = new StringBuilder();
@@ -265,6 +348,23 @@ final class ClusterProcesses implements AutoCloseable {
     public void close() {
         for (Node n : nodes) {
             n.process.close();
+        }
+        String keep = System.getProperty("cluster.keep");
+        if (keep != null) {
+            Path to = Path.of(keep).resolve(dir.getFileName().toString());
+            try (var walk = Files.walk(dir)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    Path target = to.resolve(dir.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+                System.out.println("kept the cluster's files in " + to);
+            } catch (IOException e) {
+                System.out.println("cannot keep the cluster's files in " + to + ": " + e);
+            }
         }
     }
 }

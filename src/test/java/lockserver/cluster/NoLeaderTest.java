@@ -41,9 +41,60 @@ public class NoLeaderTest {
     }
 
     private ClusterProcesses newCluster() throws Exception {
+        return newCluster(LEADER_TIMEOUT);
+    }
+
+    private ClusterProcesses newCluster(int leaderTimeout) throws Exception {
         cluster = new ClusterProcesses(tmp.getRoot().toPath(), 3, "LIFECYCLE_PERIOD=0.2\n", LOCKS,
-                "LEADER_TIMEOUT=" + LEADER_TIMEOUT + "\n");
+                "LEADER_TIMEOUT=" + leaderTimeout + "\n");
         return cluster;
+    }
+
+    /**
+     * Calls waiting for a leader hold nothing a node needs to answer others: with 150 lock
+     * calls waiting (LEADER_TIMEOUT=20 here), server.ping and admin.cluster still answer at once.
+     */
+    @Test(timeout = 120_000)
+    public void manyCallsWaitingForALeaderDoNotStopTheNodeAnsweringPing() throws Exception {
+        newCluster(20).start(0);
+        String url = cluster.node(0).url();
+        int calls = 150;
+        java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(calls);
+        try {
+            java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(calls);
+            for (int i = 0; i < calls; i++) {
+                int n = i;
+                callers.execute(() -> {
+                    Wire w = new Wire(url, Duration.ofSeconds(40));
+                    sent.countDown();
+                    try {
+                        w.call("lock.query", "L", "waiting for a leader " + n);
+                    } catch (LockServerException expected) {
+                        // fault 11 after LEADER_TIMEOUT, or cut off when the test ends
+                    }
+                });
+            }
+            assertTrue(sent.await(20, TimeUnit.SECONDS));
+            // the calls are sent; give the node the time to read them all before the ping goes
+            long readBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() - readBy < 0) {
+                TimeUnit.MILLISECONDS.sleep(100); // letting the server take the calls in, not a synchronisation
+            }
+            Wire ping = new Wire(url, Duration.ofSeconds(15));
+            long start = System.nanoTime();
+            Object pong;
+            try {
+                pong = ping.call("server.ping");
+            } catch (LockServerException e) {
+                pong = e.getMessage();
+            }
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals("server.ping with " + calls + " lock calls waiting for a leader, answered after " + ms + " ms",
+                    Boolean.TRUE, pong);
+            assertTrue("server.ping took " + ms + " ms with " + calls + " lock calls waiting for a leader", ms < 2_000);
+        } finally {
+            callers.shutdownNow();
+        }
     }
 
     @Test(timeout = 120_000)

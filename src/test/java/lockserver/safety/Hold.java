@@ -50,7 +50,7 @@ public final class Hold {
     boolean premature;
     String prematureWhat;
     /** how the client planned to end the hold: release, renew, crash, idle, maxlock */
-    String plan;
+    public String plan;
 
     Hold(int client, int seq, String lock, String ticket, long queried, long granted, long lastAlive) {
         this.client = client;
@@ -99,7 +99,7 @@ public final class Hold {
         end = Math.min(stoppedAt, vouchedUntil(t));
     }
 
-    boolean hasInterval() {
+    public boolean hasInterval() {
         return how != null && end - granted > 0;
     }
 

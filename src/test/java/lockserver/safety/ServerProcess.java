@@ -89,7 +89,17 @@ public final class ServerProcess implements AutoCloseable {
 
     /** SIGTERM: the server answers blocked waits and stops; returns its exit code. */
     public int terminate() throws InterruptedException {
+        sendTerm();
+        return awaitExit();
+    }
+
+    /** SIGTERM without waiting: stop several at once, then {@link #awaitExit} each. */
+    public void sendTerm() {
         process.destroy();
+    }
+
+    /** Waits up to 30 s for the process to end after {@link #sendTerm}; its exit code. */
+    public int awaitExit() throws InterruptedException {
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             throw new AssertionError("the server did not stop within 30 s of SIGTERM");
