@@ -51,10 +51,14 @@ public class ClusterBasicsTest {
             MAX_LOCK_TIME=60
             """;
 
+    /** the faults lock.status of a configured lock got while the cluster started */
+    private static List<String> startFaults;
+
     @BeforeClass
     public static void startCluster() throws Exception {
         cluster = new ClusterProcesses(tmp.getRoot().toPath(), 3, "LIFECYCLE_PERIOD=0.1\nLOGLEVEL=info\n", LOCKS, "");
         cluster.startAll();
+        startFaults = cluster.awaitServing("seen", Duration.ofSeconds(60));
         cluster.awaitLeader(Duration.ofSeconds(30));
         for (String url : cluster.urls()) {
             clients.add(new LockClient(url, Duration.ofSeconds(10)));
@@ -95,6 +99,16 @@ public class ClusterBasicsTest {
         assertEquals("one leader named by all: " + leaders, 1, leaders.size());
         assertFalse(leaders.contains(""));
         assertEquals("nodes that say they lead", 1, leading);
+    }
+
+    /**
+     * Until the cluster serves, a node answers fault 11 (no leader), never fault 1 (unknown
+     * lock) for a lock in its config: a client takes fault 1 as final.
+     */
+    @Test
+    public void aStartingClusterNeverCallsAConfiguredLockUnknown() {
+        assertFalse("faults of lock.status(seen) while the cluster started (node: code): " + startFaults,
+                startFaults.stream().anyMatch(f -> f.endsWith(": " + lockserver.client.LockServerException.UNKNOWN_LOCK)));
     }
 
     @Test(timeout = 30_000)

@@ -245,6 +245,38 @@ final class ClusterProcesses implements AutoCloseable {
     }
 
     /**
+     * Waits until every node that is up answers lock.status of {@code lock} (a configured
+     * lock): the leader has taken over and the cluster serves. Returns every fault seen
+     * meanwhile, as "node: code".
+     */
+    List<String> awaitServing(String lock, Duration within) throws InterruptedException {
+        long giveUp = System.nanoTime() + within.toNanos();
+        List<String> faults = new ArrayList<>();
+        while (true) {
+            boolean all = true;
+            for (Node n : nodes) {
+                if (!n.up()) {
+                    continue;
+                }
+                try {
+                    n.admin.call("lock.status", lock);
+                } catch (LockServerException e) {
+                    all = false;
+                    faults.add(n.id + ": " + e.faultCode());
+                }
+            }
+            if (all) {
+                return faults;
+            }
+            if (System.nanoTime() - giveUp > 0) {
+                throw new AssertionError("the cluster does not serve lock.status(" + lock + ") within "
+                        + within.toSeconds() + " s; faults seen: " + faults);
+            }
+            TimeUnit.MILLISECONDS.sleep(20); // polling the nodes
+        }
+    }
+
+    /**
      * Waits until node i names the leader and has applied what the leader had applied when
      * this was called: it has rejoined. Returns the leader's index.
      */

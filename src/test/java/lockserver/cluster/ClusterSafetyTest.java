@@ -66,6 +66,7 @@ public class ClusterSafetyTest {
                 ClusterLoad.locks() + Sentinels.CONFIG, "LEADER_TIMEOUT=3\n");
         cluster.startAll();
         cluster.awaitLeader(Duration.ofSeconds(60));
+        cluster.awaitServing(Sentinels.LOCK, Duration.ofSeconds(30));
         Sentinels sentinels = new Sentinels(cluster.urls());
         sentinels.create();
         List<String> problems = new ArrayList<>();
@@ -74,59 +75,14 @@ public class ClusterSafetyTest {
         t0 = System.nanoTime();
         load.start();
         runFor(4);
-
-        // 1. the leader killed, and started again
-        int leader = cluster.awaitLeader(Duration.ofSeconds(30));
-        cluster.kill(leader);
-        event("kill -9 the leader " + cluster.node(leader));
-        cluster.start(leader);
-        event(cluster.node(leader) + " started again");
-        int next = cluster.awaitCaughtUp(leader, Duration.ofSeconds(60));
-        event(cluster.node(leader) + " caught up; leader " + cluster.node(next));
-        problems.addAll(sentinels.verify("after the leader was killed"));
-        runFor(3);
-
-        // 2. the new leader frozen for longer than the election timeout, then resumed
-        leader = cluster.awaitLeader(Duration.ofSeconds(30));
-        cluster.freeze(leader);
-        long frozenAt = System.nanoTime();
-        event("SIGSTOP the leader " + cluster.node(leader));
-        int during = cluster.awaitLeader(Duration.ofSeconds(20));
-        event("while it is frozen the others elect " + cluster.node(during));
-        sleepUntil(frozenAt + TimeUnit.MILLISECONDS.toNanos(FREEZE_MS));
-        cluster.thaw(leader);
-        event("SIGCONT " + cluster.node(leader));
-        next = cluster.awaitCaughtUp(leader, Duration.ofSeconds(60));
-        event(cluster.node(leader) + " caught up; leader " + cluster.node(next));
-        problems.addAll(sentinels.verify("after the frozen leader resumed"));
-        runFor(3);
-
-        // 3. a follower killed, and started again
-        leader = cluster.awaitLeader(Duration.ofSeconds(30));
-        int follower = (leader + 1) % 3;
-        cluster.kill(follower);
-        event("kill -9 the follower " + cluster.node(follower));
-        cluster.start(follower);
-        event(cluster.node(follower) + " started again");
-        next = cluster.awaitCaughtUp(follower, Duration.ofSeconds(60));
-        event(cluster.node(follower) + " caught up; leader " + cluster.node(next));
-        problems.addAll(sentinels.verify("after a follower was killed"));
-        runFor(3);
-
-        // 4. all three stopped, and started again
-        int[] exits = cluster.terminateAll();
-        event("SIGTERM to all three: exit codes " + java.util.Arrays.toString(exits));
-        for (int code : exits) {
-            if (code != 0 && code != 143) {
-                problems.add("server: exit code " + code + " after SIGTERM");
-            }
+        boolean available = true;
+        try {
+            schedule(sentinels, problems);
+        } catch (Unavailable e) {
+            available = false;
+            problems.add("availability: " + e.getMessage() + "; the rest of the schedule was skipped");
+            event("the cluster did not recover: " + e.getMessage());
         }
-        cluster.startAll();
-        event("all three started again");
-        next = cluster.awaitLeader(Duration.ofSeconds(60));
-        event("leader " + cluster.node(next));
-        problems.addAll(sentinels.verify("after all three were stopped and started"));
-        runFor(5);
 
         load.endLoad();
         List<String> stuck = load.join(Duration.ofSeconds(6 + 12)); // a call sent just before the hard stop may take its timeout
@@ -136,18 +92,13 @@ public class ClusterSafetyTest {
         }
 
         // every abandoned ticket must expire, the sentinels still be there and hand on, and all nodes agree
-        String drained = awaitDrained(Duration.ofSeconds(20));
-        if (drained != null) {
-            problems.add("liveness: 20 s after the load the stress locks still have holders or waiters: " + drained);
+        if (available) {
+            problems.addAll(AfterLoad.check(cluster, sentinels));
+            event("checked the drain, the sentinels (" + sentinels.verified + " checks found them as they should "
+                    + "be) and the replicas");
+        } else {
+            event("the checks of the drain, the sentinels and the replicas were skipped");
         }
-        problems.addAll(sentinels.verify("after the load"));
-        problems.addAll(sentinels.handOn());
-        String differ = cluster.awaitSameState(Duration.ofSeconds(15));
-        if (differ != null) {
-            problems.add("replicas: the nodes do not show the same lock state: " + differ);
-        }
-        sentinels.releaseAll();
-        event("checked the sentinels (" + sentinels.verified + " found as they should be) and the replicas");
 
         SafetyChecker checker = load.check();
         problems.forEach(checker::problem);
@@ -158,6 +109,97 @@ public class ClusterSafetyTest {
         assertTrue(summary, load.counts().getOrDefault("grant", 0L) > 500);
         for (String lock : ClusterLoad.LOCKS) {
             assertTrue(summary, checker.stats.get(lock).clientMax > 0);
+        }
+    }
+
+    /** A step of the schedule that did not happen within its time: the cluster is not available. */
+    private static final class Unavailable extends Exception {
+        Unavailable(String what, Throwable cause) {
+            super(what + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    /** The failures, one after the other, each followed by a check of the sentinels. */
+    private void schedule(Sentinels sentinels, List<String> problems) throws Exception {
+        // 1. the leader killed, and started again
+        int leader = leader("before the leader is killed");
+        cluster.kill(leader);
+        event("kill -9 the leader " + cluster.node(leader));
+        cluster.start(leader);
+        event(cluster.node(leader) + " started again");
+        caughtUp(leader, "after the leader was killed");
+        problems.addAll(verify(sentinels, "after the leader was killed"));
+        runFor(3);
+
+        // 2. the new leader frozen for longer than the election timeout, then resumed
+        leader = leader("before the leader is frozen");
+        cluster.freeze(leader);
+        long frozenAt = System.nanoTime();
+        event("SIGSTOP the leader " + cluster.node(leader));
+        try {
+            int during = cluster.awaitLeader(Duration.ofMillis(FREEZE_MS));
+            event("while it is frozen the others elect " + cluster.node(during));
+        } catch (AssertionError e) {
+            event("no new leader named by the others within the " + FREEZE_MS + " ms freeze");
+        }
+        sleepUntil(frozenAt + TimeUnit.MILLISECONDS.toNanos(FREEZE_MS));
+        cluster.thaw(leader);
+        event("SIGCONT " + cluster.node(leader));
+        caughtUp(leader, "after the frozen leader resumed");
+        problems.addAll(verify(sentinels, "after the frozen leader resumed"));
+        runFor(3);
+
+        // 3. a follower killed, and started again
+        leader = leader("before a follower is killed");
+        int follower = (leader + 1) % 3;
+        cluster.kill(follower);
+        event("kill -9 the follower " + cluster.node(follower));
+        cluster.start(follower);
+        event(cluster.node(follower) + " started again");
+        caughtUp(follower, "after a follower was killed");
+        problems.addAll(verify(sentinels, "after a follower was killed"));
+        runFor(3);
+
+        // 4. all three stopped, and started again
+        int[] exits = cluster.terminateAll();
+        event("SIGTERM to all three: exit codes " + java.util.Arrays.toString(exits));
+        for (int code : exits) {
+            if (code != 0 && code != 143) { // 143: the JVM's exit status after SIGTERM and its shutdown hooks
+                problems.add("server: exit code " + code + " after SIGTERM");
+            }
+        }
+        cluster.startAll();
+        event("all three started again");
+        leader("after all three were started again");
+        problems.addAll(verify(sentinels, "after all three were stopped and started"));
+        runFor(5);
+    }
+
+    /** The leader every running node names; {@link Unavailable} if there is none within 30 s. */
+    private int leader(String when) throws Exception {
+        try {
+            int leader = cluster.awaitLeader(Duration.ofSeconds(30));
+            event("leader " + cluster.node(leader) + " (" + when + ")");
+            return leader;
+        } catch (AssertionError e) {
+            throw new Unavailable("no leader " + when, e);
+        }
+    }
+
+    private void caughtUp(int node, String when) throws Exception {
+        try {
+            int leader = cluster.awaitCaughtUp(node, Duration.ofSeconds(45));
+            event(cluster.node(node) + " caught up with leader " + cluster.node(leader));
+        } catch (AssertionError e) {
+            throw new Unavailable(cluster.node(node) + " did not rejoin " + when, e);
+        }
+    }
+
+    private static List<String> verify(Sentinels sentinels, String when) throws Exception {
+        try {
+            return sentinels.verify(when);
+        } catch (lockserver.client.LockServerException e) {
+            throw new Unavailable("no node answered lock.check of the sentinels " + when, e);
         }
     }
 
@@ -173,38 +215,6 @@ public class ClusterSafetyTest {
         }
     }
 
-    /** Null once no stress lock has holders or waiters on the leader, else the last lock.list seen. */
-    private String awaitDrained(Duration within) throws InterruptedException {
-        long giveUp = System.nanoTime() + within.toNanos();
-        String last = "";
-        while (true) {
-            int leader = cluster.awaitLeader(Duration.ofSeconds(30));
-            try {
-                Object[] list = (Object[]) cluster.node(leader).admin.call("lock.list");
-                boolean empty = true;
-                StringBuilder s = new StringBuilder();
-                for (Object o : list) {
-                    java.util.Map<?, ?> l = (java.util.Map<?, ?>) o;
-                    if (!Sentinels.LOCK.equals(l.get("name"))) {
-                        s.append(l.get("name")).append(' ').append(l.get("granted")).append('/').append(l.get("queued"))
-                                .append("; ");
-                        empty &= (Integer) l.get("granted") == 0 && (Integer) l.get("queued") == 0;
-                    }
-                }
-                last = s.toString();
-                if (empty) {
-                    return null;
-                }
-            } catch (lockserver.client.LockServerException e) {
-                last = e.getMessage();
-            }
-            if (System.nanoTime() - giveUp > 0) {
-                return last;
-            }
-            TimeUnit.MILLISECONDS.sleep(200); // waiting for the leader's expiry of abandoned tickets
-        }
-    }
-
     private void event(String what) {
         events.add(String.format(Locale.ROOT, "%6.1f s  %s", (System.nanoTime() - t0) / 1e9, what));
     }
@@ -217,6 +227,10 @@ public class ClusterSafetyTest {
         s.append("events:\n");
         events.forEach(e -> s.append("  ").append(e).append('\n'));
         s.append(load.summary(checker));
+        for (int i = 0; i < 3; i++) {
+            s.append("at the end ").append(cluster.node(i)).append(": ")
+                    .append(cluster.node(i).up() ? ClusterProcesses.show(cluster.describe(i)) : "not running").append('\n');
+        }
         s.append(String.format(Locale.ROOT, "whole test %.1f s%n", total / 1e9));
         return s.toString();
     }
