@@ -214,6 +214,28 @@ final class ClusterLoad implements AutoCloseable {
         return s.toString();
     }
 
+    /**
+     * With {@code -Dcluster.keep=DIR}: every hold the clients saw (times in ms since
+     * {@code t0}) to DIR/holds-NAME.txt, for a person tracing a violation.
+     */
+    void keepHolds(String name, long t0) {
+        String keep = System.getProperty("cluster.keep");
+        if (keep == null) {
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        for (Hold h : holds()) {
+            lines.add(String.format(Locale.ROOT, "%s queried %.3f granted %.3f end %.3f", h,
+                    (h.queried - t0) / 1e6, (h.granted - t0) / 1e6, (h.end - t0) / 1e6));
+        }
+        try {
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of(keep));
+            java.nio.file.Files.write(java.nio.file.Path.of(keep, "holds-" + name + ".txt"), lines);
+        } catch (java.io.IOException e) {
+            System.out.println("cannot keep the holds: " + e);
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
         threads.forEach(Thread::interrupt);

@@ -73,6 +73,7 @@ public class ClusterSafetyTest {
 
         load = new ClusterLoad(cluster.urls(), CLIENTS, seed, CALL_TIMEOUT);
         t0 = System.nanoTime();
+        event("load started (wall clock " + java.time.LocalTime.now() + ")");
         load.start();
         runFor(4);
         boolean available = true;
@@ -100,6 +101,7 @@ public class ClusterSafetyTest {
             event("the checks of the drain, the sentinels and the replicas were skipped");
         }
 
+        load.keepHolds("safety", t0);
         SafetyChecker checker = load.check();
         problems.forEach(checker::problem);
         String summary = summary(seed, checker, System.nanoTime() - started);
