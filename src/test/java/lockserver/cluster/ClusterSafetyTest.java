@@ -75,7 +75,7 @@ public class ClusterSafetyTest {
         t0 = System.nanoTime();
         event("load started (wall clock " + java.time.LocalTime.now() + ")");
         load.start();
-        runFor(4);
+        runFor(3);
         boolean available = true;
         try {
             schedule(sentinels, problems);
@@ -108,7 +108,8 @@ public class ClusterSafetyTest {
         System.out.println(summary);
         write("cluster-safety-summary.txt", summary);
         assertEquals(summary + cluster.logTails(3000), 0, checker.problemCount());
-        assertTrue(summary, load.counts().getOrDefault("grant", 0L) > 500);
+        assertTrue("the load made too little progress to show anything: " + summary,
+                load.counts().getOrDefault("grant", 0L) > 100);
         for (String lock : ClusterLoad.LOCKS) {
             assertTrue(summary, checker.stats.get(lock).clientMax > 0);
         }
@@ -131,7 +132,7 @@ public class ClusterSafetyTest {
         event(cluster.node(leader) + " started again");
         caughtUp(leader, "after the leader was killed");
         problems.addAll(verify(sentinels, "after the leader was killed"));
-        runFor(3);
+        runFor(2);
 
         // 2. the new leader frozen for longer than the election timeout, then resumed
         leader = leader("before the leader is frozen");
@@ -149,7 +150,7 @@ public class ClusterSafetyTest {
         event("SIGCONT " + cluster.node(leader));
         caughtUp(leader, "after the frozen leader resumed");
         problems.addAll(verify(sentinels, "after the frozen leader resumed"));
-        runFor(3);
+        runFor(2);
 
         // 3. a follower killed, and started again
         leader = leader("before a follower is killed");
@@ -160,7 +161,7 @@ public class ClusterSafetyTest {
         event(cluster.node(follower) + " started again");
         caughtUp(follower, "after a follower was killed");
         problems.addAll(verify(sentinels, "after a follower was killed"));
-        runFor(3);
+        runFor(2);
 
         // 4. all three stopped, and started again
         int[] exits = cluster.terminateAll();
@@ -174,7 +175,7 @@ public class ClusterSafetyTest {
         event("all three started again");
         leader("after all three were started again");
         problems.addAll(verify(sentinels, "after all three were stopped and started"));
-        runFor(5);
+        runFor(4);
     }
 
     /** The leader every running node names; {@link Unavailable} if there is none within 30 s. */
