@@ -21,8 +21,8 @@ package lockserver.safety;
  * holders at that instant. A crashed (abandoned) holder keeps its interval until its
  * deadline: the server must not hand its slot on earlier.
  */
-final class Hold {
-    enum End {
+public final class Hold {
+    public enum End {
         /** lock.release answered true */
         RELEASED,
         /** lock.release, renew or check answered "gone": the server had ended the grant */
@@ -33,24 +33,24 @@ final class Hold {
         UNKNOWN
     }
 
-    final int client;
-    final int seq;
-    final String lock;
-    final String ticket;
-    final long queried;
-    final long granted;
+    public final int client;
+    public final int seq;
+    public final String lock;
+    public final String ticket;
+    public final long queried;
+    public final long granted;
     /** when the last call that found the ticket alive was sent (the server's idle clock restarted after it) */
     long lastAlive;
     /** fencing token from lock.check right after the grant; 0 if never learnt */
-    long token;
-    End how;
+    public long token;
+    public End how;
     /** the vouched interval's end, see the class comment */
-    long end;
+    public long end;
     /** answered "gone" before any deadline could have passed: the server dropped a live grant */
     boolean premature;
     String prematureWhat;
     /** how the client planned to end the hold: release, renew, crash, idle, maxlock */
-    String plan;
+    public String plan;
 
     Hold(int client, int seq, String lock, String ticket, long queried, long granted, long lastAlive) {
         this.client = client;
@@ -99,7 +99,7 @@ final class Hold {
         end = Math.min(stoppedAt, vouchedUntil(t));
     }
 
-    boolean hasInterval() {
+    public boolean hasInterval() {
         return how != null && end - granted > 0;
     }
 
@@ -110,6 +110,6 @@ final class Hold {
     }
 
     /** The lock times the vouching uses. */
-    record Timing(long expirationNanos, long maxLockNanos, long marginNanos) {
+    public record Timing(long expirationNanos, long maxLockNanos, long marginNanos) {
     }
 }

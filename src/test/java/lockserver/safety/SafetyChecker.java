@@ -29,7 +29,7 @@ import java.util.TreeMap;
  * every release answered true appear in the log with the same lock, ticket and token.</li>
  * </ol>
  */
-final class SafetyChecker {
+public final class SafetyChecker {
     private static final int MAX_DETAILS = 25;
 
     private final Map<String, Integer> sizes;
@@ -37,10 +37,10 @@ final class SafetyChecker {
     private int problemCount;
 
     /** Per lock, for the summary. */
-    static final class LockStats {
-        final String lock;
-        final int size;
-        int clientMax;
+    public static final class LockStats {
+        public final String lock;
+        public final int size;
+        public int clientMax;
         int logMax;
         long clientIntervals;
         long grants;
@@ -58,22 +58,22 @@ final class SafetyChecker {
         }
     }
 
-    final Map<String, LockStats> stats = new LinkedHashMap<>();
+    public final Map<String, LockStats> stats = new LinkedHashMap<>();
 
-    SafetyChecker(Map<String, Integer> sizes) {
+    public SafetyChecker(Map<String, Integer> sizes) {
         this.sizes = sizes;
         sizes.forEach((lock, size) -> stats.put(lock, new LockStats(lock, size)));
     }
 
-    List<String> problems() {
+    public List<String> problems() {
         return problems;
     }
 
-    int problemCount() {
+    public int problemCount() {
         return problemCount;
     }
 
-    void problem(String what) {
+    public void problem(String what) {
         problemCount++;
         if (problems.size() < MAX_DETAILS) {
             problems.add(what);
@@ -82,7 +82,7 @@ final class SafetyChecker {
 
     // ---------------------------------------------------------------- checker 1: the clients' view
 
-    void checkClients(List<Hold> holds) {
+    public void checkClients(List<Hold> holds) {
         Map<String, List<Hold>> byLock = new TreeMap<>();
         for (Hold h : holds) {
             if (h.premature) {
@@ -159,6 +159,61 @@ final class SafetyChecker {
                 }
                 problem("client view: " + active.size() + " holders of " + st.lock + " (size " + st.size
                         + ") at the same instant:" + who);
+            }
+        }
+    }
+
+    /**
+     * Fencing tokens follow real time: a grant the client saw (lock.wait answered true)
+     * before another ticket of the same lock was even queried was made first, so its token is
+     * smaller. Catches a node that hands out a token from a stale state, which the per-client
+     * order alone can miss.
+     */
+    public void checkTokenOrder(List<Hold> holds) {
+        Map<String, List<Hold>> byLock = new TreeMap<>();
+        for (Hold h : holds) {
+            if (h.token != 0) {
+                byLock.computeIfAbsent(h.lock, k -> new ArrayList<>()).add(h);
+            }
+        }
+        for (List<Hold> list : byLock.values()) {
+            List<Hold> bySeen = new ArrayList<>(list);
+            bySeen.sort((a, b) -> Long.compare(a.granted - b.granted, 0));
+            List<Hold> byQueried = new ArrayList<>(list);
+            byQueried.sort((a, b) -> Long.compare(a.queried - b.queried, 0));
+            int next = 0;
+            Hold highest = null;
+            int reported = 0;
+            for (Hold later : byQueried) {
+                while (next < bySeen.size() && bySeen.get(next).granted - later.queried < 0) {
+                    Hold seen = bySeen.get(next++);
+                    if (highest == null || seen.token > highest.token) {
+                        highest = seen;
+                    }
+                }
+                if (highest != null && later.token <= highest.token && reported++ < 3) {
+                    problem("client view: token " + later.token + " of " + later + " does not grow: " + highest
+                            + " had token " + highest.token + " and was seen granted "
+                            + (later.queried - highest.granted) / 1_000_000 + " ms before the later ticket was queried");
+                }
+            }
+        }
+    }
+
+    /**
+     * A queued ticket must not vanish while its client keeps calling: it may end only by idle
+     * expiry (no call for EXPIRATION_TIME) or by a grant nobody claimed within GRACE_TIME, and
+     * a grant is made after the last call that found the ticket still queued. So a "gone"
+     * answer before that call plus the shorter of the two, less the margin, is a lost ticket.
+     */
+    public void checkQueuedGone(List<StressClient.QueuedGone> gone, long graceNanos, Hold.Timing t) {
+        for (StressClient.QueuedGone g : gone) {
+            long earliest = g.lastAlive() + Math.min(graceNanos, t.expirationNanos()) - t.marginNanos();
+            if (g.received() - earliest < 0) {
+                problem("client view: queued ticket " + g.ticket() + " of lock " + g.lock() + " (client " + g.client()
+                        + ") lost: found gone " + (g.received() - g.lastAlive()) / 1_000_000 + " ms after the last call "
+                        + "that found it queued was sent (query " + (g.received() - g.queried()) / 1_000_000
+                        + " ms before; " + g.failedCalls() + " failed wait call(s))");
             }
         }
     }

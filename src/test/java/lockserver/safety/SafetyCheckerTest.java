@@ -4,8 +4,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -347,6 +345,29 @@ public class SafetyCheckerTest {
     }
 
     @Test
+    public void checkerCatchesTokensOutOfRealTimeOrderAndQueuedTicketsLostBeforeTheirTime() {
+        SafetyChecker c = new SafetyChecker(Map.of("one", 1, "two", 2));
+        Hold first = new Hold(1, 0, "two", t("a"), 0, 10, 10); // seen granted at 10 with token 7
+        first.token = 7;
+        Hold later = new Hold(2, 0, "two", t("b"), 20, 30, 30); // queried at 20, after that: its token must be larger
+        later.token = 5;
+        Hold overlapping = new Hold(3, 0, "two", t("c"), 5, 40, 40); // queried before the first was seen: any order
+        overlapping.token = 6;
+        c.checkTokenOrder(List.of(first, later, overlapping));
+        assertEquals(c.problems().toString(), 1, c.problemCount());
+        assertTrue(c.problems().get(0), c.problems().get(0).contains("token 5") && c.problems().get(0).contains("does not grow"));
+
+        Hold.Timing timing = new Hold.Timing(1_000, 5_000, 100);
+        SafetyChecker q = new SafetyChecker(Map.of("one", 1));
+        q.checkQueuedGone(List.of(
+                new StressClient.QueuedGone(1, "one", t("d"), 0, 100, 600, 0), // 500 after the last call: lost
+                new StressClient.QueuedGone(2, "one", t("e"), 0, 100, 1_100, 0)), // the grace time had passed
+                1_000, timing);
+        assertEquals(q.problems().toString(), 1, q.problemCount());
+        assertTrue(q.problems().get(0), q.problems().get(0).contains(t("d")));
+    }
+
+    @Test
     public void reconcileTakesTheTailALogLacksFromTheJournalAndCatchesDisagreement() {
         List<String> problems = new ArrayList<>();
         List<GrantRecord> all = new ArrayList<>();
@@ -487,33 +508,8 @@ public class SafetyCheckerTest {
         Files.write(to.resolve("notes.txt"), notes, StandardCharsets.UTF_8);
     }
 
-    /**
-     * A free loopback port below the kernel's ephemeral range: while the server is down,
-     * thousands of refused connects pick ephemeral local ports, and one of them could take
-     * (or self-connect to) a port from that range, so the restart could not bind it.
-     */
     private static int freePort() throws IOException {
-        int low = 32768;
-        try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-            low = Integer.parseInt(range.split("\\s+")[0]);
-        } catch (IOException | RuntimeException e) {
-            // not Linux: assume the IANA range starts at 49152 or the Linux default
-        }
-        Random r = new Random();
-        for (int i = 0; i < 200 && low > 11_000; i++) {
-            int port = 10_000 + r.nextInt(low - 10_000);
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(false);
-                s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return ServerProcess.freePort();
     }
 
     private static void sleepUntil(long nanoTime) throws InterruptedException {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import lockserver.client.LockClient;
@@ -18,37 +19,98 @@ import lockserver.client.TicketInfo;
  * crash while queued). Calls that fail because the server is down or stopping are retried
  * with the same ticket after a short pause until {@code hardStop}: a ticket the journal
  * restored goes on being used after the restart. Records every query and every grant it
- * saw ({@link Hold}); touches no shared state, so the test reads its lists after join.
+ * saw ({@link Hold}), and every queued ticket it found gone ({@link QueuedGone}); touches
+ * no shared state, so the test reads its lists after join. The calls go through an
+ * {@link Rpc}: one server's {@link LockClient}, or a cluster client that moves to another
+ * node when its node fails.
  */
-final class StressClient implements Runnable {
+public final class StressClient implements Runnable {
     private static final long MS = 1_000_000L;
 
+    /** The calls a stress client makes; failures throw {@link LockServerException}. */
+    public interface Rpc {
+        String query(String lock, String info);
+
+        /** As {@link LockClient#await}: false before the timeout only when the ticket is gone. */
+        boolean await(String ticket, Duration timeout);
+
+        TicketInfo check(String ticket);
+
+        boolean release(String ticket);
+
+        boolean renew(String ticket);
+
+        static Rpc of(LockClient c) {
+            return new Rpc() {
+                public String query(String lock, String info) {
+                    return c.query(lock, info);
+                }
+
+                public boolean await(String ticket, Duration timeout) {
+                    return c.await(ticket, timeout);
+                }
+
+                public TicketInfo check(String ticket) {
+                    return c.check(ticket);
+                }
+
+                public boolean release(String ticket) {
+                    return c.release(ticket);
+                }
+
+                public boolean renew(String ticket) {
+                    return c.renew(ticket);
+                }
+            };
+        }
+    }
+
+    /**
+     * A queued ticket that a wait or check found gone: when its query was sent, when the last
+     * call that showed it alive (answered) was sent, and when the "gone" answer came.
+     */
+    public record QueuedGone(int client, String lock, String ticket, long queried, long lastAlive, long received,
+                             int failedCalls) {
+    }
+
     private final int id;
-    private final LockClient rpc;
+    private final Rpc rpc;
     private final Random rnd;
     private final String[] locks;
     private final int[] sizes;
     private final int[] cumulativeWeights;
-    private final long loadEnd;
-    private final long hardStop;
+    private volatile long loadEnd;
+    private volatile long hardStop;
     private final Hold.Timing timing;
     private final long maxWaitNanos;
     private int seq;
     private boolean unreachable;
+    /** fault codes that mean "this server cannot answer now": retried, not unexpected */
+    private Set<Integer> tolerated = Set.of(LockServerException.UNREACHABLE, LockServerException.SHUTTING_DOWN);
+    private int failureStreak;
 
-    final List<Hold> holds = new ArrayList<>();
+    public final List<Hold> holds = new ArrayList<>();
     /** lock and ticket of every query the server answered */
-    final List<String[]> queried = new ArrayList<>();
+    public final List<String[]> queried = new ArrayList<>();
+    /** queued tickets found gone while the client waited for them */
+    public final List<QueuedGone> queuedGone = new ArrayList<>();
     /** operation and failure counts */
-    final Map<String, Long> counts = new TreeMap<>();
+    public final Map<String, Long> counts = new TreeMap<>();
     /** faults that should not happen here (not "unreachable" or "shutting down") */
-    final List<String> unexpected = new ArrayList<>();
-    Throwable crashed;
+    public final List<String> unexpected = new ArrayList<>();
+    public Throwable crashed;
     /** remarkable events, for a person reading a kept run (-Dsafety.keep=DIR) */
-    final List<String> notes = new ArrayList<>();
+    public final List<String> notes = new ArrayList<>();
+    /** the most failed calls in a row (each retried after a pause) */
+    public int longestFailureStreak;
 
     StressClient(int id, LockClient rpc, long seed, String[] locks, int[] sizes, int[] weights, long loadEnd, long hardStop,
                  Hold.Timing timing, long maxWaitNanos) {
+        this(id, Rpc.of(rpc), seed, locks, sizes, weights, loadEnd, hardStop, timing, maxWaitNanos);
+    }
+
+    public StressClient(int id, Rpc rpc, long seed, String[] locks, int[] sizes, int[] weights, long loadEnd,
+                        long hardStop, Hold.Timing timing, long maxWaitNanos) {
         this.id = id;
         this.rpc = rpc;
         this.rnd = new Random(seed);
@@ -64,6 +126,22 @@ final class StressClient implements Runnable {
         this.hardStop = hardStop;
         this.timing = timing;
         this.maxWaitNanos = maxWaitNanos;
+    }
+
+    /** Also retries (and does not report) these fault codes, e.g. a cluster's "no leader". Before {@link #run}. */
+    public StressClient tolerating(int... codes) {
+        Set<Integer> all = new java.util.HashSet<>(tolerated);
+        for (int c : codes) {
+            all.add(c);
+        }
+        tolerated = Set.copyOf(all);
+        return this;
+    }
+
+    /** Moves the end of the load and the hard stop (the load may run until the test's events are done). */
+    public void endLoad(long loadEnd, long hardStop) {
+        this.hardStop = hardStop;
+        this.loadEnd = loadEnd;
     }
 
     @Override
@@ -94,6 +172,7 @@ final class StressClient implements Runnable {
         }
         count("query");
         queried.add(new String[] {lock, ticket});
+        long lastAlive = queriedAt; // the ticket was made after the query was sent: its idle time starts later
 
         // wait a random time, in calls of at most MAX_WAIT_TIME; a failed call is retried
         long waitEnd = System.nanoTime() + rnd.nextInt(6000) * MS;
@@ -127,8 +206,10 @@ final class StressClient implements Runnable {
             }
             if (System.nanoTime() - (sliceStart + slice) < 0) {
                 gone = true; // LockClient.await answers false before its time only when check says gone
+                queuedGone.add(new QueuedGone(id, lock, ticket, queriedAt, lastAlive, System.nanoTime(), waitFailures));
                 break;
             }
+            lastAlive = sliceStart;
             if (System.nanoTime() - waitEnd >= 0) {
                 break;
             }
@@ -288,11 +369,15 @@ final class StressClient implements Runnable {
     }
 
     private void failed(String what, LockServerException e) {
+        longestFailureStreak = Math.max(longestFailureStreak, ++failureStreak);
         if (e.faultCode() == LockServerException.UNREACHABLE) {
             count("failed: server unreachable");
             unreachable = true;
         } else if (e.faultCode() == LockServerException.SHUTTING_DOWN) {
             count("failed: server shutting down");
+        } else if (tolerated.contains(e.faultCode())) {
+            count("failed: fault " + e.faultCode());
+            unreachable = true;
         } else {
             count("failed: fault " + e.faultCode());
             if (unexpected.size() < 20) {
@@ -308,6 +393,9 @@ final class StressClient implements Runnable {
     }
 
     private void count(String what) {
+        if (!what.startsWith("failed")) {
+            failureStreak = 0;
+        }
         counts.merge(what, 1L, Long::sum);
     }
 

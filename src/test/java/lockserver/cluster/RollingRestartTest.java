@@ -1,0 +1,141 @@
+package lockserver.cluster;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import lockserver.safety.SafetyChecker;
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A rolling restart under load: 50 clients spread over three nodes while each node in turn
+ * is stopped with SIGTERM, started again and waited for until it has rejoined (it names
+ * the leader and has applied what the leader had). A majority runs throughout, so besides
+ * the safety checker's invariants: no node answers fault 11 (an election takes about a
+ * second, LEADER_TIMEOUT is 5 s), every call a node failed is answered by another node, a
+ * client never failing more than three calls in a row, and no call is given up; the
+ * sentinels stay as they were, abandoned tickets expire, and all nodes end with the same
+ * state. Prints a summary (also to target/rolling-restart-summary.txt).
+ */
+public class RollingRestartTest {
+    private static final int CLIENTS = Integer.getInteger("cluster.rolling.clients", 50);
+    /** longer than LEADER_TIMEOUT (5 s, the default): a node's fault 11 reaches the client */
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(7);
+    /** a node down, and the next one slow to answer: at most one failure per node */
+    private static final int MOST_FAILURES_IN_A_ROW = 3;
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+    private ClusterProcesses cluster;
+    private ClusterLoad load;
+    private long t0;
+    private final List<String> events = new ArrayList<>();
+
+    @After
+    public void stopEverything() throws Exception {
+        if (load != null) {
+            load.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test(timeout = 240_000)
+    public void restartingTheNodesOneAtATimeUnderLoadLosesNothingAndFailsNoCallForGood() throws Exception {
+        long started = System.nanoTime();
+        long seed = Long.getLong("cluster.seed", new Random().nextLong());
+        cluster = new ClusterProcesses(tmp.getRoot().toPath(), 3, ClusterLoad.general(),
+                ClusterLoad.locks() + Sentinels.CONFIG, "");
+        cluster.startAll();
+        cluster.awaitLeader(Duration.ofSeconds(60));
+        cluster.awaitServing(Sentinels.LOCK, Duration.ofSeconds(30));
+        Sentinels sentinels = new Sentinels(cluster.urls());
+        sentinels.create();
+        List<String> problems = new ArrayList<>();
+
+        load = new ClusterLoad(cluster.urls(), CLIENTS, seed, CALL_TIMEOUT);
+        t0 = System.nanoTime();
+        event("load started (wall clock " + java.time.LocalTime.now() + ")");
+        load.start();
+        TimeUnit.SECONDS.sleep(3); // load before the first restart
+        boolean rejoined = true;
+        for (int i = 0; i < 3 && rejoined; i++) {
+            Map<?, ?> before = cluster.describe(i);
+            int exit = cluster.terminate(i);
+            event("SIGTERM " + cluster.node(i) + " (" + (before == null ? "?" : before.get("role")) + "): exit code "
+                    + exit);
+            if (exit != 0 && exit != 143) { // 143: the JVM's exit status after SIGTERM and its shutdown hooks
+                problems.add("server: " + cluster.node(i) + " exited with " + exit + " after SIGTERM");
+            }
+            cluster.start(i);
+            event(cluster.node(i) + " started again");
+            try {
+                int leader = cluster.awaitCaughtUp(i, Duration.ofSeconds(45));
+                event(cluster.node(i) + " rejoined: leader " + cluster.node(leader));
+                problems.addAll(sentinels.verify("after " + cluster.node(i) + " was restarted"));
+            } catch (AssertionError | lockserver.client.LockServerException e) {
+                rejoined = false;
+                problems.add("availability: " + cluster.node(i) + " did not rejoin: " + e.getMessage());
+            }
+            TimeUnit.SECONDS.sleep(2); // load between the restarts
+        }
+
+        load.endLoad();
+        List<String> stuck = load.join(Duration.ofSeconds(6 + 12)); // a call sent just before the hard stop may take its timeout
+        event("load ended");
+        if (!stuck.isEmpty()) {
+            problems.add("client: " + stuck.size() + " client thread(s) still running after the hard stop: " + stuck);
+        }
+        if (rejoined) {
+            problems.addAll(AfterLoad.check(cluster, sentinels));
+            event("checked the drain, the sentinels (" + sentinels.verified + " checks) and the replicas");
+        }
+
+        Map<String, Long> counts = load.counts();
+        for (Map.Entry<String, Long> f : load.failuresByNode().entrySet()) {
+            if (f.getKey().endsWith("fault 11")) {
+                problems.add("availability: " + f.getKey().split(" ")[0] + " answered fault 11 (no leader) to " + f.getValue()
+                        + " call(s) while a majority ran");
+            }
+        }
+        if (load.longestFailureStreak() > MOST_FAILURES_IN_A_ROW) {
+            problems.add("availability: a client failed " + load.longestFailureStreak() + " calls in a row; moving to "
+                    + "another node should answer it by the " + (MOST_FAILURES_IN_A_ROW + 1) + "th");
+        }
+        for (String gaveUp : new String[] {"gave up retrying", "release unanswered", "renew unanswered",
+                "check unanswered", "cancel unanswered"}) {
+            if (counts.containsKey(gaveUp)) {
+                problems.add("availability: " + counts.get(gaveUp) + " time(s) " + gaveUp);
+            }
+        }
+
+        load.keepHolds("rolling", t0);
+        SafetyChecker checker = load.check();
+        problems.forEach(checker::problem);
+        StringBuilder s = new StringBuilder();
+        s.append("==== lockserver rolling restart: ").append(checker.problemCount() == 0 ? "PASS" : "FAIL").append(" ====\n");
+        s.append(String.format(Locale.ROOT, "%d clients over 3 nodes, seed %d (-Dcluster.seed=%d)%n", CLIENTS, seed, seed));
+        events.forEach(e -> s.append("  ").append(e).append('\n'));
+        s.append(load.summary(checker));
+        s.append(String.format(Locale.ROOT, "whole test %.1f s%n", (System.nanoTime() - started) / 1e9));
+        String summary = s.toString();
+        System.out.println(summary);
+        ClusterSafetyTest.write("rolling-restart-summary.txt", summary);
+        assertEquals(summary, 0, checker.problemCount());
+        assertTrue(summary, counts.getOrDefault("grant", 0L) > 100);
+    }
+
+    private void event(String what) {
+        events.add(String.format(Locale.ROOT, "%6.1f s  %s", (System.nanoTime() - t0) / 1e9, what));
+    }
+}
