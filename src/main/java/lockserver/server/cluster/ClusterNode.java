@@ -88,6 +88,7 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         return t;
     });
     private final AtomicBoolean ticking = new AtomicBoolean();
+    private final AtomicBoolean takingOver = new AtomicBoolean();
     private volatile long takenOverInTerm = -1;
     private volatile List<String> settingsDiffer = List.of();
 
@@ -234,11 +235,23 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
     /** The lifecycle, on the leader: a tick entry when tickets could be due. */
     public void tickIfLeader() {
         DivisionInfo info = info();
-        if (info == null || !info.isLeader() || takenOverInTerm != info.getCurrentTerm()
-                || registry().ticketCount() == 0 || !ticking.compareAndSet(false, true)) {
+        if (info == null || !info.isLeader()) {
             return;
         }
-        submit(new Command.Tick(0)).whenComplete((reply, error) -> ticking.set(false));
+        if (takenOverInTerm != info.getCurrentTerm()) {
+            if (takingOver.compareAndSet(false, true)) { // the takeover failed (or has not run): again
+                duties.execute(this::takeOver);
+            }
+            return;
+        }
+        if (registry().ticketCount() == 0 || !ticking.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            submit(new Command.Tick(0)).whenComplete((reply, error) -> ticking.set(false));
+        } catch (RuntimeException stopping) {
+            ticking.set(false);
+        }
     }
 
     /**
@@ -262,23 +275,27 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
     public void leaderChanged(RaftPeerId leader) {
         log.info("cluster leader is now {}", leader == null ? "(none)" : leader);
         if (self.equals(leader)) {
-            duties.execute(this::takeOver);
+            if (takingOver.compareAndSet(false, true)) {
+                duties.execute(this::takeOver);
+            }
         }
     }
 
     /** Sends this node's lock settings and gives every ticket a fresh idle and grace time. */
     private void takeOver() {
-        DivisionInfo info = info();
-        if (info == null || !info.isLeader()) {
-            return;
-        }
-        long term = info.getCurrentTerm();
         try {
+            DivisionInfo info = info();
+            if (info == null || !info.isLeader() || takenOverInTerm == info.getCurrentTerm()) {
+                return;
+            }
+            long term = info.getCurrentTerm();
             submit(new Command.Configure(cluster.nodeId(), config.get().locks(), true, 0)).join();
             takenOverInTerm = term;
             log.info("node {} leads the cluster in term {}", cluster.nodeId(), term);
         } catch (RuntimeException e) {
-            log.warn("taking over as leader in term {} failed: {}", term, e.getMessage());
+            log.warn("taking over as leader failed ({}); the lifecycle tries again", e.getMessage());
+        } finally {
+            takingOver.set(false);
         }
     }
 
