@@ -81,6 +81,7 @@ public final class LoadDriver {
         String prefix = a.getOrDefault("prefix", "k");
         boolean shared = !a.getOrDefault("client", "shared").equals("per-thread");
 
+        long callsBefore = serverRequests(urls);
         LockClient[] sharedClients = new LockClient[urls.length];
         for (int i = 0; i < urls.length && shared; i++) {
             sharedClients[i] = new LockClient(urls[i]);
@@ -164,7 +165,7 @@ public final class LoadDriver {
         kv(row, "seconds", secs);
         kv(row, "cycles", n);
         kv(row, "cycles_s", Math.round(n / secs));
-        double perCycle = callsPerAttempt(urls, requests.sum());
+        double perCycle = callsPerAttempt(urls, requests.sum(), callsBefore);
         kv(row, "req_s", Double.isNaN(perCycle) ? "nan" : Math.round(perCycle * (s1.requests - s0.requests) / secs));
         kv(row, "calls_per_cycle", perCycle);
         kv(row, "failed", s1.failed - s0.failed);
@@ -216,6 +217,7 @@ public final class LoadDriver {
         for (int i = 0; i < urls.length; i++) {
             clientOf[i] = new LockClient(urls[i]);
         }
+        long callsBefore = serverRequests(urls);
         int size = clientOf[0].status(name).size();
         Exclusion exclusion = new Exclusion(); // a lock of size 1 only
 
@@ -292,7 +294,7 @@ public final class LoadDriver {
         kv(row, "size", size);
         kv(row, "seconds", secs);
         kv(row, "cycles_s", Math.round((s1.cycles - s0.cycles) / secs));
-        double perCycle = callsPerAttempt(urls, requests.sum());
+        double perCycle = callsPerAttempt(urls, requests.sum(), callsBefore);
         kv(row, "req_s", Double.isNaN(perCycle) ? "nan" : Math.round(perCycle * (s1.requests - s0.requests) / secs));
         kv(row, "calls_per_cycle", perCycle);
         kv(row, "samples", all.length);
@@ -874,21 +876,27 @@ public final class LoadDriver {
     }
 
     /**
-     * XML-RPC calls per acquire+release attempt: the server's lockserver_requests_total (from
-     * /metrics, read once after the run so that the scrape costs nothing in the window) over the
-     * attempts of the whole run. The Java client's calls per cycle change as it evolves
+     * XML-RPC calls per acquire+release attempt: the growth of the servers' lockserver_requests_total
+     * (from /metrics, read before the run and once after it, so that the scrape costs nothing in
+     * the window) over the attempts of the whole run. The Java client's calls per cycle change as it evolves
      * (lock.query + lock.wait, or one lock.acquire), so they are counted, not assumed.
      */
-    static double callsPerAttempt(String[] urls, long attempts) {
+    static double callsPerAttempt(String[] urls, long attempts, long before) {
+        long calls = serverRequests(urls);
+        return calls <= 0 || before < 0 || attempts == 0 ? Double.NaN : (double) (calls - before) / attempts;
+    }
+
+    /** The calls all servers counted so far (an earlier, unmeasured run on the cluster included), or -1. */
+    static long serverRequests(String[] urls) {
         long calls = 0;
         for (String url : urls) {
             long n = serverRequests(url);
             if (n < 0) {
-                return Double.NaN;
+                return -1;
             }
             calls += n;
         }
-        return calls <= 0 || attempts == 0 ? Double.NaN : (double) calls / attempts;
+        return calls;
     }
 
     /** Sum of lockserver_requests_total over the XML-RPC methods from /metrics, or -1. */
