@@ -197,7 +197,7 @@ ping_server() {   # ping_server [URL]: true if the server at URL (default $url) 
 cluster_leader() {   # cluster_leader ADMIN_URL: the leader that node names, or nothing
     curl -s -m 2 -H 'Content-Type: text/xml' \
         --data '<?xml version="1.0"?><methodCall><methodName>admin.cluster</methodName><params/></methodCall>' \
-        "$1" 2>/dev/null | sed -n 's|.*<name>leader</name><value>\([^<]*\)</value>.*|\1|p'
+        "$1" 2>/dev/null | sed -n 's|.*<name>leader</name><value>\([^<]*\)</value>.*|\1|p' || true
 }
 
 start_node() {   # start_node I: starts node I (again), keeping its DATA_DIR
@@ -406,7 +406,7 @@ if has failover && [[ " $configs " == *" cluster "* ]]; then
             *) echo "  $line" >&2 ;;
         esac
     done < <(java -Xss512k -cp "$cp" LoadDriver failover url="$url" admin="$admin_urls" ids=n1,n2,n3 \
-        pidfiles="$pid_files" kills="$kills" names=$names limit=$((60 + 25 * kills)) || true)
+        pidfiles="$pid_files" kills="$kills" names=$names limit=$((60 + 45 * kills)) || true)
     stop_cluster
 fi
 

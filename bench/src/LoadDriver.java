@@ -449,10 +449,12 @@ public final class LoadDriver {
     /**
      * A three-node cluster's failover, {@code kills} times: once every node follows one leader
      * and serves, kill -9 the leader (its pid from run.sh's pid file), then start an acquire on a
-     * random lock every {@code every_ms} through each surviving node, each on its own thread;
-     * failover time = from the kill to the first of those acquires to return granted (only
-     * acquires started after the old leader is gone count, and only a new leader can commit
-     * them). Then "RESTART i" tells run.sh to start the node again, and the next round waits
+     * random lock every {@code every_ms} through each surviving node, each on its own thread, at
+     * most {@code in_flight} at a time per node; failover time = from the kill to the first of
+     * those acquires to return granted (only acquires started after the old leader is gone count,
+     * and only a new leader can commit them). The cap stays below what a node's Ratis client lets
+     * wait (raft.client.async.outstanding-requests.max, 100): beyond it the node's submit blocks
+     * its caller, which may be the HTTP selector or Ratis' apply thread. Then "RESTART i" tells run.sh to start the node again, and the next round waits
      * until it follows the leader. Meanwhile one client thread per node loops acquire+release, so
      * that the kill finds calls in flight, as in use. Bounded by {@code limit} seconds in all.
      */
@@ -463,7 +465,8 @@ public final class LoadDriver {
         String[] pidFiles = a.get("pidfiles").split(",");
         int kills = Integer.parseInt(a.getOrDefault("kills", "10"));
         int names = Integer.parseInt(a.getOrDefault("names", "10000"));
-        long everyNanos = (long) (1e6 * Double.parseDouble(a.getOrDefault("every_ms", "10")));
+        long everyNanos = (long) (1e6 * Double.parseDouble(a.getOrDefault("every_ms", "20")));
+        int inFlight = Integer.parseInt(a.getOrDefault("in_flight", "25"));
         double settle = Double.parseDouble(a.getOrDefault("settle", "1"));
         long deadline = System.nanoTime() + (long) (1e9 * Double.parseDouble(a.getOrDefault("limit", "170")));
         int n = urls.length;
@@ -539,15 +542,21 @@ public final class LoadDriver {
             // 3. an acquire every every_ms through each surviving node until one is granted
             AtomicLong firstGrant = new AtomicLong(Long.MAX_VALUE);
             CountDownLatch granted = new CountDownLatch(1);
+            AtomicInteger[] flying = new AtomicInteger[n];
+            for (int i = 0; i < n; i++) {
+                flying[i] = new AtomicInteger();
+            }
             List<Thread> probes = new ArrayList<>();
             long next = gone;
             long giveUp = Math.min(deadline, gone + 30_000_000_000L);
             while (granted.getCount() > 0 && System.nanoTime() - giveUp < 0) {
                 for (int i = 0; i < n; i++) {
-                    if (i == victim) {
+                    if (i == victim || flying[i].get() >= inFlight) {
                         continue;
                     }
                     LockClient c = clients[i];
+                    AtomicInteger mine = flying[i];
+                    mine.incrementAndGet();
                     Thread t = new Thread(() -> {
                         String name = "k" + ThreadLocalRandom.current().nextInt(names);
                         try {
@@ -562,6 +571,8 @@ public final class LoadDriver {
                             c.release(got.ticket());
                         } catch (LockServerException e) {
                             // no leader yet (fault 11), or the call was cut: the next probe tries again
+                        } finally {
+                            mine.decrementAndGet();
                         }
                     }, "probe");
                     t.setDaemon(true);
