@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Side by side with the three anchors beside the repository (../shared/bench/): anchor-locker (node.js
 # locker-server, in memory), anchor-redisson (Redis 7, AOF appendfsync always) and anchor-curator
-# (ZooKeeper 3.9, fsync), then this repository's scenarios 1 and 2 in both configurations (packaged:
-# journal fsync=always with Basic auth; memory only) with the anchors' counts and names (5 and 64
-# clients on k0..k9999, 50 clients on one lock of size 1). Prints one table and the target ratios.
+# (ZooKeeper 3.9, fsync), then this repository's scenarios 1 and 2 in every configuration (packaged:
+# journal fsync=always with Basic auth; memory only; the three-node cluster, and its failover) with the
+# anchors' counts and names (5 and 64 clients on k0..k9999, 50 clients on one lock of size 1). Prints one
+# table and the target ratios.
 # usage: bench/compare.sh [SECONDS]   (each measured window, anchors' and ours; default 10, at most 22)
+# environment: ANCHORS="locker redisson curator" (which anchors run), CONFIGS="durable memory cluster"
+# (which of ours run; see run.sh), FAILOVER_KILLS (run.sh's)
 # Needs what run.sh needs, node and npm (locker), redis-server (Debian: apt-get install -y redis-server)
 # and mvn reaching Maven Central or a filled ~/.m2 (redisson, curator). Anchor logs: bench/build/compare-*.log
 set -euo pipefail
@@ -13,7 +16,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/seconds.sh"
 bench_seconds compare.sh "${1:-}"
 shared=$(cd "$here/../.." && pwd)/shared/bench
-anchors="locker redisson curator"
+anchors=${ANCHORS:-locker redisson curator}
+for name in $anchors; do
+    case $name in
+        locker | redisson | curator) ;;
+        *) echo "compare: ANCHORS takes locker, redisson and/or curator, not '$name'" >&2; exit 64 ;;
+    esac
+done
+configs=${CONFIGS:-durable memory cluster}
 
 # what each anchor's run.sh runs; checked before anything starts, so a missing tool costs no run
 needs() {
@@ -55,9 +65,13 @@ for name in $anchors; do
     sed 's/^/  /' "$tmp/$name.jsonl" >&2
 done
 
-echo "# lockserver: scenarios 1 and 2, packaged and memory only (5 and 64 clients; 50 clients on a lock of size 1)" >&2
-SCENARIOS="1 2" CONFIGS="durable memory" CLIENT_COUNTS="5 64" HANDOFF_SIZES=1 HANDOFF_PERIODS=1 \
+echo "# lockserver: scenarios 1 and 2 in $configs (5 and 64 clients; 50 clients on a lock of size 1), cluster failover" >&2
+SCENARIOS="1 2 failover" CONFIGS="$configs" CLIENT_COUNTS="5 64" HANDOFF_SIZES=1 HANDOFF_PERIODS=1 \
     BENCH_OUT="$tmp/rows.txt" "$here/run.sh" "$secs" >"$tmp/ours.txt"
 cat "$tmp/ours.txt" >&2
-python3 "$here/compare.py" "$secs" "$tmp/rows.txt" \
-    locker="$tmp/locker.jsonl" redisson="$tmp/redisson.jsonl" curator="$tmp/curator.jsonl"
+mkdir -p "$here/build"
+cp "$tmp/rows.txt" "$here/build/compare-rows.txt"
+for name in $anchors; do
+    cp "$tmp/$name.jsonl" "$here/build/compare-$name.jsonl"
+done
+python3 "$here/compare.py" "$secs" "$tmp/rows.txt" $(for name in $anchors; do printf '%s=%s ' "$name" "$tmp/$name.jsonl"; done)

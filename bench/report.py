@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Reads the ROW lines of bench/run.sh and prints the results table (Markdown) and the
 final machine-readable line:
-    RESULT cycles_5=N cycles_64=N handoff_p99_ms=X server_rss_mb=N durable_cycles_5=N durable_cycles_64=N durable_handoff_p99_ms=X durable_server_rss_mb=N
+    RESULT cycles_5=N cycles_64=N handoff_p99_ms=X server_rss_mb=N durable_cycles_5=N durable_cycles_64=N durable_handoff_p99_ms=X durable_server_rss_mb=N cluster_cycles_5=N cluster_cycles_64=N cluster_handoff_p99_ms=X cluster_failover_p50_ms=X cluster_failover_p99_ms=X cluster_node_rss_mb=N cluster_violations=N
 The first four are the memory-only server without users, the durable_ ones the packaged
-configuration (journal with JOURNAL_FSYNC=always, Basic auth); a configuration not run gives nan.
+configuration (journal with JOURNAL_FSYNC=always, Basic auth), the cluster_ ones three such nodes
+in a Raft cluster; a configuration not run gives nan. cluster_node_rss_mb is the largest peak RSS
+of any node in any cluster row (throughput, hand-off, failover); cluster_violations counts double
+grants and fencing tokens out of order that the drivers saw on locks of size 1 in the cluster rows.
 When scenarios 1 and 2 ran several times (RUNS=3), each figure is the median of the runs.
 handoff_p99_ms is the worst p99 of the hand-off runs (sizes 1 and 6, both LIFECYCLE_PERIODs);
 server_rss_mb is the server's peak RSS in the 64-client throughput run.
@@ -67,7 +70,8 @@ def us_per_call(r):
 
 
 # the server configurations of scenarios 1 and 2 (ROW config=...; rows without one are memory only)
-CONFIGS = OrderedDict([("durable", "packaged: journal fsync=always, Basic auth"), ("memory", "memory only, no users")])
+CONFIGS = OrderedDict([("durable", "packaged: journal fsync=always, Basic auth"), ("memory", "memory only, no users"),
+                       ("cluster", "cluster: 3 nodes (Ratis), each packaged + [cluster], clients spread over them")])
 
 
 def g(r, k, default="-"):
@@ -75,11 +79,19 @@ def g(r, k, default="-"):
     return default if v is None else v
 
 
+def cluster_notes(r):
+    """A cluster row's own fields: each node's peak RSS and the safety violations seen."""
+    if r.get("config") != "cluster":
+        return ""
+    return "; node peak RSS MB %s; %s safety violations" % (g(r, "node_peak_rss_mb"), g(r, "violations"))
+
+
 def main():
     rows = parse(sys.argv[1])
     by = lambda s: [r for r in rows if r.get("scenario") == s]
     for r in by("throughput") + by("handoff"):
         r.setdefault("config", "memory")
+    fails = by("failover")
     thr = median_rows(by("throughput"), ["config", "clients", "client"])
     hof = median_rows(by("handoff"), ["config", "period", "size"])
     lines = ["| # | scenario | setting | cycles/s | req/s | p50 ms | p99 ms | max ms | server CPU % | "
@@ -87,17 +99,27 @@ def main():
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in thr:
         lines.append("| 1 | throughput | %s; %s clients, 10,000 locks, LockClient %s | %s | %s | %s | %s | | %s | %s | %s | %s | %s | "
-                     "acquire latency; %s calls/cycle; %s errors, %s timeouts; runs %s |" % (
+                     "acquire latency; %s calls/cycle; %s errors, %s timeouts%s; runs %s |" % (
                          CONFIGS[r["config"]], r["clients"], r.get("client", "shared"), g(r, "cycles_s"), g(r, "req_s"), g(r, "acq_p50_ms"),
                          g(r, "acq_p99_ms"), g(r, "server_cpu_pct"), us_per_call(r), g(r, "client_cpu_pct"),
                          g(r, "other_cpu_pct"), g(r, "server_peak_rss_mb"), g(r, "calls_per_cycle"), g(r, "errors"),
-                         g(r, "failed"), g(r, "runs")))
+                         g(r, "failed"), cluster_notes(r), g(r, "runs")))
     for r in hof:
         lines.append("| 2 | hand-off | %s; 50 clients, size %s, LIFECYCLE_PERIOD=%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
-                     "release -> next wait returns; %s samples; runs %s |" % (
+                     "release -> next wait returns; %s samples%s; runs %s |" % (
                          CONFIGS[r["config"]], r["size"], r.get("period", "?"), g(r, "cycles_s"), g(r, "req_s"), g(r, "handoff_p50_ms"),
                          g(r, "handoff_p99_ms"), g(r, "handoff_max_ms"), g(r, "server_cpu_pct"), us_per_call(r),
-                         g(r, "client_cpu_pct"), g(r, "other_cpu_pct"), g(r, "server_peak_rss_mb"), g(r, "samples"), g(r, "runs")))
+                         g(r, "client_cpu_pct"), g(r, "other_cpu_pct"), g(r, "server_peak_rss_mb"), g(r, "samples"),
+                         cluster_notes(r), g(r, "runs")))
+    for r in fails:
+        lines.append("| - | cluster failover | kill -9 of the leader, %s times, node restarted each time | | | %s | %s | %s | | | | | %s | "
+                     "kill -> first grant through a surviving node (ms, each: %s); new leader seen %s times; "
+                     "restarted node serving again after %s s (median), %s s (max); "
+                     "%s probes; background loops %s cycles, %s errors; %s safety violations |" % (
+                         g(r, "kills"), g(r, "failover_p50_ms"), g(r, "failover_p99_ms"), g(r, "failover_max_ms"),
+                         g(r, "server_peak_rss_mb"), g(r, "failover_each_ms"), g(r, "new_leaders"), g(r, "rejoin_p50_s"),
+                         g(r, "rejoin_max_s"), g(r, "probes"), g(r, "background_cycles"), g(r, "background_errors"),
+                         g(r, "violations")))
     for r in by("waiters"):
         lines.append("| 3 | many waiters | %s clients in lock.wait, MAX_THREADS=%s | | | | | drain %s s | | | | | %s | "
                      "served %s, not served %s (wait returned false %s, still blocked at the end %s, errors %s), grants withdrawn %s, FIFO inversions %s, "
@@ -145,7 +167,17 @@ def main():
         return "%scycles_5=%s %scycles_64=%s %shandoff_p99_ms=%s %sserver_rss_mb=%s" % (
             prefix, c5.get("cycles_s", "nan"), prefix, c64.get("cycles_s", "nan"),
             prefix, ("%.3f" % max(p99s)) if p99s else "nan", prefix, c64.get("server_peak_rss_mb", "nan"))
-    print("RESULT %s %s" % (result("memory", ""), result("durable", "durable_")))
+    # the cluster: every node's peak over every cluster row, and the safety violations of all of them
+    crows = [r for r in rows if r.get("config") == "cluster"]   # every run, not the medians
+    rss = [num(r.get("server_peak_rss_after_scrape_mb", r.get("server_peak_rss_mb"))) for r in crows]
+    rss = [x for x in rss if x == x]
+    viol = [num(r.get("violations")) for r in crows]
+    f = median_rows(fails, ["config"])[0] if fails else {}
+    c = result("cluster", "cluster_").split()
+    print("RESULT %s %s %s cluster_failover_p50_ms=%s cluster_failover_p99_ms=%s cluster_node_rss_mb=%s cluster_violations=%s" % (
+        result("memory", ""), result("durable", "durable_"), " ".join(c[:3]), f.get("failover_p50_ms", "nan"),
+        f.get("failover_p99_ms", "nan"), "%d" % max(rss) if rss else "nan",
+        "%d" % sum(v for v in viol if v == v) if crows else "nan"))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # lockserver benchmark: builds the server jar and the load driver, runs the scenarios of
 # bench/README.md against servers it starts on 127.0.0.1, prints one table and ends with
-#   RESULT cycles_5=N cycles_64=N handoff_p99_ms=X server_rss_mb=N durable_cycles_5=N durable_cycles_64=N durable_handoff_p99_ms=X durable_server_rss_mb=N
+#   RESULT cycles_5=N cycles_64=N handoff_p99_ms=X server_rss_mb=N durable_cycles_5=N durable_cycles_64=N durable_handoff_p99_ms=X durable_server_rss_mb=N cluster_cycles_5=N cluster_cycles_64=N cluster_handoff_p99_ms=X cluster_failover_p50_ms=X cluster_failover_p99_ms=X cluster_node_rss_mb=N cluster_violations=N
 # (the first four memory only without users, the durable_ ones as the Debian package runs: journal in
-# DATA_DIR with JOURNAL_FSYNC=always, one [user] and HTTP Basic auth on every call)
+# DATA_DIR with JOURNAL_FSYNC=always, one [user] and HTTP Basic auth on every call; the cluster_ ones
+# three nodes on this machine, each configured as the durable server plus [cluster])
 # usage: bench/run.sh [SECONDS]     (SECONDS: measured time per scenario, default 10, at most 22)
 # environment (all optional):
-#   SCENARIOS="1 2 3 4 5 wrk start"  which parts to run (default: all)
+#   SCENARIOS="1 2 3 4 5 wrk start failover"  which parts to run (default: all; failover needs cluster in CONFIGS)
 #   BENCH_FSYNC=always     JOURNAL_FSYNC of the durable configuration (never: what the fsync costs)
-#   CONFIGS="durable memory"  server configurations of scenarios 1 and 2: durable (packaged: journal with
-#                          fsync, Basic auth) and/or memory (no DATA_DIR, no users); the others run memory
+#   CONFIGS="durable memory cluster"  server configurations of scenarios 1 and 2: durable (packaged: journal
+#                          with fsync, Basic auth), memory (no DATA_DIR, no users) and/or cluster (three
+#                          nodes, each durable plus [cluster]); the others run memory
+#   FAILOVER_KILLS=10      kill -9 of the cluster's leader, each followed by a restart of the node
+#   CLUSTER_WARMUP=45      unmeasured seconds of 64-client load on each fresh cluster before its
+#                          scenario 1 or 2 window (three JVMs' JIT at a few hundred cycles/s needs them)
 #   RUNS=1                 repeat scenarios 1 and 2 RUNS times; the table shows the median
 #   CLIENT_COUNTS="5 16 64" HANDOFF_SIZES="1 6" HANDOFF_PERIODS="1 0.1"   what scenarios 1 and 2 cover
 #   CLIENT_MODES=shared    LockClient per driver: "shared" (one for all threads), "per-thread", or both
@@ -32,15 +37,19 @@ root=$(cd "$here/.." && pwd)
 . "$here/seconds.sh"
 bench_seconds run.sh "${1:-}"
 warmup=${WARMUP:-5}
-scenarios=" ${SCENARIOS:-1 2 3 4 5 wrk start} "
+scenarios=" ${SCENARIOS:-1 2 3 4 5 wrk start failover} "
 runs=${RUNS:-1}
-configs=${CONFIGS:-durable memory}
+configs=${CONFIGS:-durable memory cluster}
 for config in $configs; do
     case $config in
-        durable | memory) ;;
-        *) echo "bench: CONFIGS takes durable and/or memory, not '$config'" >&2; exit 64 ;;
+        durable | memory | cluster) ;;
+        *) echo "bench: CONFIGS takes durable, memory and/or cluster, not '$config'" >&2; exit 64 ;;
     esac
 done
+kills=${FAILOVER_KILLS:-10}
+cluster_warmup=${CLUSTER_WARMUP:-45}
+[[ $cluster_warmup =~ ^[0-9]+$ ]] || { echo "bench: CLUSTER_WARMUP takes whole seconds, not '$cluster_warmup'" >&2; exit 64; }
+[[ $kills =~ ^[1-9][0-9]?$ ]] || { echo "bench: FAILOVER_KILLS takes 1 to 99, not '$kills'" >&2; exit 64; }
 client_modes=${CLIENT_MODES:-shared}
 # by default the server runs as the Debian package runs it
 packaged_opts=$(sed -n 's/^JAVA_OPTS="\(.*\)"$/\1/p' "$root/debian/lockserver.default")
@@ -72,7 +81,7 @@ cp="$jar:$build/classes"
 bench_user=bench
 bench_password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 bench_hash=
-if [[ " $configs " == *" durable "* ]]; then
+if [[ " $configs " == *" durable "* || " $configs " == *" cluster "* ]]; then
     bench_hash=$(printf '%s\n' "$bench_password" | java -jar "$jar" --hash-password)
     [[ $bench_hash == pbkdf2-* ]] || { echo "bench: java -jar $jar --hash-password printed no hash" >&2; exit 70; }
 fi
@@ -80,11 +89,15 @@ fi
 tmp=$(mktemp -d /tmp/lockbench.XXXXXX)
 server_pid=
 data_dir=
+cluster_dir=
+pids=           # the server's pid, or the cluster nodes' pids comma-separated: what the driver measures
+log_file=$tmp/lockserver.log
 cleanup() {
     if [ -n "$server_pid" ]; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
     fi
+    stop_cluster
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -96,6 +109,14 @@ mkdir -p "$(dirname "$out")"
 
 free_port() {
     python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
+}
+
+# free_ports N: N distinct free loopback ports, one a line (all bound at once, so no two are the same)
+free_ports() {
+    python3 -c 'import socket,sys
+ss=[socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1",0))
+print("\n".join(str(s.getsockname()[1]) for s in ss))' "$1"
 }
 
 # the locks of every scenario, as [lock NAME] sections: k0..k9999 of size 1 (throughput, wrk),
@@ -116,7 +137,7 @@ write_conf() {
 [general]
 SERVER=127.0.0.1
 PORT=$2
-LOG_FILE=$tmp/lockserver.log
+LOG_FILE=$log_file
 LOGLEVEL=info
 LIFECYCLE_PERIOD=$3
 MAX_THREADS=$4
@@ -147,6 +168,7 @@ start_server() {
     java $server_opts "$@" -jar "$jar" --config "$tmp/server.conf" >>"$tmp/server.out" 2>&1 &
     server_pid=$!
     url=http://${auth}127.0.0.1:$port/RPC2
+    pids=$server_pid
     local i
     for i in $(seq 1 300); do
         if ping_server; then
@@ -160,10 +182,110 @@ start_server() {
     exit 70
 }
 
-ping_server() {
+ping_server() {   # ping_server [URL]: true if the server at URL (default $url) answers server.ping
     curl -s -m 2 -H 'Content-Type: text/xml' \
         --data '<?xml version="1.0"?><methodCall><methodName>server.ping</methodName><params/></methodCall>' \
-        "$url" 2>/dev/null | grep -q '<boolean>1</boolean>'
+        "${1:-$url}" 2>/dev/null | grep -q '<boolean>1</boolean>'
+}
+
+# ------------------------------------------------------------ the cluster
+# Three nodes n1..n3 on this machine, each its own JVM with the server's JVM options and the
+# durable (packaged) configuration (its own DATA_DIR, JOURNAL_FSYNC, the [user] bench) plus a
+# [cluster] section, and a second user benchadmin (ROLE=admin, same password) through which the
+# failover driver asks admin.cluster who leads. The nodes are children of this shell (so that
+# it reaps them); their pids are in $cluster_dir/nI.pid, as the failover driver reads them.
+cluster_leader() {   # cluster_leader ADMIN_URL: the leader that node names, or nothing
+    curl -s -m 2 -H 'Content-Type: text/xml' \
+        --data '<?xml version="1.0"?><methodCall><methodName>admin.cluster</methodName><params/></methodCall>' \
+        "$1" 2>/dev/null | sed -n 's|.*<name>leader</name><value>\([^<]*\)</value>.*|\1|p' || true
+}
+
+start_node() {   # start_node I: starts node I (again), keeping its DATA_DIR
+    # shellcheck disable=SC2086
+    java $server_opts -jar "$jar" --config "$cluster_dir/n$1.conf" </dev/null >>"$cluster_dir/n$1.out" 2>&1 &
+    echo $! >"$cluster_dir/n$1.pid"
+    disown $!   # still this shell's child, which reaps it, but no "Killed" line when the driver kills it
+}
+
+# start_cluster PERIOD THREADS: starts the three nodes, waits until each answers and all name one
+# leader; sets $url (the nodes' URLs, comma-separated), $admin_urls, $pids and $pid_files
+start_cluster() {
+    local period=$1 threads=$2 i ports peers leader ok
+    cluster_dir=$(mktemp -d "$tmp/cluster.XXXXXX")
+    mapfile -t ports < <(free_ports 6)   # HTTP ports 0-2, Raft ports 3-5
+    peers=n1@127.0.0.1:${ports[3]},n2@127.0.0.1:${ports[4]},n3@127.0.0.1:${ports[5]}
+    url= admin_urls= pid_files=
+    for i in 1 2 3; do
+        mkdir "$cluster_dir/n$i"
+        log_file=$cluster_dir/n$i.log
+        write_conf "$cluster_dir/n$i.conf" "${ports[i - 1]}" "$period" "$threads" "$cluster_dir/n$i"
+        printf '[user benchadmin]\nPASSWORD=%s\nROLE=admin\n[cluster]\nNODE_ID=n%d\nPEERS=%s\n' \
+            "$bench_hash" "$i" "$peers" >>"$cluster_dir/n$i.conf"
+        url=$url${url:+,}http://$bench_user:$bench_password@127.0.0.1:${ports[i - 1]}/RPC2
+        admin_urls=$admin_urls${admin_urls:+,}http://benchadmin:$bench_password@127.0.0.1:${ports[i - 1]}/RPC2
+        pid_files=$pid_files${pid_files:+,}$cluster_dir/n$i.pid
+    done
+    log_file=$tmp/lockserver.log
+    for i in 1 2 3; do
+        start_node "$i"
+    done
+    pids=$(cat "$cluster_dir/n1.pid"),$(cat "$cluster_dir/n2.pid"),$(cat "$cluster_dir/n3.pid")
+    for i in $(seq 1 900); do   # 90 s: three JVMs reading 10,003 [lock] sections on two cores
+        ok=1
+        for u in ${url//,/ }; do
+            ping_server "$u" || { ok=; break; }
+        done
+        leader=
+        if [ -n "$ok" ]; then
+            leader=$(cluster_leader "${admin_urls%%,*}")
+        fi
+        [ -n "$leader" ] && break
+        sleep 0.1
+    done
+    if [ -z "$leader" ]; then
+        echo "bench: the cluster did not start (or elected no leader); node 1's output:" >&2
+        tail -5 "$cluster_dir/n1.out" >&2
+        exit 70
+    fi
+    echo "  cluster up: nodes pids $pids, leader $leader" >&2
+}
+
+stop_cluster() {
+    [ -n "$cluster_dir" ] || return 0
+    local i pid n
+    for i in 1 2 3; do
+        pid=$(cat "$cluster_dir/n$i.pid" 2>/dev/null) && kill "$pid" 2>/dev/null || true
+    done
+    for i in 1 2 3; do
+        pid=$(cat "$cluster_dir/n$i.pid" 2>/dev/null) || continue
+        for n in $(seq 1 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$cluster_dir"
+    cluster_dir=
+}
+
+start_config() {   # start_config CONFIG PERIOD THREADS: a single server, or the cluster (warmed up)
+    if [ "$1" = cluster ]; then
+        start_cluster "$2" "$3"
+        if [ "$cluster_warmup" -gt 0 ]; then
+            # the JIT of three fresh JVMs: throughput still doubled from the first to the fourth
+            # minute of load at 5 clients; 64 clients get there sooner. Not measured.
+            driver throughput clients=64 seconds="$cluster_warmup" warmup=0 names=$names \
+                | sed -n 's/^ROW.* cycles_s=\([0-9]*\).*/  cluster warm-up: '"$cluster_warmup"' s of 64 clients, \1 cycles\/s/p' >&2
+        fi
+    else
+        start_server "$@"
+    fi
+}
+
+stop_config() {
+    stop_server
+    stop_cluster
 }
 
 stop_server() {
@@ -197,7 +319,7 @@ quiet() {
 
 driver() {
     # shellcheck disable=SC2086
-    java -Xss512k -cp "$cp" LoadDriver "$@" url="$url" pid="$server_pid"
+    java -Xss512k -cp "$cp" LoadDriver "$@" url="$url" pid="$pids"
 }
 
 # record TAG: reads driver output, keeps ROW lines (tagged) and shows notes
@@ -214,7 +336,7 @@ record() {
 load=$(cut -d' ' -f1 /proc/loadavg)
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $load at start, SECONDS=$secs RUNS=$runs" >&2
 echo "# server JVM options: ${server_opts:-(JVM defaults)}; wrk server: ${WRK_SERVER_JAVA_OPTS:-(JVM defaults)}" >&2
-echo "# scenarios 1 and 2 in: $configs (durable: DATA_DIR under $tmp, JOURNAL_FSYNC=always, Basic auth)" >&2
+echo "# scenarios 1 and 2 in: $configs (durable: DATA_DIR under $tmp, JOURNAL_FSYNC=${BENCH_FSYNC:-always}, Basic auth; cluster: 3 such nodes)" >&2
 if awk -v l="$load" 'BEGIN{exit !(l > 1.0)}'; then
     echo "# warning: the machine is busy (load $load): figures will be low and noisy" >&2
 fi
@@ -227,8 +349,8 @@ for run in $(seq 1 "$runs"); do
                 for clients in ${CLIENT_COUNTS:-5 16 64}; do
                     echo "# scenario 1 (run $run, $config): throughput, $clients clients, client=$mode" >&2
                     quiet
-                    start_server "$config" 1 256
-                    if [ "${JFR:-0}" = 1 ] && [ "$clients" = 64 ] && [ "$run" = 1 ]; then
+                    start_config "$config" 1 256
+                    if [ "${JFR:-0}" = 1 ] && [ "$clients" = 64 ] && [ "$run" = 1 ] && [ "$config" != cluster ]; then
                         # profile the measured window only: the server through jcmd, the driver from its start
                         jfr_server=$build/server-64-$config.jfr jfr_client=$build/client-64-$config.jfr
                         rm -f "$jfr_server" "$jfr_client"
@@ -249,7 +371,7 @@ for run in $(seq 1 "$runs"); do
                         driver throughput clients=$clients seconds=$secs warmup=$warmup names=$names client=$mode \
                             | record "run=$run config=$config"
                     fi
-                    stop_server
+                    stop_config
                 done
             done
         fi
@@ -260,15 +382,33 @@ for run in $(seq 1 "$runs"); do
                     lock=one; [ "$size" = 6 ] && lock=six
                     echo "# scenario 2 (run $run, $config): hand-off, 50 clients, size $size, LIFECYCLE_PERIOD=$period" >&2
                     quiet
-                    start_server "$config" "$period" 256
+                    start_config "$config" "$period" 256
                     driver handoff clients=50 lock=$lock seconds=$secs warmup=$warmup \
                         | record "run=$run config=$config period=$period"
-                    stop_server
+                    stop_config
                 done
             done
         fi
     done
 done
+
+# ------------------------------------------------ cluster failover
+# The driver kills the leader (kill -9) and prints "RESTART I" when node I is to start again;
+# this loop, in this shell, starts it, so that every node stays a child of this shell.
+if has failover && [[ " $configs " == *" cluster "* ]]; then
+    echo "# failover: $kills times kill -9 of the cluster's leader, time to the first grant by the new leader" >&2
+    quiet
+    start_cluster 1 256
+    while IFS= read -r line; do
+        case $line in
+            "RESTART "[123]) start_node "${line#RESTART }"; echo "  restarted node ${line#RESTART }" >&2 ;;
+            ROW*) echo "${line/ROW/ROW config=cluster}" >>"$rows"; echo "  ${line#ROW }" >&2 ;;
+            *) echo "  $line" >&2 ;;
+        esac
+    done < <(java -Xss512k -cp "$cp" LoadDriver failover url="$url" admin="$admin_urls" ids=n1,n2,n3 \
+        pidfiles="$pid_files" kills="$kills" names=$names limit=$((60 + 45 * kills)) || true)
+    stop_cluster
+fi
 
 # ----------------------------------------------- 3. many waiters
 if has 3; then
