@@ -118,9 +118,16 @@ public class ClusterSnapshotTest {
     }
 
     private long snapshots(int node) throws IOException {
-        try (Stream<Path> files = Files.walk(tmp.getRoot().toPath().resolve("n" + (node + 1)).resolve("raft"))) {
-            return files.filter(p -> p.getFileName().toString().startsWith("snapshot.")
-                    && !p.getFileName().toString().endsWith(".md5")).count();
+        Path raft = tmp.getRoot().toPath().resolve("n" + (node + 1)).resolve("raft");
+        for (int attempt = 0; ; attempt++) {
+            try (Stream<Path> files = Files.walk(raft)) {
+                return files.filter(p -> p.getFileName().toString().startsWith("snapshot.")
+                        && !p.getFileName().toString().endsWith(".md5")).count();
+            } catch (java.io.UncheckedIOException vanished) {
+                if (attempt == 10) { // a snapshot's temporary file went while the walk passed it: look again
+                    throw vanished;
+                }
+            }
         }
     }
 }
