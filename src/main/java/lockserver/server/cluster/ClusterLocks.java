@@ -51,7 +51,7 @@ public final class ClusterLocks implements Locks {
             if (!alive) {
                 return CompletableFuture.completedFuture(false);
             }
-            return node.applied().reached(reply.getLogIndex())
+            return node.applied().reached(reply.index())
                     .thenCompose(applied -> keptAlive(ticket, node.registry().awaitAsync(ticket, timeoutNanos)));
         });
     }

@@ -13,7 +13,8 @@ import lockserver.core.LockSettings;
 import lockserver.core.RestoredTicket;
 
 /**
- * One entry of the cluster's Raft log: everything that changes the lock state. A node
+ * One change of the cluster's lock state; a Raft log entry carries the commands one node
+ * sent together ({@link #encodeAll}, {@link Batcher}), applied in their order. A node
  * sends a command unstamped ({@code at} 0, no ticket id); the leader stamps it with its
  * time and, for a query, a random ticket id before it enters the log, so applying it on
  * every node reads no clock and no random source (STYLE.md, rule 18).
@@ -90,72 +91,92 @@ sealed interface Command {
         }
     }
 
-    static byte[] encode(Command c) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+    /** One log entry: the commands a node sent together (Batcher), applied in this order. */
+    static byte[] encodeAll(List<Command> commands) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * commands.size());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            if (c instanceof Query q) {
-                out.writeByte(1);
-                out.writeUTF(q.lock());
-                out.writeUTF(q.info());
-                writeNullable(out, q.key());
-                out.writeBoolean(q.claim());
-                writeNullable(out, q.id());
-            } else if (c instanceof Check k) {
-                out.writeByte(2);
-                out.writeUTF(k.ticket());
-            } else if (c instanceof Renew r) {
-                out.writeByte(3);
-                out.writeUTF(r.ticket());
-            } else if (c instanceof Release r) {
-                out.writeByte(4);
-                out.writeUTF(r.ticket());
-            } else if (c instanceof Create k) {
-                out.writeByte(5);
-                out.writeUTF(k.lock());
-                writeSettings(out, k.settings());
-            } else if (c instanceof Configure k) {
-                out.writeByte(6);
-                out.writeUTF(k.node());
-                out.writeBoolean(k.takeover());
-                out.writeInt(k.locks().size());
-                for (Map.Entry<String, LockSettings> e : k.locks().entrySet()) {
-                    out.writeUTF(e.getKey());
-                    writeSettings(out, e.getValue());
-                }
-            } else if (c instanceof Import m) {
-                out.writeByte(8);
-                writeSettings(out, m.defaults());
-                out.writeInt(m.created().size());
-                for (Map.Entry<String, Integer> e : m.created().entrySet()) {
-                    out.writeUTF(e.getKey());
-                    out.writeInt(e.getValue());
-                }
-                out.writeInt(m.lastTokens().size());
-                for (Map.Entry<String, Long> e : m.lastTokens().entrySet()) {
-                    out.writeUTF(e.getKey());
-                    out.writeLong(e.getValue());
-                }
-                out.writeInt(m.tickets().size());
-                for (RestoredTicket t : m.tickets()) {
-                    out.writeUTF(t.id());
-                    out.writeUTF(t.lock());
-                    out.writeUTF(t.info());
-                    out.writeBoolean(t.granted());
-                    out.writeLong(t.token());
-                    out.writeLong(t.heldNanos());
-                    out.writeBoolean(t.claimed());
-                }
-            } else {
-                out.writeByte(7); // Tick
+            out.writeInt(commands.size());
+            for (Command c : commands) {
+                write(out, c);
             }
-            out.writeLong(c.at());
         } catch (IOException e) {
             throw new UncheckedIOException(e); // never: the stream is in memory
         }
         return bytes.toByteArray();
     }
 
-    static Command decode(DataInputStream in) throws IOException {
+    static List<Command> decodeAll(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            throw new IOException("negative command count " + n);
+        }
+        List<Command> commands = new ArrayList<>(Math.min(n, 1024));
+        for (int i = 0; i < n; i++) {
+            commands.add(decode(in));
+        }
+        return commands;
+    }
+
+    private static void write(DataOutputStream out, Command c) throws IOException {
+        if (c instanceof Query q) {
+            out.writeByte(1);
+            out.writeUTF(q.lock());
+            out.writeUTF(q.info());
+            writeNullable(out, q.key());
+            out.writeBoolean(q.claim());
+            writeNullable(out, q.id());
+        } else if (c instanceof Check k) {
+            out.writeByte(2);
+            out.writeUTF(k.ticket());
+        } else if (c instanceof Renew r) {
+            out.writeByte(3);
+            out.writeUTF(r.ticket());
+        } else if (c instanceof Release r) {
+            out.writeByte(4);
+            out.writeUTF(r.ticket());
+        } else if (c instanceof Create k) {
+            out.writeByte(5);
+            out.writeUTF(k.lock());
+            writeSettings(out, k.settings());
+        } else if (c instanceof Configure k) {
+            out.writeByte(6);
+            out.writeUTF(k.node());
+            out.writeBoolean(k.takeover());
+            out.writeInt(k.locks().size());
+            for (Map.Entry<String, LockSettings> e : k.locks().entrySet()) {
+                out.writeUTF(e.getKey());
+                writeSettings(out, e.getValue());
+            }
+        } else if (c instanceof Import m) {
+            out.writeByte(8);
+            writeSettings(out, m.defaults());
+            out.writeInt(m.created().size());
+            for (Map.Entry<String, Integer> e : m.created().entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeInt(e.getValue());
+            }
+            out.writeInt(m.lastTokens().size());
+            for (Map.Entry<String, Long> e : m.lastTokens().entrySet()) {
+                out.writeUTF(e.getKey());
+                out.writeLong(e.getValue());
+            }
+            out.writeInt(m.tickets().size());
+            for (RestoredTicket t : m.tickets()) {
+                out.writeUTF(t.id());
+                out.writeUTF(t.lock());
+                out.writeUTF(t.info());
+                out.writeBoolean(t.granted());
+                out.writeLong(t.token());
+                out.writeLong(t.heldNanos());
+                out.writeBoolean(t.claimed());
+            }
+        } else {
+            out.writeByte(7); // Tick
+        }
+        out.writeLong(c.at());
+    }
+
+    private static Command decode(DataInputStream in) throws IOException {
         int kind = in.readByte();
         Command c = switch (kind) {
             case 1 -> new Query(in.readUTF(), in.readUTF(), readNullable(in), in.readBoolean(), readNullable(in), 0);

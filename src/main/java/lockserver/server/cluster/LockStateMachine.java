@@ -8,6 +8,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -136,40 +137,54 @@ final class LockStateMachine extends BaseStateMachine {
         return last.getIndex();
     }
 
-    /** On the leader, as a command enters: the leader's time, and a new ticket's id. */
+    /** On the leader, as an entry's commands enter: the leader's time, and new tickets' ids. */
     @Override
     public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
-        Command command = Command.decode(new DataInputStream(request.getMessage().getContent().newInput()));
-        String id = null;
-        if (command instanceof Command.Query) {
-            byte[] bytes = new byte[16];
-            random.nextBytes(bytes);
-            id = HexFormat.of().formatHex(bytes);
+        List<Command> commands = Command.decodeAll(new DataInputStream(request.getMessage().getContent().newInput()));
+        List<Command> stamped = new ArrayList<>(commands.size());
+        for (Command command : commands) {
+            String id = null;
+            if (command instanceof Command.Query) {
+                byte[] bytes = new byte[16];
+                random.nextBytes(bytes);
+                id = HexFormat.of().formatHex(bytes);
+            }
+            long now = lastStamp.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis() * 1_000_000L));
+            stamped.add(command.stamped(now, id));
         }
-        long now = lastStamp.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis() * 1_000_000L));
         return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request)
-                .setLogData(ByteString.copyFrom(Command.encode(command.stamped(now, id)))).build();
+                .setLogData(ByteString.copyFrom(Command.encodeAll(stamped))).build();
     }
 
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
-        byte[] reply;
+        boolean leader = trx.getServerRole() == RaftPeerRole.LEADER;
+        List<byte[]> replies = new ArrayList<>();
         try {
-            Command command = Command.decode(new DataInputStream(
-                    entry.getStateMachineLogEntry().getLogData().newInput()));
-            clock.advanceTo(command.at());
-            lastStamp.accumulateAndGet(command.at(), Math::max); // a new leader stamps after what it applied
-            reply = apply(command, trx.getServerRole() == RaftPeerRole.LEADER);
-        } catch (LockException e) {
-            reply = Reply.fault(e);
-        } catch (IOException | RuntimeException e) {
-            log.error("entry {} could not be applied", TermIndex.valueOf(entry), e);
-            reply = Reply.fault(new LockException(Fault.INTERNAL, "internal error (see the server log)"));
+            for (Command command : Command.decodeAll(new DataInputStream(
+                    entry.getStateMachineLogEntry().getLogData().newInput()))) {
+                replies.add(applyOne(command, leader));
+            }
+        } catch (IOException e) {
+            log.error("entry {} could not be read", TermIndex.valueOf(entry), e); // its sender hears fault 99
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         applied.advance(entry.getIndex());
-        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(reply)));
+        return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(Reply.all(replies))));
+    }
+
+    private byte[] applyOne(Command command, boolean leader) {
+        try {
+            clock.advanceTo(command.at());
+            lastStamp.accumulateAndGet(command.at(), Math::max); // a new leader stamps after what it applied
+            return apply(command, leader);
+        } catch (LockException e) {
+            return Reply.fault(e);
+        } catch (RuntimeException e) {
+            log.error("command {} could not be applied", command, e);
+            return Reply.fault(new LockException(Fault.INTERNAL, "internal error (see the server log)"));
+        }
     }
 
     @Override

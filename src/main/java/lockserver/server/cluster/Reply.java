@@ -6,6 +6,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import lockserver.core.LockException;
 import lockserver.core.LockStatus;
 import lockserver.core.TicketState;
@@ -51,6 +54,29 @@ final class Reply {
             throw new UncheckedIOException(x);
         }
         return bytes.toByteArray();
+    }
+
+    /** The answers to one log entry's commands, in their order. */
+    static byte[] all(List<byte[]> replies) {
+        int size = 4;
+        for (byte[] r : replies) {
+            size += 4 + r.length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size).putInt(replies.size());
+        replies.forEach(r -> out.putInt(r.length).put(r));
+        return out.array();
+    }
+
+    static List<byte[]> split(byte[] all) {
+        ByteBuffer in = ByteBuffer.wrap(all);
+        int n = in.getInt();
+        List<byte[]> replies = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            byte[] r = new byte[in.getInt()];
+            in.get(r);
+            replies.add(r);
+        }
+        return replies;
     }
 
     /** The value's stream; throws the fault the state machine answered instead. */

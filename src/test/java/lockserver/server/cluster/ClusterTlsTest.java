@@ -78,13 +78,13 @@ public class ClusterTlsTest {
         assertTrue(seen.isGranted());
 
         try (RaftClient peer = raftClient(dir, "n3")) { // the control: a peer's key gets through
-            assertTrue(peer.io().send(Message.valueOf(ByteString.copyFrom(Command.encode(
-                    new Command.Renew(held.ticket(), 0))))).isSuccess());
+            assertTrue(peer.io().send(Message.valueOf(ByteString.copyFrom(Command.encodeAll(List.of(
+                    new Command.Renew(held.ticket(), 0)))))).isSuccess());
         }
         for (String key : new String[] {"stranger", null}) {
             try (RaftClient stranger = raftClient(dir, key)) {
-                stranger.io().send(Message.valueOf(ByteString.copyFrom(Command.encode(
-                        new Command.Release(held.ticket(), 0)))));
+                stranger.io().send(Message.valueOf(ByteString.copyFrom(Command.encodeAll(List.of(
+                        new Command.Release(held.ticket(), 0))))));
                 fail("a Raft client that is not a peer changed the lock state");
             } catch (IOException refused) {
                 // the TLS handshake fails: not a peer
