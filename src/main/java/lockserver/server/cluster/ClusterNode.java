@@ -76,6 +76,7 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
      */
     private static final int BATCHES_IN_FLIGHT = 4;
     private static final int BATCH_MAX = 256;
+    private static final int LOGGED_CHANGES = 20;
 
     private final Supplier<ServerConfig> config;
     private final ClusterConfig cluster;
@@ -328,7 +329,11 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
 
     @Override
     public void configured(Command.Configure command, List<String> changes, boolean leader) {
-        changes.forEach(c -> log.info("cluster lock settings of {}: {}", command.node(), c));
+        changes.stream().limit(LOGGED_CHANGES).forEach(c -> log.info("cluster lock settings of {}: {}",
+                command.node(), c));
+        if (changes.size() > LOGGED_CHANGES) { // a fresh cluster of 10,000 locks: not 10,000 lines
+            log.info("cluster lock settings of {}: {} more changes", command.node(), changes.size() - LOGGED_CHANGES);
+        }
         List<String> differ = new ArrayList<>();
         Map<String, LockSettings> mine = config.get().locks();
         mine.forEach((name, s) -> {
