@@ -160,7 +160,7 @@ final class LockStateMachine extends BaseStateMachine {
                     entry.getStateMachineLogEntry().getLogData().newInput()));
             clock.advanceTo(command.at());
             lastStamp.accumulateAndGet(command.at(), Math::max); // a new leader stamps after what it applied
-            reply = apply(command, trx.getServerRole() == RaftPeerRole.LEADER);
+            reply = apply(command, entry.getTerm(), trx.getServerRole() == RaftPeerRole.LEADER);
         } catch (LockException e) {
             reply = Reply.fault(e);
         } catch (IOException | RuntimeException e) {
@@ -178,7 +178,8 @@ final class LockStateMachine extends BaseStateMachine {
         applied.advance(index);
     }
 
-    private byte[] apply(Command command, boolean leader) {
+    /** {@code term}: the term of the log entry that carries {@code command}. */
+    private byte[] apply(Command command, long term, boolean leader) {
         LockRegistry r = registry;
         if (command instanceof Command.Query q) {
             requireSettings(r);
@@ -210,6 +211,8 @@ final class LockStateMachine extends BaseStateMachine {
                     .filter(t -> r.peek(t.id()).state() == TicketState.GONE).toList(); // an import sent twice
             r.restore(fresh, m.lastTokens(), m.defaults());
             return Reply.ok(out -> out.writeInt(fresh.size()));
+        } else if (command instanceof Command.Tick t && t.term() != term) {
+            return Reply.ok(out -> out.writeInt(0)); // a tick of another term's leader ends nothing (Command.Tick)
         } else {
             ExpiryLog expired = new ExpiryLog();
             r.tick(expired);
