@@ -1,6 +1,11 @@
 package lockserver.cluster;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +27,8 @@ import lockserver.safety.StressClient;
  * times, so that expiries, withdrawn grants and max lock times happen within the run. After
  * {@link #join}, {@link #check} runs the independent checks of the clients' view: at no
  * instant more than SIZE holders, fencing tokens unique and growing (per client and in real
- * time), no holder and no queued ticket lost before its deadline.
+ * time), no holder and no queued ticket lost before its deadline. Keeps the run's events,
+ * timed from the start of the load, for the test's summary.
  */
 final class ClusterLoad implements AutoCloseable {
     static final String[] LOCKS = {"one", "six", "fifty"};
@@ -48,6 +54,8 @@ final class ClusterLoad implements AutoCloseable {
     private final List<FailoverClient> failovers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile long hardStop;
+    private final List<String> events = new ArrayList<>();
+    private long t0;
 
     /** [general] lines for every node of a loaded cluster. */
     static String general() {
@@ -99,7 +107,27 @@ final class ClusterLoad implements AutoCloseable {
     }
 
     void start() {
+        t0 = System.nanoTime();
+        event("load started (wall clock " + LocalTime.now() + ")");
         threads.forEach(Thread::start);
+    }
+
+    /** Notes an event of the run, with its time since the load started. */
+    void event(String what) {
+        events.add(String.format(Locale.ROOT, "%6.1f s  %s", (System.nanoTime() - t0) / 1e9, what));
+    }
+
+    List<String> events() {
+        return events;
+    }
+
+    /** {@link #endLoad}, then {@link #join}: the problem if clients still run when even a late call should have ended. */
+    List<String> finish() throws InterruptedException {
+        endLoad();
+        List<String> stuck = join(Duration.ofSeconds(6 + 12)); // a call sent just before the hard stop may take its timeout
+        event("load ended");
+        return stuck.isEmpty() ? List.of()
+                : List.of("client: " + stuck.size() + " client thread(s) still running after the hard stop: " + stuck);
     }
 
     /** The clients end their rounds from now on; calls still failing are given up 6 s from now. */
@@ -215,10 +243,10 @@ final class ClusterLoad implements AutoCloseable {
     }
 
     /**
-     * With {@code -Dcluster.keep=DIR}: every hold the clients saw (times in ms since
-     * {@code t0}) to DIR/holds-NAME.txt, for a person tracing a violation.
+     * With {@code -Dcluster.keep=DIR}: every hold the clients saw (times in ms since the
+     * load started) to DIR/holds-NAME.txt, for a person tracing a violation.
      */
-    void keepHolds(String name, long t0) {
+    void keepHolds(String name) {
         String keep = System.getProperty("cluster.keep");
         if (keep == null) {
             return;
@@ -229,10 +257,22 @@ final class ClusterLoad implements AutoCloseable {
                     (h.queried - t0) / 1e6, (h.granted - t0) / 1e6, (h.end - t0) / 1e6));
         }
         try {
-            java.nio.file.Files.createDirectories(java.nio.file.Path.of(keep));
-            java.nio.file.Files.write(java.nio.file.Path.of(keep, "holds-" + name + ".txt"), lines);
-        } catch (java.io.IOException e) {
+            Files.createDirectories(Path.of(keep));
+            Files.write(Path.of(keep, "holds-" + name + ".txt"), lines);
+        } catch (IOException e) {
             System.out.println("cannot keep the holds: " + e);
+        }
+    }
+
+    /** Prints a test's summary and writes it to target/{@code file}. */
+    static void report(String file, String summary) {
+        System.out.println(summary);
+        Path out = Path.of(System.getProperty("basedir", "."), "target", file);
+        try {
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, summary + "\n", StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            System.out.println("cannot write " + out + ": " + e);
         }
     }
 

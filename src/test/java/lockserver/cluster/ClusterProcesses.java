@@ -105,6 +105,14 @@ final class ClusterProcesses implements AutoCloseable {
         }
     }
 
+    /**
+     * Three nodes for {@link ClusterLoad}'s clients: its [general] lines and locks, and the
+     * sentinels' lock; {@code cluster}: more [cluster] lines. Not started.
+     */
+    static ClusterProcesses forLoad(Path dir, String cluster) throws IOException {
+        return new ClusterProcesses(dir, 3, ClusterLoad.general(), ClusterLoad.locks() + Sentinels.CONFIG, cluster);
+    }
+
     private static int newPort(Set<Integer> taken) throws IOException {
         while (true) {
             int p = ServerProcess.freePort();
@@ -130,6 +138,13 @@ final class ClusterProcesses implements AutoCloseable {
         for (Node n : nodes) {
             n.process.awaitListening(START_SECONDS);
         }
+    }
+
+    /** {@link #startAll}, then waits for a leader every node names and that has applied the settings of {@code lock}. */
+    void startServing(String lock) throws Exception {
+        startAll();
+        awaitLeader(Duration.ofSeconds(60));
+        awaitServing(lock, Duration.ofSeconds(30));
     }
 
     void start(int i) throws Exception {

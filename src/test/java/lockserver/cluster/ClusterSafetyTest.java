@@ -3,10 +3,6 @@ package lockserver.cluster;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,12 +33,11 @@ import org.junit.rules.TemporaryFolder;
  */
 public class ClusterSafetyTest {
     /**
-     * 50 by default in the build: with 100 or 200 clients (-Dcluster.clients=200, as issue 15
-     * asks) three node JVMs on two loaded cores showed queued tickets ending about half a
-     * second before EXPIRATION_TIME after the last call that found them queued (the limit,
-     * the tokens and the holders held). That bug is open in issue 15; raise this once it is fixed.
+     * 200, as issue 15 asks (-Dcluster.clients=N for another number): about 1.5-2 minutes on
+     * two busy cores. Under this load a lock.wait often answers after its slice's time, which
+     * once made the clients count a "gone" answer as a sign of life (StressClient now checks).
      */
-    private static final int CLIENTS = Integer.getInteger("cluster.clients", 50);
+    private static final int CLIENTS = Integer.getInteger("cluster.clients", 200);
     /** a call to a frozen node outlasts the 3 s freeze: some are answered by the resumed node */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(4);
     private static final long FREEZE_MS = 3_000;
@@ -51,8 +46,6 @@ public class ClusterSafetyTest {
     public TemporaryFolder tmp = new TemporaryFolder();
     private ClusterProcesses cluster;
     private ClusterLoad load;
-    private long t0;
-    private final List<String> events = new ArrayList<>();
 
     @After
     public void stopEverything() throws Exception {
@@ -68,18 +61,13 @@ public class ClusterSafetyTest {
     public void twoHundredClientsSeeNoBrokenInvariantThroughKillsAFrozenLeaderAndAFullRestart() throws Exception {
         long started = System.nanoTime();
         long seed = Long.getLong("cluster.seed", new Random().nextLong());
-        cluster = new ClusterProcesses(tmp.getRoot().toPath(), 3, ClusterLoad.general(),
-                ClusterLoad.locks() + Sentinels.CONFIG, "LEADER_TIMEOUT=3\n");
-        cluster.startAll();
-        cluster.awaitLeader(Duration.ofSeconds(60));
-        cluster.awaitServing(Sentinels.LOCK, Duration.ofSeconds(30));
+        cluster = ClusterProcesses.forLoad(tmp.getRoot().toPath(), "LEADER_TIMEOUT=3\n");
+        cluster.startServing(Sentinels.LOCK);
         Sentinels sentinels = new Sentinels(cluster.urls());
         sentinels.create();
         List<String> problems = new ArrayList<>();
 
         load = new ClusterLoad(cluster.urls(), CLIENTS, seed, CALL_TIMEOUT);
-        t0 = System.nanoTime();
-        event("load started (wall clock " + java.time.LocalTime.now() + ")");
         load.start();
         runFor(3);
         boolean available = true;
@@ -88,31 +76,25 @@ public class ClusterSafetyTest {
         } catch (Unavailable e) {
             available = false;
             problems.add("availability: " + e.getMessage() + "; the rest of the schedule was skipped");
-            event("the cluster did not recover: " + e.getMessage());
+            load.event("the cluster did not recover: " + e.getMessage());
         }
 
-        load.endLoad();
-        List<String> stuck = load.join(Duration.ofSeconds(6 + 12)); // a call sent just before the hard stop may take its timeout
-        event("load ended");
-        if (!stuck.isEmpty()) {
-            problems.add("client: " + stuck.size() + " client thread(s) still running after the hard stop: " + stuck);
-        }
+        problems.addAll(load.finish());
 
         // every abandoned ticket must expire, the sentinels still be there and hand on, and all nodes agree
         if (available) {
             problems.addAll(AfterLoad.check(cluster, sentinels));
-            event("checked the drain, the sentinels (" + sentinels.verified + " checks found them as they should "
+            load.event("checked the drain, the sentinels (" + sentinels.verified + " checks found them as they should "
                     + "be) and the replicas");
         } else {
-            event("the checks of the drain, the sentinels and the replicas were skipped");
+            load.event("the checks of the drain, the sentinels and the replicas were skipped");
         }
 
-        load.keepHolds("safety", t0);
+        load.keepHolds("safety");
         SafetyChecker checker = load.check();
         problems.forEach(checker::problem);
         String summary = summary(seed, checker, System.nanoTime() - started);
-        System.out.println(summary);
-        write("cluster-safety-summary.txt", summary);
+        ClusterLoad.report("cluster-safety-summary.txt", summary);
         assertEquals(summary + cluster.logTails(3000), 0, checker.problemCount());
         assertTrue("the load made too little progress to show anything: " + summary,
                 load.counts().getOrDefault("grant", 0L) > 100);
@@ -133,9 +115,9 @@ public class ClusterSafetyTest {
         // 1. the leader killed, and started again
         int leader = leader("before the leader is killed");
         cluster.kill(leader);
-        event("kill -9 the leader " + cluster.node(leader));
+        load.event("kill -9 the leader " + cluster.node(leader));
         cluster.start(leader);
-        event(cluster.node(leader) + " started again");
+        load.event(cluster.node(leader) + " started again");
         caughtUp(leader, "after the leader was killed");
         problems.addAll(verify(sentinels, "after the leader was killed"));
         runFor(2);
@@ -144,16 +126,16 @@ public class ClusterSafetyTest {
         leader = leader("before the leader is frozen");
         cluster.freeze(leader);
         long frozenAt = System.nanoTime();
-        event("SIGSTOP the leader " + cluster.node(leader));
+        load.event("SIGSTOP the leader " + cluster.node(leader));
         try {
             int during = cluster.awaitLeader(Duration.ofMillis(FREEZE_MS));
-            event("while it is frozen the others elect " + cluster.node(during));
+            load.event("while it is frozen the others elect " + cluster.node(during));
         } catch (AssertionError e) {
-            event("no new leader named by the others within the " + FREEZE_MS + " ms freeze");
+            load.event("no new leader named by the others within the " + FREEZE_MS + " ms freeze");
         }
         sleepUntil(frozenAt + TimeUnit.MILLISECONDS.toNanos(FREEZE_MS));
         cluster.thaw(leader);
-        event("SIGCONT " + cluster.node(leader));
+        load.event("SIGCONT " + cluster.node(leader));
         caughtUp(leader, "after the frozen leader resumed");
         problems.addAll(verify(sentinels, "after the frozen leader resumed"));
         runFor(2);
@@ -162,23 +144,23 @@ public class ClusterSafetyTest {
         leader = leader("before a follower is killed");
         int follower = (leader + 1) % 3;
         cluster.kill(follower);
-        event("kill -9 the follower " + cluster.node(follower));
+        load.event("kill -9 the follower " + cluster.node(follower));
         cluster.start(follower);
-        event(cluster.node(follower) + " started again");
+        load.event(cluster.node(follower) + " started again");
         caughtUp(follower, "after a follower was killed");
         problems.addAll(verify(sentinels, "after a follower was killed"));
         runFor(2);
 
         // 4. all three stopped, and started again
         int[] exits = cluster.terminateAll();
-        event("SIGTERM to all three: exit codes " + java.util.Arrays.toString(exits));
+        load.event("SIGTERM to all three: exit codes " + java.util.Arrays.toString(exits));
         for (int code : exits) {
             if (code != 0 && code != 143) { // 143: the JVM's exit status after SIGTERM and its shutdown hooks
                 problems.add("server: exit code " + code + " after SIGTERM");
             }
         }
         cluster.startAll();
-        event("all three started again");
+        load.event("all three started again");
         leader("after all three were started again");
         problems.addAll(verify(sentinels, "after all three were stopped and started"));
         runFor(4);
@@ -188,7 +170,7 @@ public class ClusterSafetyTest {
     private int leader(String when) throws Exception {
         try {
             int leader = cluster.awaitLeader(Duration.ofSeconds(30));
-            event("leader " + cluster.node(leader) + " (" + when + ")");
+            load.event("leader " + cluster.node(leader) + " (" + when + ")");
             return leader;
         } catch (AssertionError e) {
             throw new Unavailable("no leader " + when, e);
@@ -198,7 +180,7 @@ public class ClusterSafetyTest {
     private void caughtUp(int node, String when) throws Exception {
         try {
             int leader = cluster.awaitCaughtUp(node, Duration.ofSeconds(45));
-            event(cluster.node(node) + " caught up with leader " + cluster.node(leader));
+            load.event(cluster.node(node) + " caught up with leader " + cluster.node(leader));
         } catch (AssertionError e) {
             throw new Unavailable(cluster.node(node) + " did not rejoin " + when, e);
         }
@@ -224,17 +206,13 @@ public class ClusterSafetyTest {
         }
     }
 
-    private void event(String what) {
-        events.add(String.format(Locale.ROOT, "%6.1f s  %s", (System.nanoTime() - t0) / 1e9, what));
-    }
-
     private String summary(long seed, SafetyChecker checker, long total) {
         StringBuilder s = new StringBuilder();
         s.append("==== lockserver cluster safety: ").append(checker.problemCount() == 0 ? "PASS" : "FAIL").append(" ====\n");
         s.append(String.format(Locale.ROOT, "%d clients over 3 nodes, seed %d (-Dcluster.seed=%d), call timeout %d s%n",
                 CLIENTS, seed, seed, CALL_TIMEOUT.toSeconds()));
         s.append("events:\n");
-        events.forEach(e -> s.append("  ").append(e).append('\n'));
+        load.events().forEach(e -> s.append("  ").append(e).append('\n'));
         s.append(load.summary(checker));
         for (int i = 0; i < 3; i++) {
             s.append("at the end ").append(cluster.node(i)).append(": ")
@@ -242,15 +220,5 @@ public class ClusterSafetyTest {
         }
         s.append(String.format(Locale.ROOT, "whole test %.1f s%n", total / 1e9));
         return s.toString();
-    }
-
-    static void write(String name, String text) {
-        Path out = Path.of(System.getProperty("basedir", "."), "target", name);
-        try {
-            Files.createDirectories(out.getParent());
-            Files.writeString(out, text + "\n", StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            System.out.println("cannot write " + out + ": " + e);
-        }
     }
 }

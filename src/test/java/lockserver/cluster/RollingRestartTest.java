@@ -37,8 +37,6 @@ public class RollingRestartTest {
     public TemporaryFolder tmp = new TemporaryFolder();
     private ClusterProcesses cluster;
     private ClusterLoad load;
-    private long t0;
-    private final List<String> events = new ArrayList<>();
 
     @After
     public void stopEverything() throws Exception {
@@ -54,34 +52,29 @@ public class RollingRestartTest {
     public void restartingTheNodesOneAtATimeUnderLoadLosesNothingAndFailsNoCallForGood() throws Exception {
         long started = System.nanoTime();
         long seed = Long.getLong("cluster.seed", new Random().nextLong());
-        cluster = new ClusterProcesses(tmp.getRoot().toPath(), 3, ClusterLoad.general(),
-                ClusterLoad.locks() + Sentinels.CONFIG, "");
-        cluster.startAll();
-        cluster.awaitLeader(Duration.ofSeconds(60));
-        cluster.awaitServing(Sentinels.LOCK, Duration.ofSeconds(30));
+        cluster = ClusterProcesses.forLoad(tmp.getRoot().toPath(), "");
+        cluster.startServing(Sentinels.LOCK);
         Sentinels sentinels = new Sentinels(cluster.urls());
         sentinels.create();
         List<String> problems = new ArrayList<>();
 
         load = new ClusterLoad(cluster.urls(), CLIENTS, seed, CALL_TIMEOUT);
-        t0 = System.nanoTime();
-        event("load started (wall clock " + java.time.LocalTime.now() + ")");
         load.start();
         TimeUnit.SECONDS.sleep(3); // load before the first restart
         boolean rejoined = true;
         for (int i = 0; i < 3 && rejoined; i++) {
             Map<?, ?> before = cluster.describe(i);
             int exit = cluster.terminate(i);
-            event("SIGTERM " + cluster.node(i) + " (" + (before == null ? "?" : before.get("role")) + "): exit code "
+            load.event("SIGTERM " + cluster.node(i) + " (" + (before == null ? "?" : before.get("role")) + "): exit code "
                     + exit);
             if (exit != 0 && exit != 143) { // 143: the JVM's exit status after SIGTERM and its shutdown hooks
                 problems.add("server: " + cluster.node(i) + " exited with " + exit + " after SIGTERM");
             }
             cluster.start(i);
-            event(cluster.node(i) + " started again");
+            load.event(cluster.node(i) + " started again");
             try {
                 int leader = cluster.awaitCaughtUp(i, Duration.ofSeconds(45));
-                event(cluster.node(i) + " rejoined: leader " + cluster.node(leader));
+                load.event(cluster.node(i) + " rejoined: leader " + cluster.node(leader));
                 problems.addAll(sentinels.verify("after " + cluster.node(i) + " was restarted"));
             } catch (AssertionError | lockserver.client.LockServerException e) {
                 rejoined = false;
@@ -90,15 +83,10 @@ public class RollingRestartTest {
             TimeUnit.SECONDS.sleep(2); // load between the restarts
         }
 
-        load.endLoad();
-        List<String> stuck = load.join(Duration.ofSeconds(6 + 12)); // a call sent just before the hard stop may take its timeout
-        event("load ended");
-        if (!stuck.isEmpty()) {
-            problems.add("client: " + stuck.size() + " client thread(s) still running after the hard stop: " + stuck);
-        }
+        problems.addAll(load.finish());
         if (rejoined) {
             problems.addAll(AfterLoad.check(cluster, sentinels));
-            event("checked the drain, the sentinels (" + sentinels.verified + " checks) and the replicas");
+            load.event("checked the drain, the sentinels (" + sentinels.verified + " checks) and the replicas");
         }
 
         Map<String, Long> counts = load.counts();
@@ -115,23 +103,18 @@ public class RollingRestartTest {
             }
         }
 
-        load.keepHolds("rolling", t0);
+        load.keepHolds("rolling");
         SafetyChecker checker = load.check();
         problems.forEach(checker::problem);
         StringBuilder s = new StringBuilder();
         s.append("==== lockserver rolling restart: ").append(checker.problemCount() == 0 ? "PASS" : "FAIL").append(" ====\n");
         s.append(String.format(Locale.ROOT, "%d clients over 3 nodes, seed %d (-Dcluster.seed=%d)%n", CLIENTS, seed, seed));
-        events.forEach(e -> s.append("  ").append(e).append('\n'));
+        load.events().forEach(e -> s.append("  ").append(e).append('\n'));
         s.append(load.summary(checker));
         s.append(String.format(Locale.ROOT, "whole test %.1f s%n", (System.nanoTime() - started) / 1e9));
         String summary = s.toString();
-        System.out.println(summary);
-        ClusterSafetyTest.write("rolling-restart-summary.txt", summary);
+        ClusterLoad.report("rolling-restart-summary.txt", summary);
         assertEquals(summary, 0, checker.problemCount());
         assertTrue(summary, counts.getOrDefault("grant", 0L) > 100);
-    }
-
-    private void event(String what) {
-        events.add(String.format(Locale.ROOT, "%6.1f s  %s", (System.nanoTime() - t0) / 1e9, what));
     }
 }

@@ -266,7 +266,8 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         if (info == null || !info.isLeader()) {
             return;
         }
-        if (takenOverInTerm != info.getCurrentTerm()) {
+        long term = info.getCurrentTerm();
+        if (takenOverInTerm != term) {
             if (takingOver.compareAndSet(false, true)) { // the takeover failed (or has not run): again
                 duties.execute(this::takeOver);
             }
@@ -276,7 +277,7 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
             return;
         }
         try {
-            submit(new Command.Tick(0)).whenComplete((reply, error) -> ticking.set(false));
+            submit(new Command.Tick(term, 0)).whenComplete((reply, error) -> ticking.set(false));
         } catch (RuntimeException stopping) {
             ticking.set(false);
         }

@@ -84,10 +84,15 @@ sealed interface Command {
         }
     }
 
-    /** The lifecycle: ends what is due at {@code at}. */
-    record Tick(long at) implements Command {
+    /**
+     * The lifecycle of the leader of {@code term}: ends what is due at {@code at}. It counts
+     * only as an entry of that term: Ratis' client delivers a tick that a leader sent as it
+     * lost the lead to the next leader, where it would end tickets whose clients could not
+     * reach any leader before that leader's takeover gave them fresh times.
+     */
+    record Tick(long term, long at) implements Command {
         public Command stamped(long at, String newTicketId) {
-            return new Tick(at);
+            return new Tick(term, at);
         }
     }
 
@@ -170,8 +175,9 @@ sealed interface Command {
                 out.writeLong(t.heldNanos());
                 out.writeBoolean(t.claimed());
             }
-        } else {
-            out.writeByte(7); // Tick
+        } else if (c instanceof Tick t) {
+            out.writeByte(7);
+            out.writeLong(t.term());
         }
         out.writeLong(c.at());
     }
@@ -194,7 +200,7 @@ sealed interface Command {
                 }
                 yield new Configure(node, locks, takeover, 0);
             }
-            case 7 -> new Tick(0);
+            case 7 -> new Tick(in.readLong(), 0);
             case 8 -> {
                 LockSettings defaults = readSettings(in);
                 Map<String, Integer> created = new LinkedHashMap<>();

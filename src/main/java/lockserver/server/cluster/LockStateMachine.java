@@ -164,7 +164,7 @@ final class LockStateMachine extends BaseStateMachine {
         try {
             for (Command command : Command.decodeAll(new DataInputStream(
                     entry.getStateMachineLogEntry().getLogData().newInput()))) {
-                replies.add(applyOne(command, leader));
+                replies.add(applyOne(command, entry.getTerm(), leader));
             }
         } catch (IOException e) {
             log.error("entry {} could not be read", TermIndex.valueOf(entry), e); // its sender hears fault 99
@@ -174,11 +174,11 @@ final class LockStateMachine extends BaseStateMachine {
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(Reply.all(replies))));
     }
 
-    private byte[] applyOne(Command command, boolean leader) {
+    private byte[] applyOne(Command command, long term, boolean leader) {
         try {
             clock.advanceTo(command.at());
             lastStamp.accumulateAndGet(command.at(), Math::max); // a new leader stamps after what it applied
-            return apply(command, leader);
+            return apply(command, term, leader);
         } catch (LockException e) {
             return Reply.fault(e);
         } catch (RuntimeException e) {
@@ -193,7 +193,8 @@ final class LockStateMachine extends BaseStateMachine {
         applied.advance(index);
     }
 
-    private byte[] apply(Command command, boolean leader) {
+    /** {@code term}: the term of the log entry that carries {@code command}. */
+    private byte[] apply(Command command, long term, boolean leader) {
         LockRegistry r = registry;
         if (command instanceof Command.Query q) {
             requireSettings(r);
@@ -225,6 +226,8 @@ final class LockStateMachine extends BaseStateMachine {
                     .filter(t -> r.peek(t.id()).state() == TicketState.GONE).toList(); // an import sent twice
             r.restore(fresh, m.lastTokens(), m.defaults());
             return Reply.ok(out -> out.writeInt(fresh.size()));
+        } else if (command instanceof Command.Tick t && t.term() != term) {
+            return Reply.ok(out -> out.writeInt(0)); // a tick of another term's leader ends nothing (Command.Tick)
         } else {
             ExpiryLog expired = new ExpiryLog();
             r.tick(expired);
