@@ -20,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
@@ -44,6 +45,7 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -97,6 +99,9 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         t.setDaemon(true);
         return t;
     });
+    /** Who this node's leader duties come from, for Ratis' retry cache (submitHere). */
+    private final ClientId dutyClient = ClientId.randomId();
+    private final AtomicLong dutyCalls = new AtomicLong();
     private final AtomicBoolean ticking = new AtomicBoolean();
     private final AtomicBoolean takingOver = new AtomicBoolean();
     private volatile long takenOverInTerm = -1;
@@ -245,6 +250,30 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         });
     }
 
+    /**
+     * A leader's own duty (its takeover, settings and ticks), given to this node's Raft
+     * server and to no other: when the lead moves meanwhile it fails (NO_LEADER), where the
+     * Ratis client would deliver it to the next leader, or wait out a dead one's timeout.
+     */
+    private CompletableFuture<Answer> submitHere(Command command) {
+        RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(dutyClient).setServerId(self)
+                .setGroupId(GROUP).setCallId(dutyCalls.incrementAndGet())
+                .setMessage(Message.valueOf(ByteString.copyFrom(Command.encodeAll(List.of(command)))))
+                .setType(RaftClientRequest.writeRequestType()).build();
+        CompletableFuture<RaftClientReply> sent;
+        try {
+            sent = server.submitClientRequestAsync(request);
+        } catch (IOException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.orTimeout(cluster.leaderTimeoutNanos(), TimeUnit.NANOSECONDS).handle((reply, error) -> {
+            if (error != null || !reply.isSuccess()) {
+                throw new LockException(Fault.NO_LEADER, LeaderClient.NO_LEADER);
+            }
+            return new Answer(Reply.split(reply.getMessage().getContent().toByteArray()).get(0), reply.getLogIndex());
+        });
+    }
+
     /** A linearizable read, answered by the leader. */
     CompletableFuture<Answer> read(byte[] query) {
         return client.sendReadOnly(Message.valueOf(ByteString.copyFrom(query)))
@@ -277,7 +306,7 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
             return;
         }
         try {
-            submit(new Command.Tick(term, 0)).whenComplete((reply, error) -> ticking.set(false));
+            submitHere(new Command.Tick(term, 0)).whenComplete((reply, error) -> ticking.set(false));
         } catch (RuntimeException stopping) {
             ticking.set(false);
         }
@@ -293,7 +322,7 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
             return List.of("this node follows " + leaderName() + ": its lock settings apply when it leads");
         }
         try {
-            submit(new Command.Configure(cluster.nodeId(), locks, false, 0)).join();
+            submitHere(new Command.Configure(cluster.nodeId(), locks, false, 0)).join();
             return List.of("lock settings sent to the cluster");
         } catch (CompletionException e) {
             throw e.getCause() instanceof LockException l ? l : e;
@@ -318,11 +347,20 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
                 return;
             }
             long term = info.getCurrentTerm();
-            submit(new Command.Configure(cluster.nodeId(), config.get().locks(), true, 0)).join();
+            long giveUp = System.nanoTime() + cluster.leaderTimeoutNanos();
+            while (!info.isLeaderReady()) { // Ratis takes entries once its leader committed one of its term
+                if (!info.isLeader() || info.getCurrentTerm() != term || System.nanoTime() - giveUp > 0) {
+                    return;
+                }
+                Thread.sleep(10);
+            }
+            submitHere(new Command.Configure(cluster.nodeId(), config.get().locks(), true, 0)).join();
             takenOverInTerm = term;
             log.info("node {} leads the cluster in term {}", cluster.nodeId(), term);
         } catch (RuntimeException e) {
             log.warn("taking over as leader failed ({}); the lifecycle tries again", e.getMessage());
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
         } finally {
             takingOver.set(false);
         }
