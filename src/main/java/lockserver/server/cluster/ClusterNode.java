@@ -56,6 +56,7 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -133,6 +134,14 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
         RaftServerConfigKeys.Log.setPurgeGap(props, Math.min(1024, cluster.snapshotEvery()));
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        // what Ratis keeps in the heap, bounded for a 128 MB heap (with the defaults, up to 200 MB
+        // of log entries and a minute of replies filled it, and RSS grew with it): two recent
+        // log segments, and replies for as long as a node's client retries a call
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("4MB"));
+        RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, 2);
+        RaftServerConfigKeys.Log.setSegmentCacheSizeMax(props, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.RetryCache.setExpiryTime(props, TimeDuration.valueOf(
+                Math.max(10_000, 2 * TimeUnit.NANOSECONDS.toMillis(cluster.leaderTimeoutNanos())), TimeUnit.MILLISECONDS));
         Parameters parameters = new Parameters();
         if (c.tlsKeystore() != null) {
             GrpcTlsConfig tls = tls(c, cluster);
