@@ -2,12 +2,8 @@ package lockserver.server.cluster;
 
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.TrustManagerFactory;
 import lockserver.core.ExpiryLog;
 import lockserver.core.LockException;
 import lockserver.core.LockRegistry;
@@ -37,11 +31,8 @@ import lockserver.wire.Fault;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
-import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -53,10 +44,8 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -117,44 +106,12 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         cluster.peers().forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress(address).build()));
         RaftGroup group = RaftGroup.valueOf(GROUP, peers);
 
-        RaftProperties props = new RaftProperties();
-        Path dir = c.dataDir().resolve("raft");
-        Files.createDirectories(dir);
-        RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
-        String address = cluster.address();
-        int colon = address.lastIndexOf(':');
-        GrpcConfigKeys.Server.setPort(props, Integer.parseInt(address.substring(colon + 1)));
-        // a leader that cannot reach a majority must not answer reads from its own state
-        RaftServerConfigKeys.Read.setOption(props, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-        // elections: long enough that a busy two-core machine does not start them for nothing
-        RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, cluster.snapshotEvery());
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
-        RaftServerConfigKeys.Log.setPurgeGap(props, Math.min(1024, cluster.snapshotEvery()));
-        RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(3, TimeUnit.SECONDS));
-        // what Ratis keeps in the heap, bounded for a 128 MB heap (with the defaults, up to 200 MB
-        // of log entries and a minute of replies filled it, and RSS grew with it): two recent
-        // log segments, and replies for as long as a node's client retries a call
-        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("4MB"));
-        RaftServerConfigKeys.Log.setSegmentCacheNumMax(props, 2);
-        RaftServerConfigKeys.Log.setSegmentCacheSizeMax(props, SizeInBytes.valueOf("8MB"));
-        RaftServerConfigKeys.RetryCache.setExpiryTime(props, TimeDuration.valueOf(
-                Math.max(10_000, 2 * TimeUnit.NANOSECONDS.toMillis(cluster.leaderTimeoutNanos())), TimeUnit.MILLISECONDS));
-        Parameters parameters = new Parameters();
-        if (c.tlsKeystore() != null) {
-            GrpcTlsConfig tls = tls(c, cluster);
-            GrpcConfigKeys.Server.setTlsConf(parameters, tls);
-            GrpcConfigKeys.Client.setTlsConf(parameters, tls);
-            GrpcConfigKeys.Admin.setTlsConf(parameters, tls);
-        }
+        RaftProperties props = RaftSettings.properties(c, cluster);
+        Parameters parameters = RaftSettings.parameters(c, cluster);
         this.machine = new LockStateMachine(this);
         this.server = RaftServer.newBuilder().setServerId(self).setGroup(group).setStateMachine(machine)
                 .setProperties(props).setParameters(parameters).setOption(RaftStorage.StartupOption.RECOVER).build();
         long tries = Math.max(1, cluster.leaderTimeoutNanos() / TimeUnit.MILLISECONDS.toNanos(100));
-        // the calls a leaderless cluster piles up wait in the client's window, not on the caller
-        RaftClientConfigKeys.Async.setOutstandingRequestsMax(props, 10_000);
         this.client = new LeaderClient(() -> RaftClient.newBuilder().setProperties(props).setParameters(parameters)
                 .setRaftGroup(group).setClientId(ClientId.randomId())
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) Math.min(tries, 10_000),
@@ -201,27 +158,6 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
                 return;
             }
         }
-    }
-
-    /** Mutual TLS on the Raft port: our key, and only the peers' certificates trusted. */
-    private static GrpcTlsConfig tls(ServerConfig c, ClusterConfig cluster) throws IOException {
-        try {
-            KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            keys.init(keyStore(c.tlsKeystore(), c.tlsKeystorePassword()), c.tlsKeystorePassword().toCharArray());
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(keyStore(cluster.trustStore(), cluster.trustStorePassword()));
-            return new GrpcTlsConfig(keys.getKeyManagers()[0], trust.getTrustManagers()[0], true);
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot use TLS_KEYSTORE or [cluster] TLS_TRUSTSTORE: " + e.getMessage(), e);
-        }
-    }
-
-    private static KeyStore keyStore(Path file, String password) throws IOException, GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(file)) {
-            ks.load(in, password.toCharArray());
-        }
-        return ks;
     }
 
     /** This node's copy of the lock state (for views, and waits served here). */
