@@ -19,6 +19,7 @@ import lockserver.core.LockRegistry;
 import lockserver.core.RestoredTicket;
 import lockserver.core.TicketState;
 import lockserver.core.TicketView;
+import lockserver.server.config.Logging;
 import lockserver.server.rpc.Locks;
 import lockserver.wire.Fault;
 import org.apache.logging.log4j.LogManager;
@@ -182,7 +183,7 @@ final class LockStateMachine extends BaseStateMachine {
         } catch (LockException e) {
             return Reply.fault(e);
         } catch (RuntimeException e) {
-            log.error("command {} could not be applied", command, e);
+            log.error("command {} could not be applied", Logging.loggable(command.toString()), e); // holds client text
             return Reply.fault(new LockException(Fault.INTERNAL, "internal error (see the server log)"));
         }
     }
