@@ -9,6 +9,10 @@ public record Expiry(String lock, String ticket, String info, Cause cause) {
         /** No sign of life from the holder within the expiration time. */
         IDLE,
         /** The grant reached the maximum lock time. */
-        MAX_LOCK_TIME
+        MAX_LOCK_TIME,
+        /** An admin asked the holder to let go (admin.revoke) and the time given ran out. */
+        REVOKED,
+        /** A queued ticket asked for more slots than the lock has after a reload made it smaller. */
+        RESIZED
     }
 }

@@ -10,19 +10,28 @@ import java.util.List;
  * @param configured from the config file (not lock.create)
  * @param retired    removed from the config: takes no queries, leaves once drained
  * @param lastToken  the fencing token of the lock's latest grant
+ * @param version    the lock's version (lock.watch)
  * @param granted    holders, oldest grant first
- * @param queue      waiters, in order
+ * @param queue      waiters, by priority asked for, then age
+ * @param cooling    ended holders whose slots LOCK_DELAY keeps closed, oldest first
  */
 public record LockImage(String name, LockSettings settings, boolean configured, boolean retired, long lastToken,
-                        List<TicketImage> granted, List<TicketImage> queue) {
+                        long version, List<TicketImage> granted, List<TicketImage> queue,
+                        List<CoolingImage> cooling) {
 
     /**
-     * One ticket. {@code grantedAt}, {@code graceFrom}, {@code token} and {@code claimed}
-     * mean something for a holder only.
+     * One ticket. {@code grantedAt}, {@code graceFrom}, {@code token}, {@code claimed} and
+     * {@code held} mean something for a holder only, {@code revokeAt} only with a {@code revoke} reason.
      *
-     * @param key the client's retry key, or null
+     * @param key    the client's retry key, or null
+     * @param revoke an admin's reason to ask the holder to let go, or null
      */
-    public record TicketImage(String id, String info, String key, long queuedAt, long lastSeen, long grantedAt,
-                              long graceFrom, long token, boolean claimed) {
+    public record TicketImage(String id, String info, String key, SlotRequest request, long queuedAt, long lastSeen,
+                              long grantedAt, long graceFrom, long token, boolean claimed, int held, String revoke,
+                              long revokeAt) {
+    }
+
+    /** An ended holder's {@code slots}, closed until {@code until}. */
+    public record CoolingImage(String id, int slots, long until) {
     }
 }

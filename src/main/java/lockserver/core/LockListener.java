@@ -7,8 +7,8 @@ package lockserver.core;
  * thread instead).
  */
 public interface LockListener {
-    /** A ticket joined the queue. */
-    default void queued(String lock, String ticket, String info) {
+    /** A ticket joined the queue, asking for {@code request}. */
+    default void queued(String lock, String ticket, String info, SlotRequest request) {
     }
 
     /** A ticket was granted after waiting {@code waitedNanos} since its query. */
@@ -25,6 +25,10 @@ public interface LockListener {
 
     /** The lifecycle ended a ticket. */
     default void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
+    }
+
+    /** An admin asked the holder of {@code ticket} to let go; it is ended {@code afterNanos} from now unless released. */
+    default void revoked(String lock, String ticket, String reason, long afterNanos) {
     }
 
     LockListener NONE = new LockListener() {

@@ -104,12 +104,17 @@ public final class LockRegistry {
             if (existing != null) {
                 LockSettings before = existing.settings();
                 boolean wasRetired = existing.isRetired();
-                if (existing.reconfigure(settings)) {
+                int tooLarge = existing.reconfigure(settings);
+                if (tooLarge >= 0) {
                     if (wasRetired) {
                         changes.add("lock " + name + " is configured again and takes queries");
                     }
                     if (!before.equals(settings)) {
                         changes.add("lock " + name + ": " + describe(before) + " -> " + describe(settings));
+                    }
+                    if (tooLarge > 0) {
+                        changes.add("lock " + name + ": ended " + tooLarge + " queued ticket(s) that asked for more "
+                                + "than its " + settings.size() + " slot(s)");
                     }
                     return;
                 }
@@ -214,20 +219,25 @@ public final class LockRegistry {
      * lost answer leaves no second ticket behind.
      */
     public String query(String lock, String info, String key) {
+        return query(lock, info, key, SlotRequest.ONE);
+    }
+
+    /** Like {@link #query(String, String, String)}, asking for the slots and priority of {@code request}. */
+    public String query(String lock, String info, String key, SlotRequest request) {
         checkQuery(info, key);
         NamedSemaphore semaphore = semaphore(lock);
         byte[] bytes = new byte[12];
         random.nextBytes(bytes);
-        return semaphore.query(null, HexFormat.of().formatHex(bytes), info, key).id;
+        return semaphore.query(null, HexFormat.of().formatHex(bytes), info, key, request).id;
     }
 
-    /** Like {@link #query(String, String, String)} with the new ticket's {@code id} made elsewhere (by a cluster's leader). */
-    public String query(String lock, String info, String key, String id) {
+    /** Like {@link #query(String, String, String, SlotRequest)} with the new ticket's {@code id} made elsewhere (by a cluster's leader). */
+    public String query(String lock, String info, String key, SlotRequest request, String id) {
         checkQuery(info, key);
         if (!isTicketId(id)) {
             throw new LockException(Fault.BAD_TICKET, "malformed ticket id '" + abbreviate(id) + "'");
         }
-        return semaphore(lock).query(id, null, info, key).id;
+        return semaphore(lock).query(id, null, info, key, request).id;
     }
 
     private static void checkQuery(String info, String key) {
@@ -281,6 +291,32 @@ public final class LockRegistry {
     public boolean release(String ticket) {
         Ticket t = ticket(ticket);
         return t != null && t.semaphore.release(t);
+    }
+
+    /**
+     * Asks the holder to let go: {@link #check} shows {@code reason} (1 to
+     * {@link #MAX_INFO_LENGTH} characters), and the ticket is ended {@code afterNanos} from
+     * now unless released first. False if the ticket is gone.
+     */
+    public boolean revoke(String ticket, String reason, long afterNanos) {
+        if (reason.isEmpty() || reason.length() > MAX_INFO_LENGTH) {
+            throw new LockException(Fault.BAD_ARGUMENT, "reason is " + reason.length()
+                    + " characters long; use 1 to " + MAX_INFO_LENGTH);
+        }
+        if (afterNanos < 0) {
+            throw new LockException(Fault.BAD_ARGUMENT, "seconds must not be negative");
+        }
+        Ticket t = ticket(ticket);
+        return t != null && t.semaphore.revoke(t, reason, afterNanos);
+    }
+
+    /**
+     * The lock's status once its version differs from {@code since}, at once if it already
+     * does; else after {@code timeoutNanos} (real time), or when closing. Holds no thread.
+     */
+    public CompletableFuture<LockStatus> watch(String lock, long since, long timeoutNanos) {
+        NamedSemaphore s = semaphore(lock);
+        return s.watch(since, Math.max(0, timeoutNanos)).thenApply(changed -> s.status());
     }
 
     /** Records a sign of life; false if the ticket is gone. */

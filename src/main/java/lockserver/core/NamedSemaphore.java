@@ -12,10 +12,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A counting semaphore with a FIFO queue of tickets. Guarantees: never more than
- * {@code size} tickets granted; after every operation, either every slot is taken or
- * the queue is empty, so a freed slot goes to the oldest waiter at once; fencing tokens
- * grow with every grant. Thread-safe: all state below is guarded by this object's
+ * A counting semaphore with a queue of tickets, each taking one or more slots. Guarantees:
+ * never more than {@code size} slots taken (by holders, and by ended holders while
+ * LOCK_DELAY keeps their slots closed); after every operation, either the head of the
+ * {@link WaitQueue} needs more slots than are free or the queue is empty, so freed slots go
+ * to the next waiter at once and nobody overtakes a waiter that needs many; fencing tokens
+ * grow with every grant; the version grows with every change of {@link #status}. Thread-safe: all state below is guarded by this object's
  * monitor (a lock in the object itself: the lifecycle takes thousands of locks a tick, each
  * on cold memory, and a ReentrantLock is two more objects to reach), and nothing is done
  * under it but bookkeeping (no I/O, no logging). Waits are completed only after the lock is
@@ -31,19 +33,19 @@ public final class NamedSemaphore {
 
     // guarded by this semaphore's monitor ("the lock")
     private LockSettings settings;
-    private final TicketList queue = new TicketList();
+    private final WaitQueue queue = new WaitQueue();
     private final TicketList granted = new TicketList();
+    private final TicketList cooling = new TicketList(); // ended holders whose slots LOCK_DELAY keeps closed
+    private int used;    // slots taken by granted tickets
+    private int delayed; // slots taken by cooling tickets
     private long lastToken;
+    private long version;
+    private List<CompletableFuture<Boolean>> watchers; // lock.watch calls waiting for the next change
     private Map<String, Ticket> byKey; // live tickets by their retry key; null until a query brings one
     private boolean closed;
     private boolean retired;     // removed from the config: drains, then leaves the registry
     private final boolean configured; // created from the config file (not by lock.create)
-    private static final Wake[] NO_WAKES = new Wake[0];
-    private Wake[] woken = NO_WAKES; // parked waits to complete once the lock is released
-    private int wokenCount;
-
-    private record Wake(CompletableFuture<Boolean> future, boolean granted) {
-    }
+    private final Wakes woken = new Wakes(); // waits to complete once the lock is released
 
     NamedSemaphore(String name, LockSettings settings, boolean configured, SemaphoreContext context) {
         this.name = name;
@@ -64,8 +66,8 @@ public final class NamedSemaphore {
      * {@code key} (null: none). Its id is {@code madeId} when made elsewhere (by a cluster's
      * leader), else a slot's id ending in {@code random} (24 lowercase hex digits).
      */
-    Ticket query(String madeId, String random, String info, String key) {
-        Wake[] wakes = NO_WAKES;
+    Ticket query(String madeId, String random, String info, String key, SlotRequest request) {
+        Wakes.Wake[] wakes = Wakes.NONE;
         try {
             synchronized (this) {
                 try {
@@ -81,6 +83,10 @@ public final class NamedSemaphore {
                         same.lastSeen = clock.nanoTime(); // a retry is a sign of life
                         return same;
                     }
+                    if (request.slots(settings.size()) > settings.size()) {
+                        throw new LockException(Fault.BAD_ARGUMENT, "options.permits is " + request.permits()
+                                + " but lock '" + name + "' has only " + settings.size() + " slots");
+                    }
                     if (queue.size() >= settings.maxQueue()) {
                         throw new LockException(Fault.QUEUE_FULL,
                                 "lock '" + name + "' already has " + queue.size() + " tickets queued (MAX_QUEUE)");
@@ -88,13 +94,14 @@ public final class NamedSemaphore {
                     long now = clock.nanoTime();
                     int slot = madeId == null ? context.tickets.reserve() : -1;
                     Ticket t = new Ticket(madeId == null ? context.tickets.id(slot, random) : madeId, slot, info, key,
-                            this, now);
-                    queue.addLast(t);
+                            request, this, now);
+                    queue.add(t);
+                    changed();
                     context.tickets.put(t);
                     rememberKey(t);
                     expiryQueue.schedule(t, deadline(t));
                     try {
-                        context.listener.queued(name, t.id, info);
+                        context.listener.queued(name, t.id, info, request);
                     } catch (RuntimeException | Error e) {
                         remove(t); // not journaled: the client hears of no ticket, so none may stay
                         throw e;
@@ -102,11 +109,11 @@ public final class NamedSemaphore {
                     grantWaiting(now);
                     return t;
                 } finally {
-                    wakes = takeWoken(); // in the same hold: each call completes what it woke
+                    wakes = woken.take(); // in the same hold: each call completes what it woke
                 }
             }
         } finally {
-            complete(wakes);
+            Wakes.complete(wakes);
         }
     }
 
@@ -173,35 +180,47 @@ public final class NamedSemaphore {
         }
     }
 
-    /** Completes every parked wait of {@code t} once the lock is released ({@link #takeWoken}). */
+    /** Completes every parked wait of {@code t} once the lock is released ({@link Wakes}). */
     private void wakeParked(Ticket t, boolean granted) {
-        List<CompletableFuture<Boolean>> waits = t.parked;
-        if (waits != null) {
+        if (t.parked != null) {
+            woken.add(t.parked, granted);
             t.parked = null;
-            for (CompletableFuture<Boolean> f : waits) {
-                if (wokenCount == woken.length) {
-                    woken = Arrays.copyOf(woken, Math.max(4, wokenCount * 2));
-                }
-                woken[wokenCount++] = new Wake(f, granted);
+        }
+    }
+
+    /** The status has changed: a new version, and every watcher is answered once the lock is released. */
+    private void changed() {
+        version++;
+        if (watchers != null && !watchers.isEmpty()) {
+            woken.add(watchers, true);
+            watchers.clear();
+        }
+    }
+
+    /**
+     * Completes with true once the version is past {@code since} (at once if it is already),
+     * or with false after {@code timeoutNanos} or on close. Holds no thread; never completes
+     * under this lock.
+     */
+    CompletableFuture<Boolean> watch(long since, long timeoutNanos) {
+        CompletableFuture<Boolean> f;
+        synchronized (this) {
+            if (version != since || closed || timeoutNanos <= 0) {
+                return CompletableFuture.completedFuture(version != since);
             }
+            if (watchers == null) {
+                watchers = new ArrayList<>(1);
+            }
+            f = new CompletableFuture<>();
+            watchers.add(f);
         }
-    }
-
-    /** The waits woken under the lock so far, which the caller completes once it has left the lock. */
-    private Wake[] takeWoken() {
-        if (wokenCount == 0) {
-            return NO_WAKES;
-        }
-        Wake[] wakes = Arrays.copyOf(woken, wokenCount);
-        Arrays.fill(woken, 0, wokenCount, null);
-        wokenCount = 0;
-        return wakes;
-    }
-
-    private static void complete(Wake[] wakes) {
-        for (Wake w : wakes) {
-            w.future().complete(w.granted());
-        }
+        f.whenComplete((changed, error) -> {
+            synchronized (this) {
+                watchers.remove(f);
+            }
+        });
+        f.completeOnTimeout(false, timeoutNanos, TimeUnit.NANOSECONDS);
+        return f;
     }
 
     /** Claims a grant; false if the ticket is not granted (any more). */
@@ -217,7 +236,7 @@ public final class NamedSemaphore {
     }
 
     boolean release(Ticket t) {
-        Wake[] wakes = NO_WAKES;
+        Wakes.Wake[] wakes = Wakes.NONE;
         try {
             synchronized (this) {
                 try {
@@ -236,11 +255,11 @@ public final class NamedSemaphore {
                     }
                     return true;
                 } finally {
-                    wakes = takeWoken(); // in the same hold: each call completes what it woke
+                    wakes = woken.take(); // in the same hold: each call completes what it woke
                 }
             }
         } finally {
-            complete(wakes);
+            Wakes.complete(wakes);
         }
     }
 
@@ -250,6 +269,24 @@ public final class NamedSemaphore {
                 return false;
             }
             t.lastSeen = clock.nanoTime();
+            return true;
+        }
+    }
+
+    /**
+     * Asks the holder to let go: {@link #check} shows {@code reason} from now on, and the
+     * ticket is ended {@code afterNanos} from now unless released first (sooner, if one of
+     * its other deadlines comes first). A later revoke replaces an earlier one.
+     */
+    boolean revoke(Ticket t, String reason, long afterNanos) {
+        synchronized (this) {
+            if (t.state == TicketState.GONE) {
+                return false;
+            }
+            t.revokeReason = reason;
+            t.revokeAt = plus(clock.nanoTime(), afterNanos);
+            expiryQueue.schedule(t, deadline(t));
+            context.listener.revoked(name, t.id, reason, afterNanos);
             return true;
         }
     }
@@ -285,24 +322,17 @@ public final class NamedSemaphore {
                     claimUnderLock(t);
                 }
             }
-            int position = 0;
-            if (t.state == TicketState.QUEUED) {
-                for (Ticket q : queue) {
-                    position++;
-                    if (q == t) {
-                        break;
-                    }
-                }
-            }
             boolean held = t.state == TicketState.GRANTED;
+            int position = held ? 0 : queue.ahead(t, settings.agingNanos()) + 1;
             return new TicketView(t.id, name, t.state, position, held ? t.token : 0, t.info,
-                    held ? now - t.grantedAt : 0, Math.max(0, deadline(t) - now));
+                    held ? now - t.grantedAt : 0, Math.max(0, deadline(t) - now), slots(t), t.exclusive,
+                    t.priority, t.revokeReason == null ? "" : t.revokeReason, revokeIn(t, now));
         }
     }
 
     public LockStatus status() {
         synchronized (this) {
-            return new LockStatus(name, settings.size(), granted.size(), queue.size());
+            return new LockStatus(name, settings.size(), granted.size(), queue.size(), used, delayed, version);
         }
     }
 
@@ -317,11 +347,14 @@ public final class NamedSemaphore {
      * due (appending to {@code expired}), else files it again for its next deadline.
      */
     void onDeadline(Ticket t, long now, ExpiryLog expired) {
-        Wake[] wakes = NO_WAKES;
+        Wakes.Wake[] wakes = Wakes.NONE;
         try {
             synchronized (this) {
                 try {
                     if (t.state == TicketState.GONE) {
+                        if (t.cooling) {
+                            endCooling(t, now);
+                        }
                         return; // released since it came up
                     }
                     if (t.parked != null && !t.parked.isEmpty() && !context.replicated) {
@@ -339,6 +372,10 @@ public final class NamedSemaphore {
                     // filed it again since, that was for a time already past (it is due), so it comes
                     // up at the next tick and is dropped as gone
                     removeUnfiled(t);
+                    long delay = settings.lockDelayNanos();
+                    if (wasGranted && delay > 0 && cause != Expiry.Cause.REVOKED) {
+                        startCooling(t, plus(now, delay)); // before any grant: its slots stay taken
+                    }
                     expired.add(name, t.id, t.info, cause);
                     try {
                         context.listener.expired(name, t.id, cause, wasGranted);
@@ -346,19 +383,42 @@ public final class NamedSemaphore {
                         grantWaiting(now); // the slot goes on even if the listener failed
                     }
                 } finally {
-                    wakes = takeWoken(); // in the same hold: each call completes what it woke
+                    wakes = woken.take(); // in the same hold: each call completes what it woke
                 }
             }
         } finally {
-            complete(wakes);
+            Wakes.complete(wakes);
         }
     }
 
     /** Whether {@code t} is still here and one of its deadlines is at or before {@code now}. */
     boolean isDue(Ticket t, long now) {
         synchronized (this) {
-            return t.state != TicketState.GONE && dueCause(t, now) != null;
+            return t.state == TicketState.GONE ? t.cooling && now >= t.coolUntil : dueCause(t, now) != null;
         }
+    }
+
+    /** Keeps the slots of {@code t}, a holder being ended, closed until {@code until}: it may still be at work. */
+    private void startCooling(Ticket t, long until) {
+        t.cooling = true;
+        t.coolUntil = until;
+        delayed += t.held;
+        cooling.addLast(t);
+        changed();
+        expiryQueue.schedule(t, until);
+    }
+
+    /** Opens the slots of a cooling ticket if its delay is over, else files it again. */
+    private void endCooling(Ticket t, long now) {
+        if (now < t.coolUntil) {
+            expiryQueue.schedule(t, t.coolUntil);
+            return;
+        }
+        cooling.remove(t);
+        delayed -= t.held;
+        t.cooling = false;
+        changed();
+        grantWaiting(now);
     }
 
     /** Files {@code t} again if it is still here; for a lifecycle that took it from the queue but could not look at it. */
@@ -366,6 +426,8 @@ public final class NamedSemaphore {
         synchronized (this) {
             if (t.state != TicketState.GONE) {
                 expiryQueue.schedule(t, deadline(t));
+            } else if (t.cooling) {
+                expiryQueue.schedule(t, t.coolUntil);
             }
         }
     }
@@ -379,16 +441,33 @@ public final class NamedSemaphore {
                 holders.add(holder(t, now - t.grantedAt, now));
             }
             List<LockDetail.Holder> waiting = new ArrayList<>(queue.size());
-            for (Ticket t : queue) {
+            for (Ticket t : queue.inOrder(settings.agingNanos())) {
                 waiting.add(holder(t, now - t.queuedAt, now));
             }
-            return new LockDetail(name, settings, retired, List.copyOf(holders), List.copyOf(waiting));
+            List<LockDetail.Delay> delays = new ArrayList<>(cooling.size());
+            for (Ticket t : cooling) {
+                delays.add(new LockDetail.Delay(t.id, t.held, Math.max(0, t.coolUntil - now)));
+            }
+            return new LockDetail(name, settings, retired, List.copyOf(holders), List.copyOf(waiting), used,
+                    List.copyOf(delays));
         }
     }
 
     private LockDetail.Holder holder(Ticket t, long age, long now) {
+        long priority = t.state == TicketState.QUEUED
+                ? WaitQueue.effectivePriority(t, now, settings.agingNanos()) : t.priority;
         return new LockDetail.Holder(t.id, t.info, t.token, t.claimed, age, now - t.lastSeen,
-                Math.max(0, deadline(t) - now));
+                Math.max(0, deadline(t) - now), slots(t), priority, t.revokeReason == null ? "" : t.revokeReason,
+                revokeIn(t, now));
+    }
+
+    /** The slots {@code t} takes if granted, else would take if granted now. */
+    private int slots(Ticket t) {
+        return t.state == TicketState.GRANTED ? t.held : t.exclusive ? settings.size() : t.permits;
+    }
+
+    private static long revokeIn(Ticket t, long now) {
+        return t.revokeReason == null ? 0 : Math.max(0, t.revokeAt - now);
     }
 
     boolean configured() {
@@ -404,34 +483,43 @@ public final class NamedSemaphore {
     /**
      * Applies new settings: a larger size grants at once, a smaller one revokes nobody
      * but grants nothing until below it; new times apply to the tickets already here.
-     * Also takes back a retirement. Returns false if the lock had already left the registry.
+     * Queued tickets that ask for more slots than the new size are ended (cause
+     * {@link Expiry.Cause#RESIZED}): they could never be granted, and would block the queue.
+     * Also takes back a retirement. Returns how many tickets were ended that way, or -1 if
+     * the lock had already left the registry.
      */
-    boolean reconfigure(LockSettings newSettings) {
-        Wake[] wakes = NO_WAKES;
+    int reconfigure(LockSettings newSettings) {
+        Wakes.Wake[] wakes = Wakes.NONE;
         try {
             synchronized (this) {
                 try {
                     if (retired && isEmpty()) {
-                        return false; // already drained and gone: the caller creates it anew
+                        return -1; // already drained and gone: the caller creates it anew
                     }
                     retired = false;
+                    int ended = 0;
                     if (!newSettings.equals(settings)) {
+                        long now = clock.nanoTime();
+                        if (newSettings.size() != settings.size()) {
+                            changed();
+                        }
                         settings = newSettings;
+                        ended = endTooLarge(now);
                         for (Ticket t : queue) {
                             expiryQueue.schedule(t, deadline(t));
                         }
                         for (Ticket t : granted) {
                             expiryQueue.schedule(t, deadline(t));
                         }
-                        grantWaiting(clock.nanoTime());
+                        grantWaiting(now);
                     }
-                    return true;
+                    return ended;
                 } finally {
-                    wakes = takeWoken(); // in the same hold: each call completes what it woke
+                    wakes = woken.take(); // in the same hold: each call completes what it woke
                 }
             }
         } finally {
-            complete(wakes);
+            Wakes.complete(wakes);
         }
     }
 
@@ -445,7 +533,7 @@ public final class NamedSemaphore {
 
     /** Stops taking queries and answers every blocked wait. */
     void close() {
-        Wake[] wakes = NO_WAKES;
+        Wakes.Wake[] wakes = Wakes.NONE;
         try {
             synchronized (this) {
                 try {
@@ -453,18 +541,44 @@ public final class NamedSemaphore {
                     for (Ticket t : queue) {
                         wakeParked(t, false);
                     }
+                    if (watchers != null) {
+                        woken.add(watchers, false);
+                        watchers.clear();
+                    }
                 } finally {
-                    wakes = takeWoken(); // in the same hold: each call completes what it woke
+                    wakes = woken.take(); // in the same hold: each call completes what it woke
                 }
             }
         } finally {
-            complete(wakes);
+            Wakes.complete(wakes);
         }
     }
 
     // --- the rest runs under lock ---
 
+    /** Ends the queued tickets that ask for more slots than the lock has; returns how many. */
+    private int endTooLarge(long now) {
+        List<Ticket> tooLarge = null;
+        for (Ticket t : queue) {
+            if (!t.exclusive && t.permits > settings.size()) {
+                (tooLarge == null ? tooLarge = new ArrayList<>() : tooLarge).add(t);
+            }
+        }
+        if (tooLarge == null) {
+            return 0;
+        }
+        for (Ticket t : tooLarge) {
+            counts.add(LockCounts.EXPIRIES + Expiry.Cause.RESIZED.ordinal());
+            remove(t);
+            context.listener.expired(name, t.id, Expiry.Cause.RESIZED, false);
+        }
+        return tooLarge.size();
+    }
+
     private Expiry.Cause dueCause(Ticket t, long now) {
+        if (t.revokeReason != null && now >= t.revokeAt) {
+            return Expiry.Cause.REVOKED;
+        }
         if (t.state == TicketState.GRANTED) {
             if (!t.claimed && now >= plus(t.graceFrom, settings.graceNanos())) {
                 return Expiry.Cause.GRACE;
@@ -479,6 +593,9 @@ public final class NamedSemaphore {
     /** The earliest time at which {@code t} may have to end; Long.MAX_VALUE stands for never. */
     private long deadline(Ticket t) {
         long at = plus(t.lastSeen, settings.idleNanos());
+        if (t.revokeReason != null) {
+            at = Math.min(at, t.revokeAt);
+        }
         if (t.state == TicketState.GRANTED) {
             at = Math.min(at, plus(t.grantedAt, settings.maxHoldNanos()));
             if (!t.claimed) {
@@ -503,38 +620,45 @@ public final class NamedSemaphore {
 
     /**
      * Puts back tickets a journal remembered, queued ones in their order; each gets a fresh
-     * idle time. Fencing tokens go on from {@code lastToken}.
+     * idle time (and the aging of its priority starts again). Fencing tokens go on from
+     * {@code lastToken}. Queued tickets that ask for more slots than the lock now has are
+     * ended, as by {@link #reconfigure}.
      */
     void restore(java.util.List<RestoredTicket> restored, long lastTokenSeen) {
-        Wake[] wakes = NO_WAKES;
+        Wakes.Wake[] wakes = Wakes.NONE;
         try {
             synchronized (this) {
                 try {
                     long now = clock.nanoTime();
                     lastToken = Math.max(lastToken, lastTokenSeen);
                     for (RestoredTicket r : restored) {
-                        Ticket t = new Ticket(r.id(), -1, r.info(), null, this, now); // its id has no slot here
+                        // its id has no slot here
+                        Ticket t = new Ticket(r.id(), -1, r.info(), null, r.request(), this, now);
                         if (r.granted()) {
                             t.state = TicketState.GRANTED;
                             t.grantedAt = now - r.heldNanos();
                             t.graceFrom = t.grantedAt;
                             t.token = r.token();
                             t.claimed = r.claimed();
+                            t.held = r.request().slots(settings.size());
+                            used += t.held;
                             lastToken = Math.max(lastToken, r.token());
                             granted.addLast(t);
                         } else {
-                            queue.addLast(t);
+                            queue.add(t);
                         }
                         context.tickets.put(t);
                         expiryQueue.schedule(t, deadline(t));
                     }
+                    changed();
+                    endTooLarge(now);
                     grantWaiting(now);
                 } finally {
-                    wakes = takeWoken(); // in the same hold: each call completes what it woke
+                    wakes = woken.take(); // in the same hold: each call completes what it woke
                 }
             }
         } finally {
-            complete(wakes);
+            Wakes.complete(wakes);
         }
     }
 
@@ -549,40 +673,61 @@ public final class NamedSemaphore {
             for (Ticket t : queue) {
                 waiting.add(image(t));
             }
-            return new LockImage(name, settings, configured, retired, lastToken, holders, waiting);
+            List<LockImage.CoolingImage> cooled = new ArrayList<>(cooling.size());
+            for (Ticket t : cooling) {
+                cooled.add(new LockImage.CoolingImage(t.id, t.held, t.coolUntil));
+            }
+            return new LockImage(name, settings, configured, retired, lastToken, version, holders, waiting, cooled);
         }
     }
 
     private static LockImage.TicketImage image(Ticket t) {
-        return new LockImage.TicketImage(t.id, t.info, t.key, t.queuedAt, t.lastSeen, t.grantedAt, t.graceFrom,
-                t.token, t.claimed);
+        return new LockImage.TicketImage(t.id, t.info, t.key, new SlotRequest(t.permits, t.exclusive, t.priority),
+                t.queuedAt, t.lastSeen, t.grantedAt, t.graceFrom, t.token, t.claimed, t.held, t.revokeReason,
+                t.revokeAt);
     }
 
     /** Puts back the tickets and counters of {@code image} exactly; on a lock that is new and empty. */
     void load(LockImage image) {
         synchronized (this) {
             lastToken = image.lastToken();
+            version = image.version();
             retired = image.retired();
             for (LockImage.TicketImage i : image.granted()) {
-                Ticket t = loadTicket(i, granted);
+                Ticket t = loadTicket(i);
                 t.state = TicketState.GRANTED;
                 t.grantedAt = i.grantedAt();
                 t.graceFrom = i.graceFrom();
                 t.token = i.token();
                 t.claimed = i.claimed();
+                t.held = i.held();
+                used += t.held;
+                granted.addLast(t);
                 expiryQueue.schedule(t, deadline(t));
             }
             for (LockImage.TicketImage i : image.queue()) {
-                Ticket t = loadTicket(i, queue);
+                Ticket t = loadTicket(i);
+                queue.add(t);
                 expiryQueue.schedule(t, deadline(t));
+            }
+            for (LockImage.CoolingImage c : image.cooling()) {
+                Ticket t = new Ticket(c.id(), -1, "", null, SlotRequest.ONE, this, c.until());
+                t.state = TicketState.GONE;
+                t.held = c.slots();
+                t.cooling = true;
+                t.coolUntil = c.until();
+                delayed += t.held;
+                cooling.addLast(t);
+                expiryQueue.schedule(t, t.coolUntil);
             }
         }
     }
 
-    private Ticket loadTicket(LockImage.TicketImage i, TicketList list) {
-        Ticket t = new Ticket(i.id(), -1, i.info(), i.key(), this, i.queuedAt());
+    private Ticket loadTicket(LockImage.TicketImage i) {
+        Ticket t = new Ticket(i.id(), -1, i.info(), i.key(), i.request(), this, i.queuedAt());
         t.lastSeen = i.lastSeen();
-        list.addLast(t);
+        t.revokeReason = i.revoke();
+        t.revokeAt = i.revokeAt();
         context.tickets.put(t);
         rememberKey(t);
         return t;
@@ -617,10 +762,12 @@ public final class NamedSemaphore {
     private void removeUnfiled(Ticket t) {
         if (t.state == TicketState.GRANTED) {
             granted.remove(t);
+            used -= t.held;
         } else {
             queue.remove(t);
         }
         t.state = TicketState.GONE;
+        changed();
         context.tickets.remove(t);
         if (t.key != null) {
             byKey.remove(t.key, t);
@@ -629,18 +776,29 @@ public final class NamedSemaphore {
         leaveIfDrained();
     }
 
-    /** Grants the oldest queued tickets while slots are free; tells the listener last, so its failure leaves no slot idle. */
+    /**
+     * Grants the head of the queue while enough slots are free for it; tells the listener
+     * last, so its failure leaves no slot idle. A head that needs more slots than are free
+     * waits, and so does everyone behind it.
+     */
     private void grantWaiting(long now) {
         RuntimeException failed = null;
-        while (granted.size() < settings.size() && !queue.isEmpty()) {
-            Ticket t = queue.first();
+        Ticket t;
+        while ((t = queue.head(settings.agingNanos())) != null) {
+            int need = t.exclusive ? settings.size() : t.permits;
+            if (used + delayed + need > settings.size()) {
+                break;
+            }
             queue.remove(t);
             t.state = TicketState.GRANTED;
             t.grantedAt = now;
             t.graceFrom = now;
             t.token = ++lastToken;
             t.claimed = false;
+            t.held = need;
+            used += need;
             granted.addLast(t);
+            changed();
             expiryQueue.schedule(t, deadline(t)); // grace and maximum lock time count from now
             wakeParked(t, true);
             counts.granted(now - t.queuedAt);

@@ -64,6 +64,8 @@ final class LifecycleThread extends Thread {
             case GRACE -> "grant not claimed within the grace time";
             case IDLE -> "no sign of life within the expiration time";
             case MAX_LOCK_TIME -> "held for the maximum lock time";
+            case REVOKED -> "revoked by an admin, and not released in the time given";
+            case RESIZED -> "asked for more slots than the lock has since a reload made it smaller";
         };
     }
 

@@ -6,6 +6,7 @@ import lockserver.core.LockDetail;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockSettings;
 import lockserver.core.LockStatus;
+import lockserver.core.SlotRequest;
 import lockserver.core.TicketView;
 import lockserver.server.journal.Durability;
 import lockserver.server.rpc.Locks;
@@ -19,6 +20,8 @@ import lockserver.server.rpc.Locks;
 final class LocalLocks implements Locks {
     private final LockRegistry registry;
     private final Durability durability;
+    /** Versions start again with each start of the process. */
+    private final String epoch = Long.toString(System.currentTimeMillis(), 36);
 
     LocalLocks(LockRegistry registry, Durability durability) {
         this.registry = registry;
@@ -26,8 +29,9 @@ final class LocalLocks implements Locks {
     }
 
     @Override
-    public CompletableFuture<Queried> query(String lock, String info, String key, boolean claim) {
-        String ticket = registry.query(lock, info, key);
+    public CompletableFuture<Queried> query(String lock, String info, String key, SlotRequest request,
+                                            boolean claim) {
+        String ticket = registry.query(lock, info, key, request);
         Queried q;
         if (claim && registry.claim(ticket)) {
             q = new Queried(ticket, true, registry.peek(ticket).token());
@@ -55,6 +59,21 @@ final class LocalLocks implements Locks {
     @Override
     public CompletableFuture<Boolean> renew(String ticket) {
         return CompletableFuture.completedFuture(registry.renew(ticket));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> revoke(String ticket, String reason, long afterNanos) {
+        return CompletableFuture.completedFuture(registry.revoke(ticket, reason, afterNanos));
+    }
+
+    @Override
+    public CompletableFuture<LockStatus> watch(String lock, long since, long timeoutNanos) {
+        return registry.watch(lock, since, timeoutNanos);
+    }
+
+    @Override
+    public String epoch() {
+        return epoch;
     }
 
     @Override

@@ -68,6 +68,7 @@ public final class LockServer implements AutoCloseable {
     private final ClusterNode cluster; // null: a single server
     private final Locks locks;
     private final SlowRequestGuard slowRequests;
+    private boolean closed; // guarded by this
 
     private LockServer(ServerConfig config, Clock clock) throws IOException {
         this.config = config;
@@ -114,7 +115,7 @@ public final class LockServer implements AutoCloseable {
         GzipHandler gzip = new GzipHandler(pages);
         gzip.setIncludedPaths("/metrics");
         LockService service = new LockService(locks, () -> this.config, () -> this.access, metrics, this::reload,
-                cluster);
+                cluster, this::closeSoon);
         // on stop, calls in progress are answered before connections close: a client whose
         // call was executed must not see a silent close (it would take that as "not executed")
         jetty.setHandler(new GracefulHandler(new RpcEndpoint(gzip, service, metrics, config.maxRequestBytes(),
@@ -270,8 +271,25 @@ public final class LockServer implements AutoCloseable {
         jetty.join();
     }
 
+    /** Stops the server as {@link #close} does, on a thread of its own: the call asking for it is answered first. */
+    private void closeSoon() {
+        Thread t = new Thread(() -> {
+            try {
+                close();
+            } catch (Exception e) {
+                log.warn("error while stopping: {}", e.toString());
+            }
+        }, "remote-shutdown");
+        t.start();
+    }
+
+    /** Stops the server; a second call (a signal after admin.shutdown) waits for the first and does nothing. */
     @Override
-    public void close() throws Exception {
+    public synchronized void close() throws Exception {
+        if (closed) {
+            return;
+        }
+        closed = true;
         locks.close();
         lifecycle.shutdown();
         jetty.stop();

@@ -1,5 +1,6 @@
 package lockserver.cluster;
 
+import lockserver.core.SlotRequest;
 import static org.junit.Assert.assertEquals;
 
 import java.util.List;
@@ -43,9 +44,9 @@ public class ReplicaDeterminismTest {
         LockRegistry live = LockRegistry.replica(time);
         live.configure(Map.of("L", ONE));
         // a holder, and a ticket queued behind it
-        String holder = live.query("L", "holder", null, "a".repeat(32));
+        String holder = live.query("L", "holder", null, SlotRequest.ONE, "a".repeat(32));
         live.claim(holder);
-        String waiter = live.query("L", "waiter", null, "b".repeat(32));
+        String waiter = live.query("L", "waiter", null, SlotRequest.ONE, "b".repeat(32));
         // both renew a little later; at the tick when their first deadlines come up, neither
         // is due yet, and the tick files both again for their new deadlines
         time.now += 100 * MS;
@@ -63,7 +64,7 @@ public class ReplicaDeterminismTest {
         time.now += 130 * MS;
         for (LockRegistry r : List.of(live, restarted)) {
             r.tick(new ExpiryLog());
-            r.query("L", "next", null, "c".repeat(32));
+            r.query("L", "next", null, SlotRequest.ONE, "c".repeat(32));
         }
         assertEquals("the same entries applied to the same state", describe(live.image()),
                 describe(restarted.image()));

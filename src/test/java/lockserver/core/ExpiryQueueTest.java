@@ -19,7 +19,7 @@ public class ExpiryQueueTest {
     private final Ticket[] out = new Ticket[16];
 
     private static Ticket ticket(String id) {
-        return new Ticket(id, -1, "", null, null, 0);
+        return new Ticket(id, -1, "", null, SlotRequest.ONE, null, 0);
     }
 
     private int poll(long now) {

@@ -143,7 +143,7 @@ public class LockRegistryTest {
         AtomicBoolean fail = new AtomicBoolean(true);
         LockRegistry r = new LockRegistry(clock, new LockListener() {
             @Override
-            public void queued(String lock, String ticket, String info) {
+            public void queued(String lock, String ticket, String info, SlotRequest request) {
                 if (fail.getAndSet(false)) {
                     throw new IllegalStateException("disk full");
                 }
@@ -157,7 +157,7 @@ public class LockRegistryTest {
             assertEquals("disk full", e.getMessage());
         }
         assertEquals(0, r.ticketCount());
-        assertEquals(new LockStatus("F", 1, 0, 0), r.status("F"));
+        assertEquals(Statuses.brief("F", 1, 0, 0), Statuses.brief(r.status("F")));
         String next = r.query("F", "next");
         assertTrue("the slot was not taken by the failed query", r.await(next, NO_WAIT));
     }
@@ -166,7 +166,7 @@ public class LockRegistryTest {
     public void queryIntoFreeLockIsGrantedAtOnce() throws Exception {
         String a = registry.query("L", "a");
         assertTrue(granted(a));
-        assertEquals(new LockStatus("L", 2, 1, 0), registry.status("L"));
+        assertEquals(Statuses.brief("L", 2, 1, 0), Statuses.brief(registry.status("L")));
     }
 
     @Test
@@ -200,7 +200,7 @@ public class LockRegistryTest {
         assertTrue(registry.release(b));
         assertTrue(granted(c));
         assertFalse(granted(d));
-        assertEquals(new LockStatus("L", 2, 2, 1), registry.status("L"));
+        assertEquals(Statuses.brief("L", 2, 2, 1), Statuses.brief(registry.status("L")));
         assertTrue(granted(a));
     }
 
@@ -509,7 +509,7 @@ public class LockRegistryTest {
         assertTrue(done.await(60, TimeUnit.SECONDS));
         assertFalse(exceeded.get());
         assertEquals(threads * 200, served.get());
-        assertEquals(new LockStatus("C", 3, 0, 0), registry.status("C"));
+        assertEquals(Statuses.brief("C", 3, 0, 0), Statuses.brief(registry.status("C")));
     }
 
     @Test
@@ -572,7 +572,7 @@ public class LockRegistryTest {
         assertFault(Fault.BAD_ARGUMENT, () -> registry.query("L", "x".repeat(LockRegistry.MAX_INFO_LENGTH + 1)));
         assertFault(Fault.BAD_TICKET, () -> registry.release("not-a-ticket"));
         assertFault(Fault.BAD_TICKET, () -> registry.check("0123456789ABCDEF0123456789ABCDEF"));
-        assertEquals(new LockStatus("L", 2, 0, 0), registry.status("L"));
+        assertEquals(Statuses.brief("L", 2, 0, 0), Statuses.brief(registry.status("L")));
     }
 
     @Test
@@ -582,7 +582,7 @@ public class LockRegistryTest {
         registry.query("Q", "1");
         registry.query("Q", "2");
         assertFault(Fault.QUEUE_FULL, () -> registry.query("Q", "3"));
-        assertEquals(new LockStatus("Q", 1, 1, 2), registry.status("Q"));
+        assertEquals(Statuses.brief("Q", 1, 1, 2), Statuses.brief(registry.status("Q")));
         assertEquals(TicketState.GRANTED, state(holder));
     }
 

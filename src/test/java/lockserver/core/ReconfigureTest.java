@@ -46,10 +46,10 @@ public class ReconfigureTest {
         List<String> changes = registry.configure(Map.of("L", size(1)));
         assertEquals(1, changes.size());
         assertTrue(changes.get(0), changes.get(0).startsWith("lock L: size 3,") && changes.get(0).contains("-> size 1,"));
-        assertEquals(new LockStatus("L", 1, 3, 2), registry.status("L"));
+        assertEquals(Statuses.brief("L", 1, 3, 2), Statuses.brief(registry.status("L")));
         registry.release(t.get(0));
         registry.release(t.get(1));
-        assertEquals("still at the new size", new LockStatus("L", 1, 1, 2), registry.status("L"));
+        assertEquals("still at the new size", Statuses.brief("L", 1, 1, 2), Statuses.brief(registry.status("L")));
         registry.release(t.get(2));
         assertTrue(registry.await(t.get(3), 0));
         assertFalse(registry.await(t.get(4), 0));
@@ -102,7 +102,7 @@ public class ReconfigureTest {
         assertEquals(List.of("lock L is configured again and takes queries"), changes);
         assertEquals(TicketState.GRANTED, registry.check(held).state());
         registry.query("L", "new");
-        assertEquals(new LockStatus("L", 3, 2, 0), registry.status("L"));
+        assertEquals(Statuses.brief("L", 3, 2, 0), Statuses.brief(registry.status("L")));
     }
 
     @Test
@@ -134,11 +134,11 @@ public class ReconfigureTest {
     @Test
     public void restoredTicketsComeBackInOrderWithTokensAndRenewAllRestartsTheirIdleTime() {
         registry.restore(List.of(
-                new RestoredTicket("a".repeat(32), "L", "held", true, 41, 5 * SECOND, true),
-                new RestoredTicket("b".repeat(32), "L", "q1", false, 0, 0, false),
-                new RestoredTicket("c".repeat(32), "gone-lock", "orphan", true, 7, 0, false)),
+                new RestoredTicket("a".repeat(32), "L", "held", true, 41, 5 * SECOND, true, SlotRequest.ONE),
+                new RestoredTicket("b".repeat(32), "L", "q1", false, 0, 0, false, SlotRequest.ONE),
+                new RestoredTicket("c".repeat(32), "gone-lock", "orphan", true, 7, 0, false, SlotRequest.ONE)),
                 Map.of("L", 41L), size(1));
-        assertEquals(new LockStatus("L", 3, 2, 0), registry.status("L")); // b granted into a free slot
+        assertEquals(Statuses.brief("L", 3, 2, 0), Statuses.brief(registry.status("L"))); // b granted into a free slot
         assertEquals(42, registry.check("b".repeat(32)).token());
         assertEquals(5 * SECOND, registry.peek("a".repeat(32)).heldNanos());
         assertTrue(registry.details().stream().filter(d -> d.name().equals("gone-lock")).findFirst()

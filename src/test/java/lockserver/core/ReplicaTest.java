@@ -41,7 +41,7 @@ public class ReplicaTest {
                 ids.add(id);
                 String lock = random.nextBoolean() ? "A" : "B";
                 String key = random.nextInt(4) == 0 ? "k" + random.nextInt(3) : null;
-                log.add(new Entry(at, r -> r.query(lock, "job", key, id)));
+                log.add(new Entry(at, r -> r.query(lock, "job", key, SlotRequest.ONE, id)));
             } else {
                 String id = ids.get(random.nextInt(ids.size()));
                 log.add(new Entry(at, switch (op) {
@@ -105,8 +105,8 @@ public class ReplicaTest {
         clock.now = 1_000 * SECOND;
         LockRegistry r = LockRegistry.replica(clock);
         r.configure(LOCKS);
-        String holder = r.query("B", "", null, "0".repeat(31) + "1");
-        String waiter = r.query("B", "", null, "0".repeat(31) + "2");
+        String holder = r.query("B", "", null, SlotRequest.ONE, "0".repeat(31) + "1");
+        String waiter = r.query("B", "", null, SlotRequest.ONE, "0".repeat(31) + "2");
         assertTrue(r.claim(holder));
         CompletableFuture<Boolean> wait = r.awaitAsync(waiter, Long.MAX_VALUE);
         clock.now += 40 * SECOND; // past the idle time of both, with the wait still parked
@@ -121,8 +121,8 @@ public class ReplicaTest {
         clock.now = 1_000 * SECOND;
         LockRegistry r = LockRegistry.replica(clock);
         r.configure(LOCKS);
-        String unclaimed = r.query("A", "", null, "0".repeat(31) + "1");
-        String held = r.query("A", "", null, "0".repeat(31) + "2");
+        String unclaimed = r.query("A", "", null, SlotRequest.ONE, "0".repeat(31) + "1");
+        String held = r.query("A", "", null, SlotRequest.ONE, "0".repeat(31) + "2");
         assertTrue(r.claim(held));
         clock.now += 4 * SECOND;
         r.renewAll(); // a new leader takes over

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import lockserver.wire.Fault;
 import lockserver.core.LockException;
+import lockserver.core.SlotRequest;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -24,19 +25,20 @@ public final class Access {
 
     public enum AnonymousAdmin { NO, LOOPBACK, YES }
 
-    /** A configured user; {@code locks} null means every lock. */
-    public record User(String name, PasswordHash hash, Role role, Set<String> locks) {
+    /** A configured user; {@code locks} null means every lock; {@code maxPriority}: the highest priority it may ask for. */
+    public record User(String name, PasswordHash hash, Role role, Set<String> locks, int maxPriority) {
     }
 
     /** The caller of one request, as far as access goes. */
-    public record Caller(String name, Role role, Set<String> locks) {
+    public record Caller(String name, Role role, Set<String> locks, int maxPriority) {
         boolean mayUse(String lock) {
             return locks == null || locks.contains(lock);
         }
     }
 
-    private static final Caller ANONYMOUS_CLIENT = new Caller("anonymous", Role.CLIENT, null);
-    private static final Caller ANONYMOUS_ADMIN = new Caller("anonymous", Role.ADMIN, null);
+    // without users there is nobody to tell apart, so no priority limit
+    private static final Caller ANONYMOUS_CLIENT = new Caller("anonymous", Role.CLIENT, null, SlotRequest.MAX_PRIORITY);
+    private static final Caller ANONYMOUS_ADMIN = new Caller("anonymous", Role.ADMIN, null, SlotRequest.MAX_PRIORITY);
 
     private final Map<String, User> users;
     private final AnonymousAdmin anonymousAdmin;
@@ -62,7 +64,7 @@ public final class Access {
             log.warn("authentication failed for user '{}' from {}", abbreviate(user), remoteAddress);
             throw new LockException(Fault.UNAUTHENTICATED, "bad user name or password");
         }
-        return new Caller(u.name(), u.role(), u.locks());
+        return new Caller(u.name(), u.role(), u.locks(), u.maxPriority());
     }
 
     /** Whether {@link #caller} would answer without a password hash to compute: no users, or a password seen before. */
@@ -105,6 +107,13 @@ public final class Access {
             throw new LockException(Fault.NOT_ALLOWED, method + " needs an admin"
                     + (caller.name().equals("anonymous") ? "; anonymous admin calls are allowed only as "
                     + "ANONYMOUS_ADMIN says" : "; user '" + caller.name() + "' is a client"));
+        }
+    }
+
+    public static void requirePriority(Caller caller, int priority) {
+        if (priority > caller.maxPriority()) {
+            throw new LockException(Fault.NOT_ALLOWED, "user '" + caller.name() + "' may ask for priority "
+                    + caller.maxPriority() + " at most (MAX_PRIORITY in its [user] section), not " + priority);
         }
     }
 

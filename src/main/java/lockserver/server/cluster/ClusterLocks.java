@@ -14,6 +14,7 @@ import lockserver.core.LockDetail;
 import lockserver.core.LockException;
 import lockserver.core.LockSettings;
 import lockserver.core.LockStatus;
+import lockserver.core.SlotRequest;
 import lockserver.core.TicketState;
 import lockserver.core.TicketView;
 import lockserver.server.rpc.Locks;
@@ -37,9 +38,10 @@ public final class ClusterLocks implements Locks {
     }
 
     @Override
-    public CompletableFuture<Queried> query(String lock, String info, String key, boolean claim) {
+    public CompletableFuture<Queried> query(String lock, String info, String key, SlotRequest request,
+                                            boolean claim) {
         refuseWhenClosing();
-        return node.submit(new Command.Query(lock, info, key, claim, null, 0))
+        return node.submit(new Command.Query(lock, info, key, request, claim, null, 0))
                 .thenApply(reply -> read(() -> Reply.readQueried(ClusterNode.open(reply))));
     }
 
@@ -108,6 +110,29 @@ public final class ClusterLocks implements Locks {
         refuseWhenClosing();
         return node.submit(new Command.Renew(ticket, 0))
                 .thenApply(reply -> read(() -> ClusterNode.open(reply).readBoolean()));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> revoke(String ticket, String reason, long afterNanos) {
+        refuseWhenClosing();
+        return node.submit(new Command.Revoke(ticket, reason, afterNanos, 0))
+                .thenApply(reply -> read(() -> ClusterNode.open(reply).readBoolean()));
+    }
+
+    /** Watches this node's replica: every node reaches the same versions, in the same order, as it applies the log. */
+    @Override
+    public CompletableFuture<LockStatus> watch(String lock, long since, long timeoutNanos) {
+        refuseWhenClosing();
+        CompletableFuture<LockStatus> watch = node.registry().watch(lock, since, timeoutNanos);
+        CompletableFuture<Boolean> closed = new CompletableFuture<>();
+        waits.add(closed);
+        watch.whenComplete((status, error) -> waits.remove(closed));
+        return watch.applyToEither(closed.thenApply(c -> node.registry().status(lock)), s -> s);
+    }
+
+    @Override
+    public String epoch() {
+        return "c";
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import lockserver.core.LockSettings;
 import lockserver.core.RestoredTicket;
+import lockserver.core.SlotRequest;
 
 /**
  * One change of the cluster's lock state; a Raft log entry carries the commands one node
@@ -18,6 +19,11 @@ import lockserver.core.RestoredTicket;
  * sends a command unstamped ({@code at} 0, no ticket id); the leader stamps it with its
  * time and, for a query, a random ticket id before it enters the log, so applying it on
  * every node reads no clock and no random source (STYLE.md, rule 18).
+ *
+ * <p>The encoding of a command that uses nothing newer than an older release is that
+ * release's, so nodes of both can share a log during a rolling upgrade; the newer parts
+ * (a query's slots and priority, a lock's aging and delay, a revocation) have kinds and
+ * markers of their own.
  */
 sealed interface Command {
     /** The leader's time when it took the command in, in nanoseconds since the epoch; 0 until stamped. */
@@ -27,9 +33,17 @@ sealed interface Command {
     Command stamped(long at, String newTicketId);
 
     /** lock.query (and lock.acquire's first half); {@code claim}: claim a grant made at once. */
-    record Query(String lock, String info, String key, boolean claim, String id, long at) implements Command {
+    record Query(String lock, String info, String key, SlotRequest request, boolean claim, String id, long at)
+            implements Command {
         public Command stamped(long at, String newTicketId) {
-            return new Query(lock, info, key, claim, newTicketId, at);
+            return new Query(lock, info, key, request, claim, newTicketId, at);
+        }
+    }
+
+    /** admin.revoke: the holder is asked to let go, and ended {@code afterNanos} after {@code at}. */
+    record Revoke(String ticket, String reason, long afterNanos, long at) implements Command {
+        public Command stamped(long at, String newTicketId) {
+            return new Revoke(ticket, reason, afterNanos, at);
         }
     }
 
@@ -124,12 +138,21 @@ sealed interface Command {
 
     private static void write(DataOutputStream out, Command c) throws IOException {
         if (c instanceof Query q) {
-            out.writeByte(1);
+            boolean plain = q.request().equals(SlotRequest.ONE);
+            out.writeByte(plain ? 1 : 9);
             out.writeUTF(q.lock());
             out.writeUTF(q.info());
             writeNullable(out, q.key());
             out.writeBoolean(q.claim());
             writeNullable(out, q.id());
+            if (!plain) {
+                writeRequest(out, q.request());
+            }
+        } else if (c instanceof Revoke r) {
+            out.writeByte(10);
+            out.writeUTF(r.ticket());
+            out.writeUTF(r.reason());
+            out.writeLong(r.afterNanos());
         } else if (c instanceof Check k) {
             out.writeByte(2);
             out.writeUTF(k.ticket());
@@ -153,7 +176,8 @@ sealed interface Command {
                 writeSettings(out, e.getValue());
             }
         } else if (c instanceof Import m) {
-            out.writeByte(8);
+            boolean plain = m.tickets().stream().allMatch(t -> t.request().equals(SlotRequest.ONE));
+            out.writeByte(plain ? 8 : 11);
             writeSettings(out, m.defaults());
             out.writeInt(m.created().size());
             for (Map.Entry<String, Integer> e : m.created().entrySet()) {
@@ -174,6 +198,9 @@ sealed interface Command {
                 out.writeLong(t.token());
                 out.writeLong(t.heldNanos());
                 out.writeBoolean(t.claimed());
+                if (!plain) {
+                    writeRequest(out, t.request());
+                }
             }
         } else if (c instanceof Tick t) {
             out.writeByte(7);
@@ -185,7 +212,15 @@ sealed interface Command {
     private static Command decode(DataInputStream in) throws IOException {
         int kind = in.readByte();
         Command c = switch (kind) {
-            case 1 -> new Query(in.readUTF(), in.readUTF(), readNullable(in), in.readBoolean(), readNullable(in), 0);
+            case 1, 9 -> {
+                String lock = in.readUTF();
+                String info = in.readUTF();
+                String key = readNullable(in);
+                boolean claim = in.readBoolean();
+                String id = readNullable(in);
+                yield new Query(lock, info, key, kind == 9 ? readRequest(in) : SlotRequest.ONE, claim, id, 0);
+            }
+            case 10 -> new Revoke(in.readUTF(), in.readUTF(), in.readLong(), 0);
             case 2 -> new Check(in.readUTF(), 0);
             case 3 -> new Renew(in.readUTF(), 0);
             case 4 -> new Release(in.readUTF(), 0);
@@ -201,7 +236,7 @@ sealed interface Command {
                 yield new Configure(node, locks, takeover, 0);
             }
             case 7 -> new Tick(in.readLong(), 0);
-            case 8 -> {
+            case 8, 11 -> {
                 LockSettings defaults = readSettings(in);
                 Map<String, Integer> created = new LinkedHashMap<>();
                 for (int i = in.readInt(); i > 0; i--) {
@@ -213,8 +248,15 @@ sealed interface Command {
                 }
                 List<RestoredTicket> tickets = new ArrayList<>();
                 for (int i = in.readInt(); i > 0; i--) {
-                    tickets.add(new RestoredTicket(in.readUTF(), in.readUTF(), in.readUTF(), in.readBoolean(),
-                            in.readLong(), in.readLong(), in.readBoolean()));
+                    String id = in.readUTF();
+                    String lock = in.readUTF();
+                    String info = in.readUTF();
+                    boolean granted = in.readBoolean();
+                    long token = in.readLong();
+                    long held = in.readLong();
+                    boolean claimed = in.readBoolean();
+                    tickets.add(new RestoredTicket(id, lock, info, granted, token, held, claimed,
+                            kind == 11 ? readRequest(in) : SlotRequest.ONE));
                 }
                 yield new Import(tickets, lastTokens, created, defaults, 0);
             }
@@ -235,15 +277,42 @@ sealed interface Command {
         return in.readBoolean() ? in.readUTF() : null;
     }
 
+    /**
+     * A lock's settings; a negative MAX_QUEUE marks the newer form, where PRIORITY_AGING and
+     * LOCK_DELAY follow (written only when they are not their defaults).
+     */
     static void writeSettings(DataOutputStream out, LockSettings s) throws IOException {
+        boolean plain = s.agingNanos() == LockSettings.DEFAULT_AGING_NANOS && s.lockDelayNanos() == 0;
         out.writeInt(s.size());
         out.writeLong(s.graceNanos());
         out.writeLong(s.idleNanos());
         out.writeLong(s.maxHoldNanos());
-        out.writeInt(s.maxQueue());
+        out.writeInt(plain ? s.maxQueue() : -s.maxQueue());
+        if (!plain) {
+            out.writeLong(s.agingNanos());
+            out.writeLong(s.lockDelayNanos());
+        }
     }
 
     static LockSettings readSettings(DataInputStream in) throws IOException {
-        return new LockSettings(in.readInt(), in.readLong(), in.readLong(), in.readLong(), in.readInt());
+        int size = in.readInt();
+        long grace = in.readLong();
+        long idle = in.readLong();
+        long maxHold = in.readLong();
+        int maxQueue = in.readInt();
+        if (maxQueue > 0) {
+            return new LockSettings(size, grace, idle, maxHold, maxQueue);
+        }
+        return new LockSettings(size, grace, idle, maxHold, -maxQueue, in.readLong(), in.readLong());
+    }
+
+    static void writeRequest(DataOutputStream out, SlotRequest r) throws IOException {
+        out.writeInt(r.permits());
+        out.writeBoolean(r.exclusive());
+        out.writeByte(r.priority());
+    }
+
+    static SlotRequest readRequest(DataInputStream in) throws IOException {
+        return new SlotRequest(in.readInt(), in.readBoolean(), in.readByte());
     }
 }

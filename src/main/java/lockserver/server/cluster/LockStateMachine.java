@@ -199,12 +199,15 @@ final class LockStateMachine extends BaseStateMachine {
         LockRegistry r = registry;
         if (command instanceof Command.Query q) {
             requireSettings(r);
-            String ticket = r.query(q.lock(), q.info(), q.key(), q.id());
+            String ticket = r.query(q.lock(), q.info(), q.key(), q.request(), q.id());
             long token = q.claim() && r.claim(ticket) ? r.peek(ticket).token() : 0;
             return Reply.ok(out -> Reply.writeQueried(out, new Locks.Queried(ticket, token != 0, token)));
         } else if (command instanceof Command.Check c) {
             TicketView v = r.check(c.ticket());
             return Reply.ok(out -> Reply.writeView(out, v));
+        } else if (command instanceof Command.Revoke k) {
+            boolean revoked = r.revoke(k.ticket(), k.reason(), k.afterNanos());
+            return Reply.ok(out -> out.writeBoolean(revoked));
         } else if (command instanceof Command.Renew n) {
             boolean alive = r.renew(n.ticket());
             return Reply.ok(out -> out.writeBoolean(alive));

@@ -118,11 +118,17 @@ final class Reply {
         out.writeUTF(v.info());
         out.writeLong(v.heldNanos());
         out.writeLong(v.leftNanos());
+        out.writeInt(v.permits());
+        out.writeBoolean(v.exclusive());
+        out.writeByte(v.priority());
+        out.writeUTF(v.revoke());
+        out.writeLong(v.revokeInNanos());
     }
 
     static TicketView readView(DataInputStream in) throws IOException {
         return new TicketView(in.readUTF(), in.readUTF(), TicketState.values()[in.readByte()], in.readInt(),
-                in.readLong(), in.readUTF(), in.readLong(), in.readLong());
+                in.readLong(), in.readUTF(), in.readLong(), in.readLong(), in.readInt(), in.readBoolean(),
+                in.readByte(), in.readUTF(), in.readLong());
     }
 
     static void writeStatus(DataOutputStream out, LockStatus s) throws IOException {
@@ -130,9 +136,13 @@ final class Reply {
         out.writeInt(s.size());
         out.writeInt(s.granted());
         out.writeInt(s.queued());
+        out.writeInt(s.used());
+        out.writeInt(s.delayed());
+        out.writeLong(s.version());
     }
 
     static LockStatus readStatus(DataInputStream in) throws IOException {
-        return new LockStatus(in.readUTF(), in.readInt(), in.readInt(), in.readInt());
+        return new LockStatus(in.readUTF(), in.readInt(), in.readInt(), in.readInt(), in.readInt(), in.readInt(),
+                in.readLong());
     }
 }

@@ -24,6 +24,7 @@ import lockserver.server.auth.PasswordHash;
 import lockserver.server.journal.Fsync;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockSettings;
+import lockserver.core.SlotRequest;
 import org.apache.commons.configuration2.INIConfiguration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.commons.configuration2.tree.ImmutableNode;
@@ -56,10 +57,11 @@ public final class ServerConfig {
             "LIFECYCLE_PERIOD", "MAX_WAIT_TIME", "MAX_THREADS", "ALLOW_REMOTE_CREATE", "DEFAULT_LOCK",
             "DEFAULT_LOCK_SIZE", "DEFAULT_LOCK_GRACE_TIME", "DEFAULT_LOCK_EXPIRATION_TIME",
             "DEFAULT_LOCK_MAX_LOCK_TIME", "DEFAULT_LOCK_MAX_QUEUE", "ANONYMOUS_ADMIN", "MAX_REQUEST_BYTES",
-            "MAX_CONNECTIONS", "IDLE_TIMEOUT", "TLS_KEYSTORE", "TLS_KEYSTORE_PASSWORD", "DATA_DIR", "JOURNAL_FSYNC", "REQUEST_TIMEOUT");
-    private static final Set<String> USER_KEYS = Set.of("PASSWORD", "ROLE", "LOCKS");
+            "MAX_CONNECTIONS", "IDLE_TIMEOUT", "TLS_KEYSTORE", "TLS_KEYSTORE_PASSWORD", "DATA_DIR", "JOURNAL_FSYNC", "REQUEST_TIMEOUT",
+            "ALLOW_REMOTE_SHUTDOWN", "DEFAULT_LOCK_PRIORITY_AGING", "DEFAULT_LOCK_LOCK_DELAY");
+    private static final Set<String> USER_KEYS = Set.of("PASSWORD", "ROLE", "LOCKS", "MAX_PRIORITY");
     private static final Set<String> LOCK_KEYS = Set.of("SIZE", "GRACE_TIME", "EXPIRATION_TIME", "MAX_LOCK_TIME",
-            "MAX_QUEUE");
+            "MAX_QUEUE", "PRIORITY_AGING", "LOCK_DELAY");
     private static final Map<String, Level> LEVELS = Map.of("superdebug", Level.TRACE, "trace", Level.TRACE,
             "debug", Level.DEBUG, "info", Level.INFO, "warning", Level.WARN, "warn", Level.WARN,
             "error", Level.ERROR);
@@ -77,6 +79,7 @@ public final class ServerConfig {
     private final long maxWaitNanos;
     private final int maxThreads;
     private final boolean allowRemoteCreate;
+    private final boolean allowRemoteShutdown;
     private final String defaultLock;
     private final LockSettings defaultSettings;
     private final Map<String, LockSettings> locks;
@@ -196,13 +199,16 @@ public final class ServerConfig {
         maxWaitNanos = general.seconds("MAX_WAIT_TIME", 30, 3600);
         maxThreads = general.whole("MAX_THREADS", 256, 8, 100_000);
         allowRemoteCreate = general.bool("ALLOW_REMOTE_CREATE", false);
+        allowRemoteShutdown = general.bool("ALLOW_REMOTE_SHUTDOWN", false);
         defaultLock = general.lockName("DEFAULT_LOCK", "DefaultLock");
         defaultSettings = new LockSettings(
                 general.whole("DEFAULT_LOCK_SIZE", 6, 1, 1_000_000),
                 general.seconds("DEFAULT_LOCK_GRACE_TIME", 10, MAX_SECONDS),
                 general.seconds("DEFAULT_LOCK_EXPIRATION_TIME", 1200, MAX_SECONDS),
                 general.seconds("DEFAULT_LOCK_MAX_LOCK_TIME", 1200, MAX_SECONDS),
-                general.whole("DEFAULT_LOCK_MAX_QUEUE", 10_000, 1, 10_000_000));
+                general.whole("DEFAULT_LOCK_MAX_QUEUE", 10_000, 1, 10_000_000),
+                general.secondsOrZero("DEFAULT_LOCK_PRIORITY_AGING", LockSettings.DEFAULT_AGING_NANOS / 1e9, MAX_SECONDS),
+                general.secondsOrZero("DEFAULT_LOCK_LOCK_DELAY", 0, MAX_SECONDS));
 
         Map<String, LockSettings> all = new LinkedHashMap<>();
         all.put(defaultLock, defaultSettings);
@@ -220,7 +226,9 @@ public final class ServerConfig {
                     s.seconds("GRACE_TIME", d.graceNanos() / 1e9, MAX_SECONDS),
                     s.seconds("EXPIRATION_TIME", d.idleNanos() / 1e9, MAX_SECONDS),
                     s.seconds("MAX_LOCK_TIME", d.maxHoldNanos() / 1e9, MAX_SECONDS),
-                    s.whole("MAX_QUEUE", d.maxQueue(), 1, 10_000_000)));
+                    s.whole("MAX_QUEUE", d.maxQueue(), 1, 10_000_000),
+                    s.secondsOrZero("PRIORITY_AGING", d.agingNanos() / 1e9, MAX_SECONDS),
+                    s.secondsOrZero("LOCK_DELAY", d.lockDelayNanos() / 1e9, MAX_SECONDS)));
         }
         locks = Collections.unmodifiableMap(all);
 
@@ -244,7 +252,8 @@ public final class ServerConfig {
             Section s = e.getValue();
             for (String key : s.keys()) {
                 if (!USER_KEYS.contains(key)) {
-                    throw new ConfigException(s.where(key) + ": unknown user key; expected one of LOCKS, PASSWORD, ROLE");
+                    throw new ConfigException(s.where(key)
+                            + ": unknown user key; expected one of LOCKS, MAX_PRIORITY, PASSWORD, ROLE");
                 }
             }
             String stored = s.string("PASSWORD", null);
@@ -271,7 +280,9 @@ public final class ServerConfig {
                 }
                 allowed = Set.copyOf(allowed);
             }
-            u.put(e.getKey(), new Access.User(e.getKey(), hash, role, allowed));
+            int maxPriority = s.whole("MAX_PRIORITY", role == Access.Role.ADMIN ? SlotRequest.MAX_PRIORITY : 0, 0,
+                    SlotRequest.MAX_PRIORITY);
+            u.put(e.getKey(), new Access.User(e.getKey(), hash, role, allowed, maxPriority));
         }
         users = Collections.unmodifiableMap(u);
         cluster = clusterSection == null ? null : cluster(clusterSection, warn);
@@ -334,6 +345,7 @@ public final class ServerConfig {
     public long maxWaitNanos() { return maxWaitNanos; }
     public int maxThreads() { return maxThreads; }
     public boolean allowRemoteCreate() { return allowRemoteCreate; }
+    public boolean allowRemoteShutdown() { return allowRemoteShutdown; }
     public String defaultLock() { return defaultLock; }
     /** The settings of the default lock, also used for locks created over the wire. */
     public LockSettings defaultSettings() { return defaultSettings; }
@@ -440,6 +452,22 @@ public final class ServerConfig {
                 }
             }
             return Math.max(1, (long) (s * TimeUnit.SECONDS.toNanos(1)));
+        }
+
+        /** Like {@link #seconds}, where 0 turns the thing off. */
+        long secondsOrZero(String key, double dflt, double max) throws ConfigException {
+            String v = values.get(key);
+            if (v != null && DECIMAL.matcher(v).matches() && Double.parseDouble(v) == 0) {
+                return 0;
+            }
+            if (v == null && dflt == 0) {
+                return 0;
+            }
+            try {
+                return seconds(key, dflt, max);
+            } catch (ConfigException e) {
+                throw bad(key, "must be a number of seconds from 0 (off) to " + (long) max);
+            }
         }
 
         boolean bool(String key, boolean dflt) throws ConfigException {

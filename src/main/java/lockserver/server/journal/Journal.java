@@ -17,6 +17,7 @@ import lockserver.core.Expiry;
 import lockserver.core.LockException;
 import lockserver.core.LockListener;
 import lockserver.core.RestoredTicket;
+import lockserver.core.SlotRequest;
 import lockserver.wire.Fault;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -99,8 +100,8 @@ public final class Journal implements LockListener, Durability, AutoCloseable {
     // ---- listener: runs under lock monitors, only queues ----
 
     @Override
-    public void queued(String lock, String ticket, String info) {
-        enqueue(change().set(Change.Kind.QUEUED, ticket, lock, info, 0, 0));
+    public void queued(String lock, String ticket, String info, SlotRequest request) {
+        enqueue(change().set(Change.Kind.QUEUED, ticket, lock, info, 0, JournalFormat.pack(request)));
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
+import lockserver.core.SlotRequest;
 
 /**
  * The file format of journal and snapshot, unchanged since 0.1.0: frames of
@@ -33,7 +34,7 @@ final class JournalFormat {
     /** Frames a change after those already framed. */
     void add(Change c) throws IOException {
         switch (c.kind) {
-            case QUEUED -> frame(c.kind, c.ticket, c.lock, c.info, 0);
+            case QUEUED -> frame(c.kind, c.ticket, c.lock, c.info, c.number);
             case GRANTED -> frame(c.kind, c.ticket, c.lock, Long.toString(c.token), c.number);
             case CLAIMED, REMOVED -> frame(c.kind, c.ticket, null, null, 0);
             case LOCK_CREATED -> frame(c.kind, c.lock, null, null, c.number);
@@ -130,7 +131,7 @@ final class JournalFormat {
         String text = p.readUTF();
         long x = p.readLong();
         switch (kind) {
-            case QUEUED -> c.set(kind, a, b, text, 0, 0);
+            case QUEUED -> c.set(kind, a, b, text, 0, x);
             case GRANTED -> c.set(kind, a, b, null, Long.parseLong(text), x);
             case CLAIMED, REMOVED -> c.set(kind, a, null, null, 0, 0);
             case LOCK_CREATED -> c.set(kind, null, a, null, 0, x);
@@ -138,6 +139,19 @@ final class JournalFormat {
             case HEADER -> c.set(kind, null, null, null, 0, x);
             default -> throw new IllegalArgumentException("unexpected " + kind);
         }
+    }
+
+    /**
+     * A query's request as a queued record's number: 0 for one slot at priority 0 (so records
+     * written before requests existed read as that), else permits, exclusive (bit 32) and
+     * priority (bits 33 and up).
+     */
+    static long pack(SlotRequest r) {
+        return r.equals(SlotRequest.ONE) ? 0 : r.permits() | (r.exclusive() ? 1L << 32 : 0) | (long) r.priority() << 33;
+    }
+
+    static SlotRequest unpack(long x) {
+        return x == 0 ? SlotRequest.ONE : new SlotRequest((int) x, (x & 1L << 32) != 0, (int) (x >>> 33));
     }
 
     private static final class Bytes extends ByteArrayOutputStream {

@@ -19,14 +19,16 @@ final class JournalState {
     private static final class Entry {
         final String lock;
         final String info;
+        final long request; // JournalFormat.pack
         boolean granted;
         long token;
         long grantedAtMillis;
         boolean claimed;
 
-        Entry(String lock, String info) {
+        Entry(String lock, String info, long request) {
             this.lock = lock;
             this.info = info;
+            this.request = request;
         }
     }
 
@@ -36,7 +38,7 @@ final class JournalState {
 
     void apply(Change c) {
         switch (c.kind) {
-            case QUEUED -> tickets.put(c.ticket, new Entry(c.lock, c.info));
+            case QUEUED -> tickets.put(c.ticket, new Entry(c.lock, c.info, c.number));
             case GRANTED -> {
                 Entry e = tickets.get(c.ticket);
                 if (e != null) {
@@ -71,7 +73,7 @@ final class JournalState {
         List<RestoredTicket> out = new ArrayList<>(tickets.size());
         tickets.forEach((id, e) -> out.add(new RestoredTicket(id, e.lock, e.info, e.granted, e.token,
                 e.granted ? TimeUnit.MILLISECONDS.toNanos(Math.max(0, nowMillis - e.grantedAtMillis)) : 0,
-                e.claimed)));
+                e.claimed, JournalFormat.unpack(e.request))));
         return out;
     }
 
@@ -102,7 +104,7 @@ final class JournalState {
         }
         for (Map.Entry<String, Entry> e : tickets.entrySet()) {
             Entry t = e.getValue();
-            format.add(c.set(Change.Kind.QUEUED, e.getKey(), t.lock, t.info, 0, 0));
+            format.add(c.set(Change.Kind.QUEUED, e.getKey(), t.lock, t.info, 0, t.request));
             if (t.granted) {
                 format.add(c.set(Change.Kind.GRANTED, e.getKey(), t.lock, null, t.token, t.grantedAtMillis));
                 if (t.claimed) {

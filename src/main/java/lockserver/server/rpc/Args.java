@@ -8,6 +8,7 @@ import org.apache.xmlrpc.XmlRpcRequest;
 final class Args {
     private final String method;
     private final XmlRpcRequest request;
+    private lockserver.server.auth.Access.Caller caller;
 
     /** {@code names}: the arguments; with {@code optionsLast}, the last of them (the options struct) may be left out. */
     Args(String method, String[] names, boolean optionsLast, XmlRpcRequest request) {
@@ -31,6 +32,15 @@ final class Args {
             return QueryOptions.of(method, m);
         }
         throw wrongType(i, "options", "a struct", v);
+    }
+
+    /** Who called, once authorized. */
+    lockserver.server.auth.Access.Caller caller() {
+        return caller;
+    }
+
+    void authorized(lockserver.server.auth.Access.Caller caller) {
+        this.caller = caller;
     }
 
     /** The caller's side of this request: address, credentials, connection. */

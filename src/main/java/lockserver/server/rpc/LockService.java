@@ -38,7 +38,7 @@ public final class LockService implements XmlRpcListableHandlerMapping {
     private static final Logger log = LogManager.getLogger(LockService.class);
     /** Calls that only touch one lock's state: microseconds. The rest (lists, admin, reload) may take longer. */
     private static final Set<String> QUICK = Set.of("lock.query", "lock.acquire", "lock.wait", "lock.release",
-            "lock.renew", "lock.check", "lock.status", "server.ping");
+            "lock.renew", "lock.check", "lock.status", "lock.watch", "server.ping");
 
     /** A method's work; may return a {@link CompletableFuture} of the answer for calls that wait. */
     private interface Body {
@@ -80,24 +80,29 @@ public final class LockService implements XmlRpcListableHandlerMapping {
     private final Reloader reloader;
     private final Supplier<Access> access;
     private final ClusterView cluster; // null on a single server
+    private final Runnable stopper;
     private final Map<String, Method> methods = new LinkedHashMap<>();
 
+    /** {@code stopper} stops the server as SIGTERM does, after the call that asks for it is answered. */
     public LockService(Locks locks, Supplier<ServerConfig> config, Supplier<Access> access,
-                       Metrics metrics, Reloader reloader, ClusterView cluster) {
+                       Metrics metrics, Reloader reloader, ClusterView cluster, Runnable stopper) {
         this.locks = locks;
+        this.stopper = stopper;
         this.cluster = cluster;
         this.config = config;
         this.access = access;
         this.metrics = metrics;
         this.reloader = reloader;
         add("lock.query", Guard.LOCK, "string lock, string info, struct options -> string ticket",
-                "Queues a new ticket on the lock and returns its id; granted at once if a slot is free. "
-                        + "options (may be left out): key, a retry key that returns the same live ticket.",
-                a -> query(a.string(0, "lock"), a.string(1, "info"), a.options(2)), "lock", "info", OPTIONS);
+                "Queues a new ticket on the lock and returns its id; granted at once if its slots are free. "
+                        + "options (may be left out): key, a retry key that returns the same live ticket; permits, "
+                        + "the slots to take (default 1); exclusive, take every slot; priority, 0 to 9 (higher "
+                        + "first, default 0).",
+                a -> query(a.string(0, "lock"), a.string(1, "info"), options(a, 2)), "lock", "info", OPTIONS);
         add("lock.acquire", Guard.LOCK, "string lock, string info, double timeout, struct options -> struct",
                 "lock.query and lock.wait in one call: returns ticket, state (granted or queued) and token; "
                         + "a ticket still queued after the timeout stays queued (wait again or release it).",
-                a -> acquire(a.string(0, "lock"), a.string(1, "info"), a.seconds(2, "timeout"), a.options(3),
+                a -> acquire(a.string(0, "lock"), a.string(1, "info"), a.seconds(2, "timeout"), options(a, 3),
                         a.client()), "lock", "info", "timeout", OPTIONS);
         add("lock.wait", Guard.TICKET, "string ticket, double timeout -> boolean",
                 "Blocks until the ticket is granted (true) or the timeout in seconds passes (false); "
@@ -111,11 +116,19 @@ public final class LockService implements XmlRpcListableHandlerMapping {
                 a -> locks.renew(a.string(0, "ticket")), "ticket");
         add("lock.check", Guard.TICKET, "string ticket -> struct",
                 "Returns the ticket's state (queued, granted, gone), queue position, fencing token, info, "
-                        + "seconds held and seconds left.",
+                        + "seconds held and seconds left, permits, exclusive, priority, and revoke and revoke_in "
+                        + "(an admin's reason to ask the holder to let go, and seconds until it is ended).",
                 a -> locks.check(a.string(0, "ticket")).thenApply(LockService::toStruct), "ticket");
         add("lock.status", Guard.LOCK, "string lock -> struct",
-                "Returns the lock's name, size and its numbers of granted and queued tickets.",
-                a -> locks.status(a.string(0, "lock")).thenApply(LockService::toStruct), "lock");
+                "Returns the lock's name, size, version, its numbers of granted and queued tickets, the slots "
+                        + "used by the granted, and the slots delayed by LOCK_DELAY.",
+                a -> locks.status(a.string(0, "lock")).thenApply(this::toStruct), "lock");
+        add("lock.watch", Guard.LOCK, "string lock, string since, double timeout -> struct",
+                "Returns lock.status as soon as the lock's version differs from since (a version from an "
+                        + "earlier answer, or \"\" for at once), or after the timeout in seconds (at most "
+                        + "MAX_WAIT_TIME).",
+                a -> watch(a.string(0, "lock"), a.string(1, "since"), a.seconds(2, "timeout")),
+                "lock", "since", "timeout");
         add("lock.list", Guard.ANY, "-> array", "Returns lock.status of every lock, sorted by name.", a -> list());
         add("lock.create", Guard.ADMIN, "string lock, int size -> boolean",
                 "Creates a lock with the default times; false if it exists. Needs ALLOW_REMOTE_CREATE=true.",
@@ -127,6 +140,14 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         add("admin.release", Guard.ADMIN, "string ticket -> boolean",
                 "Force-releases a held or queued ticket; false if it is gone.",
                 a -> forceRelease(a.string(0, "ticket")), "ticket");
+        add("admin.revoke", Guard.ADMIN, "string ticket, string reason, double seconds -> boolean",
+                "Asks the holder to let go: lock.check shows the reason and the seconds left; after them the "
+                        + "ticket is force-released as by admin.release. False if the ticket is gone.",
+                a -> revoke(a.string(0, "ticket"), a.string(1, "reason"), a.seconds(2, "seconds")),
+                "ticket", "reason", "seconds");
+        add("admin.shutdown", Guard.ADMIN, "-> boolean",
+                "Stops the server as SIGTERM does: blocked waits are answered, then it exits. "
+                        + "Needs ALLOW_REMOTE_SHUTDOWN=true.", a -> shutdown());
         add("admin.reload", Guard.ADMIN, "-> array",
                 "Re-reads the config file as SIGHUP does and returns the changes applied.", a -> reload());
         add("admin.cluster", Guard.ADMIN, "-> struct",
@@ -160,7 +181,7 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         XmlRpcHandler handler = request -> {
             calls.inc();
             Args args = new Args(name, argNames, optionsLast, request);
-            authorize(guard, name, args, args.client());
+            args.authorized(authorize(guard, name, args, args.client()));
             return body.call(args);
         };
         methods.put(name, new Method(name, argNames, new String[][] {types.toArray(new String[0])},
@@ -173,7 +194,7 @@ public final class LockService implements XmlRpcListableHandlerMapping {
                 context.getBasicPassword());
     }
 
-    private void authorize(Guard guard, String method, Args args, CallContext rc) {
+    private Access.Caller authorize(Guard guard, String method, Args args, CallContext rc) {
         Access.Caller caller = access.get().caller(rc.getBasicUserName(), rc.getBasicPassword(), rc.remoteAddress());
         switch (guard) {
             case ADMIN -> Access.requireAdmin(caller, method);
@@ -189,10 +210,18 @@ public final class LockService implements XmlRpcListableHandlerMapping {
             default -> {
             }
         }
+        return caller;
+    }
+
+    /** The options struct at {@code i}, with a priority the caller may ask for. */
+    private static QueryOptions options(Args a, int i) {
+        QueryOptions options = a.options(i);
+        Access.requirePriority(a.caller(), options.request().priority());
+        return options;
     }
 
     private CompletableFuture<String> query(String lock, String info, QueryOptions options) {
-        return locks.query(lock, info, options.key(), false).thenApply(q -> {
+        return locks.query(lock, info, options.key(), options.request(), false).thenApply(q -> {
             log.debug("query {} info='{}' -> ticket {}", lock, loggable(info), q.ticket());
             return q.ticket();
         });
@@ -200,7 +229,7 @@ public final class LockService implements XmlRpcListableHandlerMapping {
 
     private CompletableFuture<Map<String, Object>> acquire(String lock, String info, long timeoutNanos,
                                                            QueryOptions options, CallContext client) {
-        return locks.query(lock, info, options.key(), true).thenCompose(q -> {
+        return locks.query(lock, info, options.key(), options.request(), true).thenCompose(q -> {
             log.debug("acquire {} info='{}' -> ticket {}", lock, loggable(info), q.ticket());
             if (q.granted()) {
                 return CompletableFuture.completedFuture(acquired(q.ticket(), q.token()));
@@ -261,6 +290,45 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         return out;
     }
 
+    private CompletableFuture<Map<String, Object>> watch(String lock, String since, long timeoutNanos) {
+        long version = -1; // "" or another epoch's: answer at once
+        String epoch = locks.epoch() + "-";
+        if (!since.isEmpty()) {
+            int dash = since.lastIndexOf('-');
+            String number = dash < 0 ? "" : since.substring(dash + 1);
+            if (dash < 1 || number.isEmpty() || number.length() > 18 || !number.chars().allMatch(Character::isDigit)) {
+                throw new LockException(Fault.BAD_ARGUMENT, "lock.watch: since must be \"\" or a version from an "
+                        + "earlier answer, got '" + LockRegistry.abbreviate(since) + "'");
+            }
+            if (since.startsWith(epoch) && dash == epoch.length() - 1) {
+                version = Long.parseLong(number);
+            }
+        }
+        return locks.watch(lock, version, Math.min(timeoutNanos, config.get().maxWaitNanos())).thenApply(this::toStruct);
+    }
+
+    private CompletableFuture<Boolean> revoke(String ticket, String reason, long afterNanos) {
+        TicketView before = locks.peek(ticket);
+        return locks.revoke(ticket, reason, afterNanos).thenApply(revoked -> {
+            if (revoked) {
+                log.info("admin revoked ticket {} of lock {} ({}), {}: '{}'; it is force-released in {} s unless "
+                        + "released first", ticket, before.lock(), loggable(before.info()), before.state().wireName(),
+                        loggable(reason), afterNanos / 1e9);
+            }
+            return revoked;
+        });
+    }
+
+    private Boolean shutdown() {
+        if (!config.get().allowRemoteShutdown()) {
+            throw new LockException(Fault.NOT_ALLOWED,
+                    "remote shutdown is off; set ALLOW_REMOTE_SHUTDOWN=true in [general] to allow it");
+        }
+        log.info("stopping on admin.shutdown");
+        stopper.run();
+        return Boolean.TRUE;
+    }
+
     private CompletableFuture<Boolean> create(String lock, int size) {
         ServerConfig c = config.get();
         if (!c.allowRemoteCreate()) {
@@ -288,6 +356,10 @@ public final class LockService implements XmlRpcListableHandlerMapping {
             m.put("size", d.settings().size());
             m.put("granted", d.holders().size());
             m.put("queued", d.queue().size());
+            m.put("used", d.used());
+            m.put("delayed", d.delayed());
+            m.put("priority_aging", d.settings().agingNanos() / 1e9);
+            m.put("lock_delay", d.settings().lockDelayNanos() / 1e9);
             m.put("retired", d.retired());
             m.put("grace_time", d.settings().graceNanos() / 1e9);
             m.put("expiration_time", d.settings().idleNanos() / 1e9);
@@ -309,8 +381,14 @@ public final class LockService implements XmlRpcListableHandlerMapping {
                 qm.put("waited", t.ageNanos() / 1e9);
                 queue[q] = qm;
             }
+            Object[] delays = new Object[d.delays().size()];
+            for (int k = 0; k < delays.length; k++) {
+                LockDetail.Delay delay = d.delays().get(k);
+                delays[k] = Map.of("ticket", delay.ticket(), "slots", delay.slots(), "left", delay.leftNanos() / 1e9);
+            }
             m.put("holders", holders);
             m.put("queue", queue);
+            m.put("delays", delays);
             out[i] = m;
         }
         return out;
@@ -322,6 +400,10 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         m.put("info", t.info());
         m.put("idle", t.idleNanos() / 1e9);
         m.put("left", t.leftNanos() / 1e9);
+        m.put("permits", t.slots());
+        m.put("priority", (int) Math.min(Integer.MAX_VALUE, t.priority()));
+        m.put("revoke", t.revoke());
+        m.put("revoke_in", t.revokeInNanos() / 1e9);
         return m;
     }
 
@@ -362,15 +444,23 @@ public final class LockService implements XmlRpcListableHandlerMapping {
         m.put("info", v.info());
         m.put("held", v.heldNanos() / 1e9);
         m.put("left", v.leftNanos() / 1e9);
+        m.put("permits", v.permits());
+        m.put("exclusive", v.exclusive());
+        m.put("priority", v.priority());
+        m.put("revoke", v.revoke());
+        m.put("revoke_in", v.revokeInNanos() / 1e9);
         return m;
     }
 
-    static Map<String, Object> toStruct(LockStatus s) {
+    private Map<String, Object> toStruct(LockStatus s) {
         Map<String, Object> m = new HashMap<>();
         m.put("name", s.name());
         m.put("size", s.size());
         m.put("granted", s.granted());
         m.put("queued", s.queued());
+        m.put("used", s.used());
+        m.put("delayed", s.delayed());
+        m.put("version", locks.epoch() + "-" + s.version());
         return m;
     }
 

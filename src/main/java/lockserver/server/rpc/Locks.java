@@ -2,6 +2,7 @@ package lockserver.server.rpc;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import lockserver.core.SlotRequest;
 import lockserver.core.LockDetail;
 import lockserver.core.LockSettings;
 import lockserver.core.LockStatus;
@@ -19,10 +20,11 @@ public interface Locks {
     }
 
     /**
-     * Queues a ticket; {@code key} (null: none) makes a retry return the same ticket. With
-     * {@code claim}, a ticket granted at once is also claimed (the caller answers its client now).
+     * Queues a ticket asking for {@code request}; {@code key} (null: none) makes a retry
+     * return the same ticket. With {@code claim}, a ticket granted at once is also claimed
+     * (the caller answers its client now).
      */
-    CompletableFuture<Queried> query(String lock, String info, String key, boolean claim);
+    CompletableFuture<Queried> query(String lock, String info, String key, SlotRequest request, boolean claim);
 
     /** Completes with true once the ticket is granted, false when gone, closing or after the timeout; claims nothing. */
     CompletableFuture<Boolean> awaitGrant(String ticket, long timeoutNanos);
@@ -35,6 +37,19 @@ public interface Locks {
 
     /** A sign of life; false if the ticket is gone. */
     CompletableFuture<Boolean> renew(String ticket);
+
+    /** Asks the holder to let go, ending the ticket {@code afterNanos} from now; false if it is gone. */
+    CompletableFuture<Boolean> revoke(String ticket, String reason, long afterNanos);
+
+    /**
+     * The lock's counts once its version differs from {@code since}, or after
+     * {@code timeoutNanos}, or when closing; holds no thread. Versions are this process's
+     * (or cluster's): {@link #epoch} tells them apart from another's.
+     */
+    CompletableFuture<LockStatus> watch(String lock, long since, long timeoutNanos);
+
+    /** What the versions of {@link #watch} belong to: a new one when the versions start again. */
+    String epoch();
 
     /** The lock's counts, reflecting every change already answered to any client. */
     CompletableFuture<LockStatus> status(String lock);

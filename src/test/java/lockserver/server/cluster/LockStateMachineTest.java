@@ -1,5 +1,6 @@
 package lockserver.server.cluster;
 
+import lockserver.core.SlotRequest;
 import static org.junit.Assert.assertEquals;
 
 import java.util.List;
@@ -48,8 +49,8 @@ public class LockStateMachineTest {
     @Test
     public void aTickTheOldLeaderSentEndsNothingInTheNextTermBeforeTheNewLeaderTookOver() {
         apply(1, new Command.Configure("n1", Map.of("L", LOCK), true, T0));
-        apply(1, new Command.Query("L", "holder", null, true, HOLDER, T0)); // granted and claimed at once
-        apply(1, new Command.Query("L", "waiter", null, false, WAITER, T0 + MS));
+        apply(1, new Command.Query("L", "holder", null, SlotRequest.ONE, true, HOLDER, T0)); // granted and claimed at once
+        apply(1, new Command.Query("L", "waiter", null, SlotRequest.ONE, false, WAITER, T0 + MS));
 
         // n1 stalls; n2 is elected for term 2 while the clients cannot reach a leader. The tick
         // n1 sent as it lost the lead reaches n2 (Ratis' client follows the leader) before

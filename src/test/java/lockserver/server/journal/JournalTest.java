@@ -1,5 +1,6 @@
 package lockserver.server.journal;
 
+import lockserver.core.SlotRequest;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -34,10 +35,10 @@ public class JournalTest {
         Path dir = tmp.getRoot().toPath();
         Journal journal = Journal.open(dir, Fsync.ALWAYS);
         journal.start();
-        journal.queued("a", id(1), "first");
+        journal.queued("a", id(1), "first", SlotRequest.ONE);
         journal.granted("a", id(1), 7, 0);
         journal.claimed("a", id(1));
-        journal.queued("a", id(2), "second");
+        journal.queued("a", id(2), "second", SlotRequest.ONE);
         journal.lockCreated("made", 3);
         journal.durable().get();
         journal.close();
@@ -76,7 +77,7 @@ public class JournalTest {
             journal.batch(() -> {
                 for (int i = 0; i < 50; i++) {
                     String id = id(made[0]++);
-                    journal.queued("lock", id, "info " + id);
+                    journal.queued("lock", id, "info " + id, SlotRequest.ONE);
                     live.add(id);
                 }
                 for (int i = 0; i < 20; i++) {
@@ -110,7 +111,7 @@ public class JournalTest {
         Files.createSymbolicLink(dir.resolve("journal.0"), full);
         Journal journal = Journal.open(dir, Fsync.ALWAYS);
         journal.start();
-        journal.queued("a", id(1), "lost");
+        journal.queued("a", id(1), "lost", SlotRequest.ONE);
         CompletableFuture<Void> answer = journal.durable();
         try {
             answer.get();
