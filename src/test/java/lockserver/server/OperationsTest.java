@@ -149,7 +149,7 @@ public class OperationsTest {
             assertTrue(page.headers().firstValue("Content-Type").orElse("").startsWith("text/html"));
             String html = page.body();
             assertTrue(html, html.contains("&lt;b&gt;node1&lt;/b&gt; &amp; co"));
-            assertTrue(html, html.contains("2 of 2 held"));
+            assertTrue(html, html.contains("2 of 2 slots in use"));
             assertTrue(html, html.contains("queued one"));
             assertTrue(html, html.contains("<meta http-equiv=\"refresh\""));
             assertFalse("no ticket ids on a public page", html.contains(a.ticket()));

@@ -61,7 +61,7 @@ public class StatusPageBrowserTest {
             String dom = Files.readString(out);
             assertTrue(dom, dom.contains("<title>lockserver status</title>"));
             assertTrue(dom, dom.contains("nightly backup from node7"));
-            assertTrue(dom, dom.contains("1 of 6 held"));
+            assertTrue(dom, dom.contains("1 of 6 slots in use"));
         }
     }
 }

@@ -104,6 +104,14 @@ public final class Metrics {
         for (LockStatus s : locks) {
             sample(w, "lockserver_queue_length", s.name(), s.queued());
         }
+        family(w, "lockserver_slots_used", "gauge", "Slots taken by holders (a holder may take several)");
+        for (LockStatus s : locks) {
+            sample(w, "lockserver_slots_used", s.name(), s.used());
+        }
+        family(w, "lockserver_slots_delayed", "gauge", "Slots kept closed by LOCK_DELAY after their holder was ended");
+        for (LockStatus s : locks) {
+            sample(w, "lockserver_slots_delayed", s.name(), s.delayed());
+        }
         family(w, "lockserver_lock_size", "gauge", "Slots of the lock");
         for (LockStatus s : locks) {
             sample(w, "lockserver_lock_size", s.name(), s.size());

@@ -57,30 +57,39 @@ public final class StatusPage extends PageServlet {
         }
         for (LockDetail lock : locks) {
             int size = lock.settings().size();
-            int held = lock.holders().size();
+            int taken = lock.used() + lock.delayed();
             h.append("<section class=\"lock\" id=\"lock-").append(escape(lock.name())).append("\"><h2>")
-                    .append(escape(lock.name())).append(" <span class=\"").append(held >= size ? "full" : "free")
-                    .append("\">").append(held).append(" of ").append(size).append(" held</span>, ")
-                    .append(lock.queue().size()).append(" queued");
+                    .append(escape(lock.name())).append(" <span class=\"").append(taken >= size ? "full" : "free")
+                    .append("\">").append(lock.used()).append(" of ").append(size).append(" slots in use</span> by ")
+                    .append(lock.holders().size()).append(" holder(s), ").append(lock.queue().size()).append(" queued");
+            if (lock.delayed() > 0) {
+                h.append(", <span class=\"delayed\">").append(lock.delayed())
+                        .append(" delayed (LOCK_DELAY) for up to ").append(duration(maxLeft(lock))).append("</span>");
+            }
             if (lock.retired()) {
                 h.append(" <span class=\"retired\">(removed from the config, draining)</span>");
             }
             h.append("</h2>\n");
             if (!lock.holders().isEmpty()) {
-                h.append("<table class=\"holders\"><tr><th>holder</th><th>held for</th><th>token</th>")
-                        .append("<th>last seen</th></tr>\n");
+                h.append("<table class=\"holders\"><tr><th>holder</th><th>slots</th><th>held for</th><th>token</th>")
+                        .append("<th>last seen</th><th>revoked</th></tr>\n");
                 for (LockDetail.Holder t : lock.holders()) {
-                    h.append("<tr><td>").append(escape(t.info())).append("</td><td>").append(duration(t.ageNanos()))
+                    h.append("<tr><td>").append(escape(t.info())).append("</td><td>").append(t.slots())
+                            .append("</td><td>").append(duration(t.ageNanos()))
                             .append("</td><td>").append(t.token()).append("</td><td>")
-                            .append(duration(t.idleNanos())).append(" ago</td></tr>\n");
+                            .append(duration(t.idleNanos())).append(" ago</td><td>")
+                            .append(t.revoke().isEmpty() ? "" : escape(t.revoke()) + " (ends in "
+                                    + duration(t.revokeInNanos()) + ")").append("</td></tr>\n");
                 }
                 h.append("</table>\n");
             }
             if (!lock.queue().isEmpty()) {
-                h.append("<table class=\"queue\"><tr><th>#</th><th>waiting</th><th>waited</th></tr>\n");
+                h.append("<table class=\"queue\"><tr><th>#</th><th>waiting</th><th>slots</th><th>priority</th>")
+                        .append("<th>waited</th></tr>\n");
                 int position = 0;
                 for (LockDetail.Holder t : lock.queue()) {
                     h.append("<tr><td>").append(++position).append("</td><td>").append(escape(t.info()))
+                            .append("</td><td>").append(t.slots()).append("</td><td>").append(t.priority())
                             .append("</td><td>").append(duration(t.ageNanos())).append("</td></tr>\n");
                 }
                 h.append("</table>\n");
@@ -88,6 +97,14 @@ public final class StatusPage extends PageServlet {
             h.append("</section>\n");
         }
         return h.append("</body></html>\n").toString();
+    }
+
+    private static long maxLeft(LockDetail lock) {
+        long left = 0;
+        for (LockDetail.Delay d : lock.delays()) {
+            left = Math.max(left, d.leftNanos());
+        }
+        return left;
     }
 
     static String duration(long nanos) {
