@@ -129,6 +129,12 @@ def main():
                          g(r, "served"), g(r, "not_served"), g(r, "timeouts"), g(r, "still_blocked"), g(r, "errors"),
                          g(r, "grant_withdrawn"), g(r, "fifo_inversions"), g(r, "server_threads"),
                          g(r, "rss_mb_blocked"), g(r, "status_ms"), g(r, "holder_release_ms")))
+    for r in by("priority"):
+        lines.append("| 6 | long queue, priorities %s (in-process, no journal) | %s queued, size %s | | | %s us | %s us | %s us | | | | | | "
+                     "hand-off: release -> next waiter's wait completes; lifecycle tick ending %s holders and granting from "
+                     "the queue: p50 %s us, p99 %s us, max %s us |" % (
+                         r["priorities"], r["queued"], r["size"], r["handoff_p50_us"], r["handoff_p99_us"],
+                         r["handoff_max_us"], r["grants_per_tick"], r["tick_p50_us"], r["tick_p99_us"], r["tick_max_us"]))
     for r in by("tick"):
         lines.append("| 4 | lifecycle tick (in-process, listener: %s) | %s tickets, %s locks, tick every %s s | | | %s | %s | %s | | | | | "
                      "%s (harness) | %s expired per tick (median), %s us per expired ticket, tickets use %s MB of heap; "

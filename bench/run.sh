@@ -7,7 +7,7 @@
 # three nodes on this machine, each configured as the durable server plus [cluster])
 # usage: bench/run.sh [SECONDS]     (SECONDS: measured time per scenario, default 10, at most 22)
 # environment (all optional):
-#   SCENARIOS="1 2 3 4 5 wrk start failover"  which parts to run (default: all; failover needs cluster in CONFIGS)
+#   SCENARIOS="1 2 3 4 5 6 wrk start failover"  which parts to run (default: all; failover needs cluster in CONFIGS)
 #   BENCH_FSYNC=always     JOURNAL_FSYNC of the durable configuration (never: what the fsync costs)
 #   CONFIGS="durable memory cluster"  server configurations of scenarios 1 and 2: durable (packaged: journal
 #                          with fsync, Basic auth), memory (no DATA_DIR, no users) and/or cluster (three
@@ -37,7 +37,7 @@ root=$(cd "$here/.." && pwd)
 . "$here/seconds.sh"
 bench_seconds run.sh "${1:-}"
 warmup=${WARMUP:-5}
-scenarios=" ${SCENARIOS:-1 2 3 4 5 wrk start failover} "
+scenarios=" ${SCENARIOS:-1 2 3 4 5 6 wrk start failover} "
 runs=${RUNS:-1}
 configs=${CONFIGS:-durable memory cluster}
 for config in $configs; do
@@ -433,6 +433,17 @@ if has 4; then
         # period); a server runs them for days. Start-up, warm-up and window fit in 30 s.
         java $server_opts -Xlog:disable -cp "$cp" lockserver.bench.TickBench tickets=100000 locks=10000 period=$period seconds=$((secs + 5 > 15 ? 15 : secs + 5)) warmup=12 listeners=server \
             | record "period=$period"
+    done
+fi
+
+# ------------------------------------- 6. a long queue of mixed priorities
+if has 6; then
+    for priorities in flat mixed; do
+        echo "# scenario 6: 2,000 queued tickets, priorities $priorities (in-process, no journal)" >&2
+        quiet
+        # shellcheck disable=SC2086  # the server's JVM options
+        java $server_opts -Xlog:disable -cp "$cp" lockserver.bench.PriorityBench priorities=$priorities queued=2000 \
+            | record "priority"
     done
 fi
 
