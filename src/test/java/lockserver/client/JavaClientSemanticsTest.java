@@ -8,6 +8,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -56,6 +57,17 @@ public class JavaClientSemanticsTest {
             assertFalse("only one slot is free", two.acquire("two", Duration.ZERO, LockOptions.permits(2)));
         }
         assertEquals(0, client.status("pool").used());
+    }
+
+    @Test
+    public void optionsTravelWithTheRetryKeyOfAClientOfSeveralUrls() {
+        String url = server.url().toString();
+        LockClient several = new LockClient(List.of(url, url));
+        String ticket = several.query("pool", "two, high", LockOptions.permits(2).withPriority(4));
+        TicketInfo info = several.check(ticket);
+        assertEquals(2, info.permits());
+        assertEquals(4, info.priority());
+        assertTrue(several.release(ticket));
     }
 
     @Test
