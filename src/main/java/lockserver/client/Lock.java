@@ -12,14 +12,17 @@ import java.util.List;
  *     }
  * } // releases the slot (or the queued ticket)
  * }</pre>
- * Holds at most one ticket at a time. Not thread-safe: one thread drives one Lock.
- * Failures throw {@link LockServerException}.
+ * Holds at most one ticket at a time. Not thread-safe: one thread drives one Lock; its
+ * heartbeat ({@link #startHeartbeat}) runs beside it on a thread of its own and touches
+ * nothing of the Lock but the ticket id it was started with. Failures throw
+ * {@link LockServerException}.
  */
 public final class Lock implements AutoCloseable {
     private final LockClient client;
     private final String name;
     private String ticket;
     private long token;
+    private Heartbeat heartbeat; // of the current ticket, or null
 
     /** A lock on the server at {@code url}, with a connection of its own. */
     public Lock(String url, String name) {
@@ -39,8 +42,13 @@ public final class Lock implements AutoCloseable {
 
     /** Joins the lock's queue; releases any ticket this Lock held before. Returns the new ticket id. */
     public String query(String info) {
+        return query(info, LockOptions.DEFAULT);
+    }
+
+    /** As {@link #query(String)}, for the slots and priority of {@code options}. */
+    public String query(String info, LockOptions options) {
         release();
-        ticket = client.query(name, info);
+        ticket = client.query(name, info, options);
         return ticket;
     }
 
@@ -58,8 +66,13 @@ public final class Lock implements AutoCloseable {
 
     /** Queries and waits up to {@code timeout}; on timeout gives up its place in the queue and returns false. */
     public boolean acquire(String info, Duration timeout) {
+        return acquire(info, timeout, LockOptions.DEFAULT);
+    }
+
+    /** As {@link #acquire(String, Duration)}, for the slots and priority of {@code options}. */
+    public boolean acquire(String info, Duration timeout, LockOptions options) {
         release();
-        LockClient.Acquired a = client.acquire(name, info, timeout);
+        LockClient.Acquired a = client.acquire(name, info, timeout, options);
         ticket = a.ticket();
         token = a.token();
         if (a.granted()) {
@@ -69,8 +82,31 @@ public final class Lock implements AutoCloseable {
         return false;
     }
 
-    /** Frees the slot or leaves the queue; false if there was nothing to release. */
+    /**
+     * Checks the current ticket at once and then {@code every} (which also keeps it alive),
+     * telling {@code listener} of a revocation and of the ticket's loss, until the ticket is
+     * lost or this Lock releases it (or queries anew, or closes), which stops the heartbeat
+     * first: a release is never told as a loss. Replaces a heartbeat started before.
+     */
+    public void startHeartbeat(Duration every, HeartbeatListener listener) {
+        if (ticket == null) {
+            throw new IllegalStateException("no ticket: call query or acquire first");
+        }
+        stopHeartbeat();
+        heartbeat = new Heartbeat(client, name, ticket, every, listener);
+    }
+
+    /** Stops the heartbeat, waiting for a check in progress; once it returns the listener hears nothing more. */
+    public void stopHeartbeat() {
+        if (heartbeat != null) {
+            heartbeat.stop();
+            heartbeat = null;
+        }
+    }
+
+    /** Frees the slot or leaves the queue (stopping the heartbeat first); false if there was nothing to release. */
     public boolean release() {
+        stopHeartbeat();
         if (ticket == null) {
             return false;
         }

@@ -11,6 +11,7 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
@@ -95,7 +96,12 @@ public final class LockClient {
 
     /** Queues a new ticket on {@code lock} and returns its id. */
     public String query(String lock, String info) {
-        Object[] args = withOptions(servers.newTicketOptions(), lock, info);
+        return query(lock, info, LockOptions.DEFAULT);
+    }
+
+    /** Queues a new ticket on {@code lock} for the slots and priority of {@code options} and returns its id. */
+    public String query(String lock, String info, LockOptions options) {
+        Object[] args = withOptions(newTicketOptions(options), lock, info);
         return (String) servers.call("lock.query", server -> server.execute("lock.query", 0, args));
     }
 
@@ -109,8 +115,13 @@ public final class LockClient {
      * On timeout the ticket is still queued: wait again or release it.
      */
     public Acquired acquire(String lock, String info, Duration timeout) {
+        return acquire(lock, info, timeout, LockOptions.DEFAULT);
+    }
+
+    /** As {@link #acquire(String, String, Duration)}, for the slots and priority of {@code ticketOptions}. */
+    public Acquired acquire(String lock, String info, Duration timeout, LockOptions ticketOptions) {
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + Math.max(0, timeout.toNanos());
-        Map<String, Object> options = servers.newTicketOptions();
+        Map<String, Object> options = newTicketOptions(ticketOptions);
         Map<?, ?> m = (Map<?, ?>) servers.call("lock.acquire", server -> {
             long first = slice(timeout == null ? null : deadline);
             return server.execute("lock.acquire", first, withOptions(options, lock, info, first / 1e9));
@@ -143,6 +154,25 @@ public final class LockClient {
             }
             if ((deadline != null && deadline - System.nanoTime() <= 0) || check(ticket).isGone()) {
                 return false;
+            }
+        }
+    }
+
+    /**
+     * The lock's status as soon as its version differs from {@code since} ({@code ""}: at
+     * once; null as ""), or after {@code timeout} (null: no limit) with the version unchanged, calling
+     * {@code lock.watch} as often as the server's per-call cap requires.
+     */
+    public LockInfo watch(String lock, String since, Duration timeout) {
+        String from = since == null ? "" : since;
+        Long deadline = timeout == null ? null : System.nanoTime() + Math.max(0, timeout.toNanos());
+        while (true) {
+            LockInfo now = LockInfo.of((Map<?, ?>) servers.call("lock.watch", server -> {
+                long nanos = slice(deadline);
+                return server.execute("lock.watch", nanos, lock, from, nanos / 1e9);
+            }));
+            if (!now.version().equals(from) || (deadline != null && deadline - System.nanoTime() <= 0)) {
+                return now;
             }
         }
     }
@@ -190,12 +220,39 @@ public final class LockClient {
         return (Boolean) call("admin.release", ticket);
     }
 
+    /**
+     * Admin: asks the ticket's holder to let go for {@code reason} (its heartbeat hears it);
+     * the server force-releases it after {@code within}. False if it is gone.
+     */
+    public boolean revoke(String ticket, String reason, Duration within) {
+        return (Boolean) call("admin.revoke", ticket, reason, within.toNanos() / 1e9);
+    }
+
+    /** Admin: stops the server as SIGTERM does (if its config sets ALLOW_REMOTE_SHUTDOWN=true, else fault 6). */
+    public boolean shutdown() {
+        return (Boolean) call("admin.shutdown");
+    }
+
     public boolean ping() {
         return (Boolean) call("server.ping");
     }
 
     private Object call(String method, Object... params) {
         return servers.call(method, server -> server.execute(method, 0, params));
+    }
+
+    /**
+     * The options struct for one new ticket: the options that differ from the defaults and the
+     * retry key of several URLs ({@link Failover#newTicketOptions}); null when it would be
+     * empty, for servers older than the struct.
+     */
+    private Map<String, Object> newTicketOptions(LockOptions options) {
+        Map<String, Object> struct = new HashMap<>(options.members());
+        Map<String, Object> key = servers.newTicketOptions();
+        if (key != null) {
+            struct.putAll(key);
+        }
+        return struct.isEmpty() ? null : struct;
     }
 
     /** {@code args}, then the options struct when there is one. */

@@ -56,7 +56,7 @@ public class StressClientTest {
         }
 
         public TicketInfo check(String ticket) {
-            return new TicketInfo(ticket, "", "gone", 0, 0, "", 0, 0);
+            return new TicketInfo(ticket, "", "gone", 0, 0, "", 0, 0, 0, false, 0, "", 0);
         }
 
         public boolean release(String ticket) {

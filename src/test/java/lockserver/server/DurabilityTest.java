@@ -72,7 +72,7 @@ public class DurabilityTest {
         LockServer second = start(data, "always");
         open.add(second);
         LockClient c2 = new LockClient(second.url().toString());
-        assertEquals(new LockInfo("DefaultLock", 2, 2, 2), c2.status("DefaultLock"));
+        assertEquals(new LockInfo("DefaultLock", 2, 2, 2, 2, 0, ""), TestServers.unversioned(c2.status("DefaultLock")));
         TicketInfo ia = c2.check(a.ticket());
         assertEquals("granted", ia.state());
         assertEquals(tokenA, ia.token());
@@ -82,7 +82,7 @@ public class DurabilityTest {
         assertEquals(1, c2.check(q1).position());
         assertEquals(2, c2.check(q2).position());
         assertTrue(c2.check(released).isGone());
-        assertEquals(new LockInfo("made-remotely", 3, 1, 0), c2.status("made-remotely"));
+        assertEquals(new LockInfo("made-remotely", 3, 1, 0, 1, 0, ""), TestServers.unversioned(c2.status("made-remotely")));
         assertEquals("granted", c2.check(r).state());
 
         assertTrue(c2.release(a.ticket()));

@@ -7,6 +7,7 @@ import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import lockserver.client.LockInfo;
 import lockserver.core.Clock;
 
 /** Starts real servers on an ephemeral loopback port for tests. */
@@ -35,6 +36,12 @@ public final class TestServers {
     /** A config of one lock with the given [general] lines after the issue's. */
     public static String withGeneral(String... lines) {
         return issueConfig().replace("[general]\n", "[general]\n" + String.join("\n", lines) + "\n");
+    }
+
+    /** {@code status} with version "": the rest compares with a LockInfo a test writes down. */
+    public static LockInfo unversioned(LockInfo status) {
+        return new LockInfo(status.name(), status.size(), status.granted(), status.queued(), status.used(),
+                status.delayed(), "");
     }
 
     public static Path write(Path dir, String name, String text) throws IOException {

@@ -86,7 +86,7 @@ public class UpgradeRestoreTest {
             LockInfo status = client.status(lock.name);
             assertEquals(lock.name, lock.size, status.size());
         }
-        assertEquals(new LockInfo("made-remotely", 3, 2, 0), client.status("made-remotely"));
+        assertEquals(new LockInfo("made-remotely", 3, 2, 0, 2, 0, ""), TestServers.unversioned(client.status("made-remotely")));
     }
 
     @Test
