@@ -31,7 +31,10 @@ public record LockImage(String name, LockSettings settings, boolean configured, 
                               long revokeAt) {
     }
 
-    /** An ended holder's {@code slots}, closed until {@code until}. */
-    public record CoolingImage(String id, int slots, long until) {
+    /**
+     * An ended holder's {@code slots}, closed until {@code until}; {@code queuedAt} is the
+     * ticket's, which orders it among what a replica's tick ends.
+     */
+    public record CoolingImage(String id, long queuedAt, int slots, long until) {
     }
 }

@@ -675,7 +675,7 @@ public final class NamedSemaphore {
             }
             List<LockImage.CoolingImage> cooled = new ArrayList<>(cooling.size());
             for (Ticket t : cooling) {
-                cooled.add(new LockImage.CoolingImage(t.id, t.held, t.coolUntil));
+                cooled.add(new LockImage.CoolingImage(t.id, t.queuedAt, t.held, t.coolUntil));
             }
             return new LockImage(name, settings, configured, retired, lastToken, version, holders, waiting, cooled);
         }
@@ -711,7 +711,7 @@ public final class NamedSemaphore {
                 expiryQueue.schedule(t, deadline(t));
             }
             for (LockImage.CoolingImage c : image.cooling()) {
-                Ticket t = new Ticket(c.id(), -1, "", null, SlotRequest.ONE, this, c.until());
+                Ticket t = new Ticket(c.id(), -1, "", null, SlotRequest.ONE, this, c.queuedAt());
                 t.state = TicketState.GONE;
                 t.held = c.slots();
                 t.cooling = true;

@@ -137,4 +137,31 @@ public class ReplicaTest {
         r.tick();
         assertEquals(TicketState.GONE, r.peek(held).state());
     }
+
+    /**
+     * A slot that LOCK_DELAY keeps closed opens, in a replica's tick, in the order of its
+     * ticket's query, also on a replica that loaded it from a snapshot: an order by the
+     * time it opens let a due waiter end before the slot opened on one node and after on
+     * another, and their tokens differed from then on.
+     */
+    @Test
+    public void aDelayedSlotLoadedFromASnapshotOpensInTheSameOrderAsOnANodeThatAppliedItAll() {
+        StepClock clock = new StepClock();
+        clock.now = 1_000 * SECOND;
+        LockRegistry all = LockRegistry.replica(clock);
+        all.configure(Map.of("L", new LockSettings(1, 5 * SECOND, 14 * SECOND, 100 * SECOND, 10, 0, 10 * SECOND)));
+        all.query("L", "holder", null, SlotRequest.ONE, "0".repeat(31) + "1"); // granted, never claimed
+        clock.now = 1_001 * SECOND;
+        all.query("L", "waiter", null, SlotRequest.ONE, "0".repeat(31) + "2"); // idle at 1015
+        clock.now = 1_005 * SECOND;
+        all.tick(); // the holder's grace is up: its slot stays closed until 1015
+        LockRegistry loaded = LockRegistry.replica(clock);
+        loaded.load(all.image());
+        assertEquals(all.image(), loaded.image());
+        clock.now = 1_015 * SECOND;
+        all.tick();
+        loaded.tick();
+        assertEquals(all.image(), loaded.image());
+        assertEquals(1, all.image().get(0).cooling().size()); // the waiter was granted, then ended idle
+    }
 }

@@ -42,6 +42,7 @@ final class Snapshot {
             out.writeInt(l.cooling().size());
             for (LockImage.CoolingImage c : l.cooling()) {
                 out.writeUTF(c.id());
+                out.writeLong(c.queuedAt());
                 out.writeInt(c.slots());
                 out.writeLong(c.until());
             }
@@ -68,7 +69,7 @@ final class Snapshot {
             List<LockImage.TicketImage> queue = readTickets(in, v2);
             List<LockImage.CoolingImage> cooling = new ArrayList<>();
             for (int c = v2 ? in.readInt() : 0; c > 0; c--) {
-                cooling.add(new LockImage.CoolingImage(in.readUTF(), in.readInt(), in.readLong()));
+                cooling.add(new LockImage.CoolingImage(in.readUTF(), in.readLong(), in.readInt(), in.readLong()));
             }
             locks.add(new LockImage(name, settings, configured, retired, lastToken, version, granted, queue, cooling));
         }
