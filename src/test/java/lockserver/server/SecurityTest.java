@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import lockserver.client.Lock;
 import lockserver.client.LockClient;
+import lockserver.client.LockOptions;
 import lockserver.client.LockServerException;
 import lockserver.core.Clock;
 import org.junit.AfterClass;
@@ -36,7 +37,8 @@ public class SecurityTest {
         String ini = TestServers.onLoopback(TestServers.issueConfig()) + "\n[lock san02]\nSIZE=2\n"
                 + "\n[user alice]\nPASSWORD=" + PasswordHash.create("alice-pw".toCharArray()) + "\nLOCKS=DefaultLock\n"
                 + "\n[user bob]\nPASSWORD=" + PasswordHash.create("bob pw:with@odd/chars".toCharArray())
-                + "\nROLE=admin\n";
+                + "\nROLE=admin\n"
+                + "\n[user carol]\nPASSWORD=" + PasswordHash.create("carol-pw".toCharArray()) + "\nMAX_PRIORITY=3\n";
         server = LockServer.start(ServerConfig.parse("test", new StringReader(ini)), Clock.SYSTEM);
         base = "127.0.0.1:" + server.port() + "/RPC2";
     }
@@ -82,6 +84,21 @@ public class SecurityTest {
         assertFault(6, () -> alice.check(bobs));
         assertEquals("granted", server.registry().peek(bobs).state().wireName());
         assertTrue(as("bob:bob%20pw%3Awith%40odd%2Fchars").release(bobs));
+    }
+
+    @Test
+    public void priorityIsLimitedByTheUsersMaxPriority() {
+        LockClient alice = as("alice:alice-pw"); // a client: MAX_PRIORITY 0 by default
+        assertFault(6, () -> alice.query("DefaultLock", "x", LockOptions.DEFAULT.withPriority(1)));
+        LockClient carol = as("carol:carol-pw");
+        assertFault(6, () -> carol.query("DefaultLock", "x", LockOptions.DEFAULT.withPriority(4)));
+        String t = carol.query("DefaultLock", "x", LockOptions.DEFAULT.withPriority(3));
+        assertEquals(3, server.registry().peek(t).priority());
+        assertTrue(carol.release(t));
+        LockClient bob = as("bob:bob%20pw%3Awith%40odd%2Fchars"); // an admin: 9 by default
+        String b = bob.query("DefaultLock", "x", LockOptions.DEFAULT.withPriority(9));
+        assertTrue(bob.release(b));
+        assertEquals(0, server.registry().ticketCount());
     }
 
     @Test

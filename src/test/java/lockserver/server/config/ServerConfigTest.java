@@ -122,6 +122,34 @@ public class ServerConfigTest {
     }
 
     @Test
+    public void priorityAgingLockDelayMaxPriorityAndRemoteShutdownAreReadAndChecked() throws Exception {
+        String base = TestServers.issueConfig();
+        ServerConfig c = load(base.replace("[general]", "[general]\nALLOW_REMOTE_SHUTDOWN=true\nDEFAULT_LOCK_LOCK_DELAY=2")
+                + "\n[lock a]\nPRIORITY_AGING=0\nLOCK_DELAY=0.5\n[lock b]\nPRIORITY_AGING=30\n"
+                + "\n[user u]\nPASSWORD=" + lockserver.server.auth.PasswordHash.create("pw".toCharArray())
+                + "\nMAX_PRIORITY=4\n[user v]\nPASSWORD=" + lockserver.server.auth.PasswordHash.create("pw".toCharArray())
+                + "\n[user w]\nROLE=admin\nPASSWORD=" + lockserver.server.auth.PasswordHash.create("pw".toCharArray()) + "\n");
+        assertTrue(c.allowRemoteShutdown());
+        assertEquals(LockSettings.DEFAULT_AGING_NANOS, c.locks().get("DefaultLock").agingNanos());
+        assertEquals(2 * SECOND, c.locks().get("DefaultLock").lockDelayNanos());
+        assertEquals(0, c.locks().get("a").agingNanos());
+        assertEquals(SECOND / 2, c.locks().get("a").lockDelayNanos());
+        assertEquals(30 * SECOND, c.locks().get("b").agingNanos());
+        assertEquals(2 * SECOND, c.locks().get("b").lockDelayNanos());
+        assertEquals(4, c.users().get("u").maxPriority());
+        assertEquals("a client's default", 0, c.users().get("v").maxPriority());
+        assertEquals("an admin's default", 9, c.users().get("w").maxPriority());
+        assertFalse(load(base).allowRemoteShutdown());
+        assertTrue(loadFails(base + "\n[lock a]\nLOCK_DELAY=-1\n").contains("[lock a] LOCK_DELAY=-1: must be a number of "
+                + "seconds from 0 (off)"));
+        assertTrue(loadFails(base + "\n[lock a]\nPRIORITY_AGING=soon\n").contains("[lock a] PRIORITY_AGING=soon"));
+        assertTrue(loadFails(base + "\n[user u]\nPASSWORD=" + lockserver.server.auth.PasswordHash.create("pw".toCharArray())
+                + "\nMAX_PRIORITY=10\n").contains("[user u] MAX_PRIORITY=10: must be a whole number from 0 to 9"));
+        assertTrue(loadFails(base.replace("[general]", "[general]\nALLOW_REMOTE_SHUTDOWN=maybe"))
+                .contains("[general] ALLOW_REMOTE_SHUTDOWN=maybe: must be true or false"));
+    }
+
+    @Test
     public void unreadableFileIsOneLineNamingIt() {
         Path missing = tmp.getRoot().toPath().resolve("missing.conf");
         try {
