@@ -135,7 +135,7 @@ public final class Metrics {
         counter(w, "lockserver_cancels_total", "Queued tickets released before their grant", names, counts,
                 LockCounts.CANCELS);
         family(w, "lockserver_expiries_total", "counter",
-                "Tickets ended by the lifecycle, by cause (grace, idle, max_lock_time)");
+                "Tickets ended by the lifecycle, by cause (grace, idle, max_lock_time, revoked, resized)");
         for (int i = 0; i < names.length; i++) {
             for (Expiry.Cause c : CAUSES) {
                 w.write("lockserver_expiries_total{cause=\"");

@@ -113,7 +113,7 @@ public class MetricsTest {
         final Counter cancels = counter("lockserver_cancels_total", "Queued tickets released before their grant",
                 "lock");
         final Counter expiries = counter("lockserver_expiries_total",
-                "Tickets ended by the lifecycle, by cause (grace, idle, max_lock_time)", "lock", "cause");
+                "Tickets ended by the lifecycle, by cause (grace, idle, max_lock_time, revoked, resized)", "lock", "cause");
         final Histogram waits = Histogram.builder().name("lockserver_wait_seconds").withoutExemplars()
                 .help("Time from query to grant").labelNames("lock").classicOnly()
                 .classicUpperBounds(0.001, 0.01, 0.1, 1, 10, 60, 300, 1800, 7200).register(registry);
@@ -124,6 +124,12 @@ public class MetricsTest {
             GaugeWithCallback.builder().name("lockserver_queue_length").help("Tickets waiting in the queue")
                     .labelNames("lock")
                     .callback(cb -> locks.list().forEach(s -> cb.call(s.queued(), s.name()))).register(registry);
+            GaugeWithCallback.builder().name("lockserver_slots_used")
+                    .help("Slots taken by holders (a holder may take several)").labelNames("lock")
+                    .callback(cb -> locks.list().forEach(s -> cb.call(s.used(), s.name()))).register(registry);
+            GaugeWithCallback.builder().name("lockserver_slots_delayed")
+                    .help("Slots kept closed by LOCK_DELAY after their holder was ended").labelNames("lock")
+                    .callback(cb -> locks.list().forEach(s -> cb.call(s.delayed(), s.name()))).register(registry);
             GaugeWithCallback.builder().name("lockserver_lock_size").help("Slots of the lock").labelNames("lock")
                     .callback(cb -> locks.list().forEach(s -> cb.call(s.size(), s.name()))).register(registry);
         }
