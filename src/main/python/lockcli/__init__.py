@@ -58,7 +58,7 @@ group, the signals it gets), ``cli`` (what the commands share).
 """
 
 # Every public name of the one-file lockcli.py this package replaces is still here.
-from .cli import EX_NOEXEC, EX_NOTFOUND, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE
+from .cli import EX_LOST, EX_NOEXEC, EX_NOTFOUND, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE
 from .faults import (FAULT_BAD_ARGUMENT, FAULT_BAD_CONFIG, FAULT_BAD_REQUEST, FAULT_BAD_TICKET,
                      FAULT_INTERNAL, FAULT_NAMES, FAULT_NO_LEADER, FAULT_NOT_ALLOWED, FAULT_QUEUE_FULL,
                      FAULT_SHUTTING_DOWN, FAULT_UNAUTHENTICATED, FAULT_UNKNOWN_LOCK,
