@@ -33,7 +33,7 @@ def clean_info(info):
     return text
 
 
-def _seconds(value):
+def wire_seconds(value):
     """A wait in seconds as sent on the wire: an int when whole, else a double."""
     value = max(0.0, float(value))
     if value == int(value):
@@ -263,7 +263,7 @@ class Lock:
     def _wait_args(self, deadline):
         """(args, socket timeout) of one lock.wait call ending by ``deadline`` (None: none)."""
         ask = _ask(deadline)
-        return (self.ticket, _seconds(ask)), ask + self.http_timeout
+        return (self.ticket, wire_seconds(ask)), ask + self.http_timeout
 
     def release(self, timeout=None):
         """``lock.release``: True if a held slot was freed or a queued ticket cancelled.
