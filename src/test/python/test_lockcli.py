@@ -33,7 +33,7 @@ if HERE not in sys.path:
 
 import lockcli  # noqa: E402
 import lockcli.pool  # noqa: E402
-from netfakes import ScriptedServer, TcpProxy, wait_close_seen  # noqa: E402
+from netfakes import HolderServer, ScriptedServer, TcpProxy, wait_close_seen  # noqa: E402
 
 URL = os.environ.get("LOCKSERVER_URL", "")
 
@@ -97,6 +97,12 @@ def new_lock(size, tag="t"):
 
 def status(name):
     return rpc().lock.status(name)
+
+
+def counts(name):
+    """name, size, granted and queued of ``name`` from lock.status (a newer server tells more)."""
+    st = status(name)
+    return {key: st[key] for key in ("name", "size", "granted", "queued")}
 
 
 def free_url():
@@ -233,7 +239,7 @@ class LibraryTest(LockTestCase):
         self.assertLessEqual(most[0], 6, "more than 6 held the lock at once")
         self.assertGreaterEqual(most[0], 2, "the copies never overlapped")
         self.assertLessEqual(most_granted[0], 6, "lock.status showed more than 6 granted")
-        self.assertEqual(status(name), {"name": name, "size": 6, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 6, "granted": 0, "queued": 0})
 
     def test_lock_wait_times_out_when_full(self):
         name = new_lock(1, "waitfull")
@@ -376,7 +382,7 @@ class LibraryTest(LockTestCase):
                 self.assertEqual(status(name)["granted"], 1)
                 self.assertEqual(l.lock_check()["state"], "granted")
                 1 / 0
-        self.assertEqual(status(name), {"name": name, "size": 2, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 2, "granted": 0, "queued": 0})
         self.assertIsNone(lock.ticket)
 
     def test_acquired_raises_lock_timeout_when_full(self):
@@ -408,8 +414,8 @@ class LibraryTest(LockTestCase):
         self.addCleanup(proxy.close)
         lock = lockcli.Lock(proxy.url, name)
         with lock.acquired("heartbeat", timeout=5, heartbeat=0.2):
-            wait_until(lambda: proxy.count("lock.renew") >= 3 and lock.renewals >= 3,
-                       timeout=5, what="3 renew calls")
+            wait_until(lambda: proxy.count("lock.check") >= 3 and lock.renewals >= 3,
+                       timeout=5, what="3 heartbeats (lock.check)")
             self.assertTrue(lock.heartbeat_running)
             self.assertEqual(lock.lock_check()["state"], "granted")
         self.assertFalse(lock.heartbeat_running, "the heartbeat must stop on release")
@@ -436,6 +442,88 @@ class LibraryTest(LockTestCase):
         l = lockcli.Lock("http://u:secret@127.0.0.1:1/RPC2", "x")
         self.assertFalse(l.lock_query("x"))
         self.assertNotIn("secret", str(l.last_error))
+
+
+    def test_bad_ticket_options_are_value_errors_naming_the_argument_before_any_call(self):
+        proxy = RecordingProxy(URL)
+        self.addCleanup(proxy.close)
+        lock = lockcli.Lock(proxy.url, new_lock(1, "badopt"))
+        for options, named in [
+            (dict(permits=0), "permits must be >= 1"),
+            (dict(permits=1.5), "permits must be a whole number"),
+            (dict(priority=10), "priority must be 0 to 9"),
+            (dict(priority=-1), "priority must be 0 to 9"),
+            (dict(permits=2, exclusive=True), "permits and exclusive do not go together"),
+            (dict(exclusive="yes"), "exclusive must be True or False"),
+        ]:
+            for call in (lambda: lock.query("x", **options), lambda: lock.lock_query("x", **options)):
+                with self.assertRaises(ValueError) as cm:
+                    call()
+                self.assertIn(named, str(cm.exception))
+                self.assertEqual(len(str(cm.exception).splitlines()), 1)
+            with self.assertRaises(ValueError):
+                with lock.acquired("x", timeout=1, **options):
+                    self.fail("the block must not run")
+        self.assertEqual(proxy.calls, [], "nothing may be sent for a bad option")
+
+
+class TicketOptionsOnTheWireTest(unittest.TestCase):
+    """What lockcli sends and does with the answers, against a fake server (the server's
+    side of options and revocations: test_revoke_watch.py, against a real one)."""
+
+    def fake(self):
+        fake = HolderServer()
+        self.addCleanup(fake.close)
+        return fake
+
+    def test_options_go_in_the_struct_only_when_given(self):
+        fake = self.fake()
+        lock = lockcli.Lock(fake.url, "L")
+        lock.query("plain")
+        lock.query("two", permits=2)
+        lock.query("all", exclusive=True, priority=9)
+        lock.query("not exclusive", exclusive=False, priority=0)
+        self.assertEqual(fake.params("lock.query"), [
+            ["L", "plain"], ["L", "two", {"permits": 2}], ["L", "all", {"exclusive": True, "priority": 9}],
+            ["L", "not exclusive", {"priority": 0}]])
+
+    def test_options_go_with_the_retry_key_to_several_servers(self):
+        fake = self.fake()
+        lock = lockcli.Lock([fake.url, free_url()], "L")
+        lock.query("x", permits=3, priority=1)
+        (args,) = fake.params("lock.query")
+        self.assertEqual(args[:2], ["L", "x"])
+        self.assertEqual(sorted(args[2]), ["key", "permits", "priority"])
+        self.assertEqual((args[2]["permits"], args[2]["priority"]), (3, 1))
+
+    def test_heartbeat_records_a_revocation_and_calls_back_once(self):
+        fake = self.fake()
+        seen = []
+        lock = lockcli.Lock(fake.url, "L", heartbeat=0.1, on_revoke=seen.append)
+        self.assertTrue(lock.lock_query("x"))
+        self.assertTrue(lock.lock_wait(5))
+        self.assertIsNone(lock.revoked)
+        fake.extra = {"revoke": "disk maintenance", "revoke_in": 30.0}
+        wait_until(lambda: seen, timeout=5, what="the revocation notice")
+        self.assertEqual(lock.revoked.reason, "disk maintenance")
+        self.assertEqual(lock.revoked.seconds, 30.0)
+        self.assertGreater(lock.revoked.deadline, time.monotonic())
+        checks = len(fake.params("lock.check"))
+        wait_until(lambda: len(fake.params("lock.check")) >= checks + 3, timeout=5,
+                   what="more heartbeats after the notice")
+        self.assertEqual(seen, [lock], "on_revoke is called once")
+        self.assertTrue(lock.heartbeat_running, "a revoked ticket is still held until let go")
+        self.assertFalse(lock.lost)
+        self.assertTrue(lock.lock_release())
+        self.assertIsNone(lock.revoked, "a revocation belongs to its ticket")
+
+    def test_no_revocation_in_an_empty_reason(self):
+        fake = self.fake()
+        fake.extra = {"revoke": "", "revoke_in": 0.0}
+        lock = lockcli.Lock(fake.url, "L", on_revoke=lambda l: self.fail("no revocation"))
+        lock.query("x")
+        self.assertEqual(lock.check()["state"], "granted")
+        self.assertIsNone(lock.revoked)
 
 
 class PackageTest(unittest.TestCase):
@@ -488,7 +576,7 @@ class KeepAliveTest(LockTestCase):
         self.assertTrue(lock.release())
         with lock.acquired("again", timeout=5):
             self.assertEqual(status(name)["granted"], 1)
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
         self.assertEqual(proxy.count(), 1, "10 calls of one Lock must share one connection")
         self.assertEqual(proxy.ended_by_client, 0)
         lock.close()
@@ -514,7 +602,7 @@ class KeepAliveTest(LockTestCase):
         self.assertIn("sending lock.renew again", "\n".join(logs.output))
         self.assertEqual(proxy.count(), 3)
         self.assertTrue(lock.release())
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
 
     def test_query_resent_on_a_closed_connection_queues_one_ticket(self):
         name = new_lock(1, "ka-query")
@@ -745,7 +833,7 @@ class LockrunTest(LockTestCase):
         p = self.lockrun(["--url", URL, "--lock", name, "--", "sh", "-c", "exit 3"])
         self.assertEqual(p.returncode, 3, p.stderr)
         self.assertEqual(p.stderr, "")
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
 
     def test_command_runs_holding_the_slot(self):
         name = new_lock(1, "holds")
@@ -785,7 +873,7 @@ class LockrunTest(LockTestCase):
         out, err = proc.communicate(timeout=10)
         self.assertEqual(proc.returncode, 0, err)
         self.assertEqual(err, "", "no notice when stderr is not a terminal")
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
 
     def test_wait_timeout_exits_75(self):
         name = new_lock(1, "timeout")
@@ -799,7 +887,7 @@ class LockrunTest(LockTestCase):
         p = self.lockrun(["--url", URL, "--lock", name, "--wait", "0", "--quiet", "--", "true"])
         self.assertEqual(p.returncode, 75)
         self.assertEqual(p.stderr, "")
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 1, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 1, "queued": 0})
 
     def test_heartbeat_while_command_runs(self):
         name = new_lock(1, "runbeat")
@@ -812,7 +900,8 @@ class LockrunTest(LockTestCase):
                  "sh", "-c", 'while [ ! -e "$0" ]; do sleep 0.05; done', go],
                 stderr=subprocess.PIPE, universal_newlines=True, env=child_env())
             self.addCleanup(lambda: proc.poll() is None and proc.kill())
-            wait_until(lambda: proxy.count("lock.renew") >= 2, what="2 renew calls from lockrun")
+            # two checks before COMMAND starts (the grant's token, the time left), then heartbeats
+            wait_until(lambda: proxy.count("lock.check") >= 4, what="2 heartbeats (lock.check) from lockrun")
             self.assertEqual(status(name)["granted"], 1)
             open(go, "w").close()
             _, err = proc.communicate(timeout=10)
@@ -874,14 +963,14 @@ class LockrunTest(LockTestCase):
         _, err = proc.communicate(timeout=10)
         self.assertEqual(proc.returncode, 128 + signal.SIGTERM, err)
         self.assertNotIn("Traceback", err)
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 1, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 1, "queued": 0})
 
     def test_command_not_found_127(self):
         name = new_lock(1, "notfound")
         p = self.lockrun(["--url", URL, "--lock", name, "--", "no-such-command-%s" % uuid.uuid4().hex])
         self.assertEqual(p.returncode, 127)
         self.assertOneLine(p.stderr, "command not found")
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
 
     def test_command_not_executable_126(self):
         name = new_lock(1, "noexec")
@@ -901,7 +990,7 @@ class LockrunTest(LockTestCase):
             p = self.lockrun(["--url", URL, "--lock", name, "--", garbage])
             self.assertEqual(p.returncode, 126)
             self.assertOneLine(p.stderr, "garbage")
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
 
     def test_server_unreachable_69(self):
         p = self.lockrun(["--url", free_url(), "--", "true"])
