@@ -10,6 +10,7 @@ import http.client
 import http.server
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -1056,6 +1057,164 @@ class LockrunTest(LockTestCase):
         p = self.lockrun(["-m", "lockcli", "run", "--url", free_url(), "--", "true"],
                          cmd=[sys.executable], env=child_env(PYTHONPATH=PYDIR))
         self.assertEqual(p.returncode, 69)
+
+
+def alive(pid):
+    """True while process ``pid`` runs (a zombie counts as ended)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+class StderrLines(object):
+    """The lines child ``proc`` writes on its stderr (a pipe), read as they come by a thread."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.lines = []
+        self._thread = threading.Thread(target=self._read, args=(proc.stderr,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream):
+        for line in stream:
+            self.lines.append(line)
+
+    def text(self):
+        """What came so far; all of it once the child has ended."""
+        if self.proc.poll() is not None:
+            self._thread.join(10)
+        return "".join(self.lines)
+
+
+class LockrunLostSlotTest(LockTestCase):
+    """lockrun's command when the slot is lost (--on-lost, --kill-after, exit 76) or revoked."""
+
+    def start(self, script, *options, url=None, name=None):
+        """lockrun running ``sh -c SCRIPT DIR`` with a heartbeat every 0.2 s, once the script
+        has written its ticket and lock to DIR/ticket and DIR/lock and made DIR/ready; (process, DIR, stderr)."""
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        argv = [LOCKRUN, "--url", url or URL, "--lock", name or new_lock(1, "lost"), "--heartbeat", "0.2"]
+        argv += list(options) + ["--", "sh", "-c", 'echo "$LOCKRUN_TICKET" > "$0/ticket"; '
+                                 'echo "$LOCKRUN_LOCK" > "$0/lock"; ' + script, tmp]
+        proc = subprocess.Popen(argv, stderr=subprocess.PIPE, universal_newlines=True, env=child_env())
+        self.addCleanup(proc.stderr.close)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        err = StderrLines(proc)
+        wait_until(lambda: os.path.exists(os.path.join(tmp, "ready")) or proc.poll() is not None,
+                   what="the command to start")
+        self.assertIsNone(proc.poll(), err.text())
+        return proc, tmp, err
+
+    @staticmethod
+    def read(tmp, name):
+        with open(os.path.join(tmp, name)) as f:
+            return f.read().strip()
+
+    def force_release(self, tmp):
+        self.assertTrue(rpc().admin.release(self.read(tmp, "ticket")))
+
+    # a shell that survives SIGTERM (and says it got one), with a child that does not
+    STUBBORN = ('trap \'touch "$0/term"\' TERM; sleep 100 & echo $! > "$0/sleep"; touch "$0/ready"; '
+                'while :; do sleep 0.1; done; touch "$0/after"')
+
+    def test_lost_slot_sigterm_then_sigkill_after_kill_after_exit_76(self):
+        proc, tmp, err = self.start(self.STUBBORN, "--kill-after", "1")
+        sleeper = int(self.read(tmp, "sleep"))
+        self.force_release(tmp)
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 76, err.text())
+        self.assertEqual(lockcli.EX_LOST, 76)
+        self.assertTrue(os.path.exists(os.path.join(tmp, "term")), "the command must get SIGTERM first")
+        self.assertFalse(os.path.exists(os.path.join(tmp, "after")))
+        wait_until(lambda: not alive(sleeper), timeout=5, what="the command's own child to end (its group)")
+        self.assertIn("lockrun: lock %s: the slot is lost: stopping COMMAND (SIGTERM, SIGKILL in 1 s"
+                      % self.read(tmp, "lock"), err.text())
+        self.assertNotIn("already gone", err.text())
+
+    def test_lost_slot_sigterm_stops_a_shell_and_what_it_started(self):
+        proc, tmp, err = self.start('sleep 100 & echo $! > "$0/sleep"; touch "$0/ready"; wait; touch "$0/after"',
+                                    "--kill-after", "600")
+        sleeper = int(self.read(tmp, "sleep"))
+        self.force_release(tmp)
+        proc.wait(timeout=30)               # well before --kill-after: SIGTERM did it
+        self.assertEqual(proc.returncode, 76, err.text())
+        wait_until(lambda: not alive(sleeper), timeout=5, what="sleep 100 to end")
+        self.assertFalse(os.path.exists(os.path.join(tmp, "after")))
+
+    def test_on_lost_kill_sends_sigkill_at_once(self):
+        proc, tmp, err = self.start(self.STUBBORN, "--on-lost", "kill", "--kill-after", "600")
+        self.force_release(tmp)
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 76, err.text())
+        self.assertFalse(os.path.exists(os.path.join(tmp, "term")), "no SIGTERM with --on-lost=kill")
+        self.assertIn("SIGKILL", err.text())
+
+    def test_on_lost_warn_lets_the_command_run_to_its_end(self):
+        name = new_lock(1, "warn")
+        proc, tmp, err = self.start('touch "$0/ready"; while [ ! -e "$0/go" ]; do sleep 0.05; done; '
+                                    'touch "$0/after"; exit 5', "--on-lost", "warn", name=name)
+        self.force_release(tmp)
+        wait_until(lambda: "is gone" in err.text(), timeout=10, what="the warning of the lost slot")
+        self.assertIsNone(proc.poll(), "--on-lost=warn must let the command run")
+        open(os.path.join(tmp, "go"), "w").close()
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 5, err.text())
+        self.assertTrue(os.path.exists(os.path.join(tmp, "after")))
+        self.assertEqual(counts(name)["granted"], 0)
+
+    def test_revocation_sends_sigterm_then_releases_with_the_commands_status(self):
+        fake = HolderServer()                   # revocations on a real server: test_revoke_watch.py
+        self.addCleanup(fake.close)
+        proc, tmp, err = self.start('trap "exit 9" TERM; touch "$0/ready"; while :; do sleep 0.05; done',
+                                    "--on-lost", "kill", url=fake.url, name="L")
+        fake.extra = {"revoke": "disk swap at noon", "revoke_in": 60.0}
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 9, err.text())
+        self.assertIn("disk swap at noon", err.text())
+        self.assertEqual(fake.methods()[-1], "lock.release")
+
+    def test_revocation_with_on_lost_warn_only_warns(self):
+        fake = HolderServer()
+        self.addCleanup(fake.close)
+        proc, tmp, err = self.start('touch "$0/ready"; while [ ! -e "$0/go" ]; do sleep 0.05; done; exit 4',
+                                    "--on-lost", "warn", url=fake.url, name="L")
+        fake.extra = {"revoke": "disk swap at noon", "revoke_in": 60.0}
+        wait_until(lambda: "disk swap at noon" in err.text(), timeout=10, what="the warning")
+        self.assertIsNone(proc.poll())
+        open(os.path.join(tmp, "go"), "w").close()
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 4, err.text())
+
+    def test_option_errors_64_name_the_option(self):
+        for args, named in [
+            (["--permits", "0"], "argument --permits: "),
+            (["--permits", "two"], "argument --permits: "),
+            (["--priority", "10"], "argument --priority: "),
+            (["--priority", "-1"], "argument --priority: "),
+            (["--permits", "2", "--exclusive"], "lockrun: --permits and --exclusive"),
+            (["--on-lost", "ignore"], "argument --on-lost: "),
+            (["--kill-after", "-1"], "argument --kill-after: "),
+        ]:
+            p = subprocess.run([LOCKRUN, "--url", URL] + args + ["--", "true"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, universal_newlines=True, env=child_env(), timeout=15)
+            self.assertEqual(p.returncode, 64, "%s: %s" % (args, p.stderr))
+            self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+            self.assertIn(named, p.stderr)
+
+    def test_help_documents_the_lost_slot_and_its_exit_status(self):
+        p = subprocess.run([LOCKRUN, "--help"], stdout=subprocess.PIPE, universal_newlines=True, timeout=15)
+        self.assertEqual(p.returncode, 0)
+        for text in ("--on-lost", "--kill-after", "--permits", "--exclusive", "--priority", "\n  76 "):
+            self.assertIn(text, p.stdout)
 
 
 if __name__ == "__main__":
