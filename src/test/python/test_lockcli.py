@@ -1059,6 +1059,19 @@ class LockrunTest(LockTestCase):
         self.assertEqual(p.returncode, 69)
 
 
+def stop(proc, tmp):
+    """Ends lockrun ``proc`` if it still runs, and its command's process group (the command
+    wrote its pid to ``tmp``/pid): a killed lockrun cannot pass a signal on."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(10)
+    try:
+        with open(os.path.join(tmp, "pid")) as f:
+            os.killpg(int(f.read()), signal.SIGKILL)
+    except (OSError, ValueError):
+        pass                    # not started, or ended with its group
+
+
 def alive(pid):
     """True while process ``pid`` runs (a zombie counts as ended)."""
     try:
@@ -1103,11 +1116,11 @@ class LockrunLostSlotTest(LockTestCase):
         tmp = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, tmp, True)
         argv = [LOCKRUN, "--url", url or URL, "--lock", name or new_lock(1, "lost"), "--heartbeat", "0.2"]
-        argv += list(options) + ["--", "sh", "-c", 'echo "$LOCKRUN_TICKET" > "$0/ticket"; '
+        argv += list(options) + ["--", "sh", "-c", 'echo $$ > "$0/pid"; echo "$LOCKRUN_TICKET" > "$0/ticket"; '
                                  'echo "$LOCKRUN_LOCK" > "$0/lock"; ' + script, tmp]
         proc = subprocess.Popen(argv, stderr=subprocess.PIPE, universal_newlines=True, env=child_env())
         self.addCleanup(proc.stderr.close)
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.addCleanup(stop, proc, tmp)
         err = StderrLines(proc)
         wait_until(lambda: os.path.exists(os.path.join(tmp, "ready")) or proc.poll() is not None,
                    what="the command to start")

@@ -15,6 +15,7 @@ Run:  LOCKSERVER_REVOKE_URL=URL LOCKSERVER_SHUTDOWN_URL=URL2 \\
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -82,6 +83,19 @@ def lockctl(*args, url=None):
     return subprocess.run([sys.executable, LOCKCTL, "--url", url or URL] + list(args), env=env(),
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, timeout=60)
+
+
+def stop(proc, tmp):
+    """Ends lockrun ``proc`` if it still runs, and its command's process group (the command
+    wrote its pid to ``tmp``/pid): a killed lockrun cannot pass a signal on."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(10)
+    try:
+        with open(os.path.join(tmp, "pid")) as f:
+            os.killpg(int(f.read()), signal.SIGKILL)
+    except (OSError, ValueError):
+        pass                    # not started, or ended with its group
 
 
 class Output(object):
@@ -186,10 +200,10 @@ class RevokeTest(unittest.TestCase):
         self.addCleanup(shutil.rmtree, tmp, True)
         self.name = new_lock(1)
         proc = subprocess.Popen([LOCKRUN, "--url", URL, "--lock", self.name, "--heartbeat", "0.2"] + list(options)
-                                + ["--", "sh", "-c", 'echo "$LOCKRUN_TICKET" > "$0/ticket"; ' + script, tmp],
+                                + ["--", "sh", "-c", 'echo $$ > "$0/pid"; echo "$LOCKRUN_TICKET" > "$0/ticket"; ' + script, tmp],
                                 stderr=subprocess.PIPE, universal_newlines=True, env=env())
         self.addCleanup(proc.stderr.close)
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.addCleanup(stop, proc, tmp)
         err = Output(proc, proc.stderr)
         wait_until(lambda: os.path.exists(os.path.join(tmp, "ready")), what="the command to start")
         with open(os.path.join(tmp, "ticket")) as f:
