@@ -10,6 +10,9 @@ FaultServer     an XML-RPC server answering every call with one fault (fault 11
 ScriptedServer  a fake XML-RPC server speaking HTTP/1.1 keep-alive that does with each
                 request what a script says: answer, close without answering, answer
                 in part, answer late or never
+HolderServer    a fake lockserver that grants every ticket at once and answers lock.check
+                as told (a revocation): for what lockcli does with an answer, not
+                for what a server does
 """
 
 import socket
@@ -291,6 +294,58 @@ class FaultServer(object):
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class HolderServer(object):
+    """A fake lockserver on 127.0.0.1: lock.query answers a new ticket (32 hex digits),
+    lock.wait True, lock.check a granted struct plus ``extra`` (a dict, changed at will:
+    e.g. ``revoke`` and ``revoke_in``), lock.renew and lock.release True. ``calls``: the
+    (method, params) of each call, in order."""
+
+    def __init__(self):
+        self.calls = []
+        self.extra = {}
+        self._mutex = threading.Lock()
+        outer = self
+
+        class Server(socketserver.ThreadingMixIn, xmlrpc.server.SimpleXMLRPCServer):
+            daemon_threads = True
+
+            def _dispatch(self, method, params):
+                return outer._answer(method, params)
+
+        self._server = Server(("127.0.0.1", 0), requestHandler=_QuietHandler, logRequests=False)
+        self.url = "http://127.0.0.1:%d/RPC2" % self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+
+    def _answer(self, method, params):
+        with self._mutex:
+            self.calls.append((method, list(params)))
+            n = len(self.calls)
+            extra = dict(self.extra)
+        if method == "lock.query":
+            return "%032x" % n
+        if method == "lock.check":
+            st = {"ticket": params[0], "lock": "L", "state": "granted", "position": 0, "token": "1",
+                  "info": "", "held": 0.0, "left": 60.0}
+            st.update(extra)
+            return st
+        return True
+
+    def methods(self):
+        with self._mutex:
+            return [m for m, _ in self.calls]
+
+    def params(self, method):
+        """The params of each call of ``method``, in order."""
+        with self._mutex:
+            return [p for m, p in self.calls if m == method]
 
     def close(self):
         self._server.shutdown()

@@ -10,6 +10,7 @@ import http.client
 import http.server
 import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -33,7 +34,7 @@ if HERE not in sys.path:
 
 import lockcli  # noqa: E402
 import lockcli.pool  # noqa: E402
-from netfakes import ScriptedServer, TcpProxy, wait_close_seen  # noqa: E402
+from netfakes import HolderServer, ScriptedServer, TcpProxy, wait_close_seen  # noqa: E402
 
 URL = os.environ.get("LOCKSERVER_URL", "")
 
@@ -97,6 +98,12 @@ def new_lock(size, tag="t"):
 
 def status(name):
     return rpc().lock.status(name)
+
+
+def counts(name):
+    """name, size, granted and queued of ``name`` from lock.status (a newer server tells more)."""
+    st = status(name)
+    return {key: st[key] for key in ("name", "size", "granted", "queued")}
 
 
 def free_url():
@@ -233,7 +240,7 @@ class LibraryTest(LockTestCase):
         self.assertLessEqual(most[0], 6, "more than 6 held the lock at once")
         self.assertGreaterEqual(most[0], 2, "the copies never overlapped")
         self.assertLessEqual(most_granted[0], 6, "lock.status showed more than 6 granted")
-        self.assertEqual(status(name), {"name": name, "size": 6, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 6, "granted": 0, "queued": 0})
 
     def test_lock_wait_times_out_when_full(self):
         name = new_lock(1, "waitfull")
@@ -376,7 +383,7 @@ class LibraryTest(LockTestCase):
                 self.assertEqual(status(name)["granted"], 1)
                 self.assertEqual(l.lock_check()["state"], "granted")
                 1 / 0
-        self.assertEqual(status(name), {"name": name, "size": 2, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 2, "granted": 0, "queued": 0})
         self.assertIsNone(lock.ticket)
 
     def test_acquired_raises_lock_timeout_when_full(self):
@@ -408,8 +415,8 @@ class LibraryTest(LockTestCase):
         self.addCleanup(proxy.close)
         lock = lockcli.Lock(proxy.url, name)
         with lock.acquired("heartbeat", timeout=5, heartbeat=0.2):
-            wait_until(lambda: proxy.count("lock.renew") >= 3 and lock.renewals >= 3,
-                       timeout=5, what="3 renew calls")
+            wait_until(lambda: proxy.count("lock.check") >= 3 and lock.renewals >= 3,
+                       timeout=5, what="3 heartbeats (lock.check)")
             self.assertTrue(lock.heartbeat_running)
             self.assertEqual(lock.lock_check()["state"], "granted")
         self.assertFalse(lock.heartbeat_running, "the heartbeat must stop on release")
@@ -436,6 +443,88 @@ class LibraryTest(LockTestCase):
         l = lockcli.Lock("http://u:secret@127.0.0.1:1/RPC2", "x")
         self.assertFalse(l.lock_query("x"))
         self.assertNotIn("secret", str(l.last_error))
+
+
+    def test_bad_ticket_options_are_value_errors_naming_the_argument_before_any_call(self):
+        proxy = RecordingProxy(URL)
+        self.addCleanup(proxy.close)
+        lock = lockcli.Lock(proxy.url, new_lock(1, "badopt"))
+        for options, named in [
+            (dict(permits=0), "permits must be >= 1"),
+            (dict(permits=1.5), "permits must be a whole number"),
+            (dict(priority=10), "priority must be 0 to 9"),
+            (dict(priority=-1), "priority must be 0 to 9"),
+            (dict(permits=2, exclusive=True), "permits and exclusive do not go together"),
+            (dict(exclusive="yes"), "exclusive must be True or False"),
+        ]:
+            for call in (lambda: lock.query("x", **options), lambda: lock.lock_query("x", **options)):
+                with self.assertRaises(ValueError) as cm:
+                    call()
+                self.assertIn(named, str(cm.exception))
+                self.assertEqual(len(str(cm.exception).splitlines()), 1)
+            with self.assertRaises(ValueError):
+                with lock.acquired("x", timeout=1, **options):
+                    self.fail("the block must not run")
+        self.assertEqual(proxy.calls, [], "nothing may be sent for a bad option")
+
+
+class TicketOptionsOnTheWireTest(unittest.TestCase):
+    """What lockcli sends and does with the answers, against a fake server (the server's
+    side of options and revocations: test_revoke_watch.py, against a real one)."""
+
+    def fake(self):
+        fake = HolderServer()
+        self.addCleanup(fake.close)
+        return fake
+
+    def test_options_go_in_the_struct_only_when_given(self):
+        fake = self.fake()
+        lock = lockcli.Lock(fake.url, "L")
+        lock.query("plain")
+        lock.query("two", permits=2)
+        lock.query("all", exclusive=True, priority=9)
+        lock.query("not exclusive", exclusive=False, priority=0)
+        self.assertEqual(fake.params("lock.query"), [
+            ["L", "plain"], ["L", "two", {"permits": 2}], ["L", "all", {"exclusive": True, "priority": 9}],
+            ["L", "not exclusive", {"priority": 0}]])
+
+    def test_options_go_with_the_retry_key_to_several_servers(self):
+        fake = self.fake()
+        lock = lockcli.Lock([fake.url, free_url()], "L")
+        lock.query("x", permits=3, priority=1)
+        (args,) = fake.params("lock.query")
+        self.assertEqual(args[:2], ["L", "x"])
+        self.assertEqual(sorted(args[2]), ["key", "permits", "priority"])
+        self.assertEqual((args[2]["permits"], args[2]["priority"]), (3, 1))
+
+    def test_heartbeat_records_a_revocation_and_calls_back_once(self):
+        fake = self.fake()
+        seen = []
+        lock = lockcli.Lock(fake.url, "L", heartbeat=0.1, on_revoke=seen.append)
+        self.assertTrue(lock.lock_query("x"))
+        self.assertTrue(lock.lock_wait(5))
+        self.assertIsNone(lock.revoked)
+        fake.extra = {"revoke": "disk maintenance", "revoke_in": 30.0}
+        wait_until(lambda: seen, timeout=5, what="the revocation notice")
+        self.assertEqual(lock.revoked.reason, "disk maintenance")
+        self.assertEqual(lock.revoked.seconds, 30.0)
+        self.assertGreater(lock.revoked.deadline, time.monotonic())
+        checks = len(fake.params("lock.check"))
+        wait_until(lambda: len(fake.params("lock.check")) >= checks + 3, timeout=5,
+                   what="more heartbeats after the notice")
+        self.assertEqual(seen, [lock], "on_revoke is called once")
+        self.assertTrue(lock.heartbeat_running, "a revoked ticket is still held until let go")
+        self.assertFalse(lock.lost)
+        self.assertTrue(lock.lock_release())
+        self.assertIsNone(lock.revoked, "a revocation belongs to its ticket")
+
+    def test_no_revocation_in_an_empty_reason(self):
+        fake = self.fake()
+        fake.extra = {"revoke": "", "revoke_in": 0.0}
+        lock = lockcli.Lock(fake.url, "L", on_revoke=lambda l: self.fail("no revocation"))
+        lock.query("x")
+        self.assertEqual(lock.check()["state"], "granted")
+        self.assertIsNone(lock.revoked)
 
 
 class PackageTest(unittest.TestCase):
@@ -488,7 +577,7 @@ class KeepAliveTest(LockTestCase):
         self.assertTrue(lock.release())
         with lock.acquired("again", timeout=5):
             self.assertEqual(status(name)["granted"], 1)
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
         self.assertEqual(proxy.count(), 1, "10 calls of one Lock must share one connection")
         self.assertEqual(proxy.ended_by_client, 0)
         lock.close()
@@ -514,7 +603,7 @@ class KeepAliveTest(LockTestCase):
         self.assertIn("sending lock.renew again", "\n".join(logs.output))
         self.assertEqual(proxy.count(), 3)
         self.assertTrue(lock.release())
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
 
     def test_query_resent_on_a_closed_connection_queues_one_ticket(self):
         name = new_lock(1, "ka-query")
@@ -745,7 +834,7 @@ class LockrunTest(LockTestCase):
         p = self.lockrun(["--url", URL, "--lock", name, "--", "sh", "-c", "exit 3"])
         self.assertEqual(p.returncode, 3, p.stderr)
         self.assertEqual(p.stderr, "")
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
 
     def test_command_runs_holding_the_slot(self):
         name = new_lock(1, "holds")
@@ -785,7 +874,7 @@ class LockrunTest(LockTestCase):
         out, err = proc.communicate(timeout=10)
         self.assertEqual(proc.returncode, 0, err)
         self.assertEqual(err, "", "no notice when stderr is not a terminal")
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
 
     def test_wait_timeout_exits_75(self):
         name = new_lock(1, "timeout")
@@ -799,7 +888,7 @@ class LockrunTest(LockTestCase):
         p = self.lockrun(["--url", URL, "--lock", name, "--wait", "0", "--quiet", "--", "true"])
         self.assertEqual(p.returncode, 75)
         self.assertEqual(p.stderr, "")
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 1, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 1, "queued": 0})
 
     def test_heartbeat_while_command_runs(self):
         name = new_lock(1, "runbeat")
@@ -812,7 +901,8 @@ class LockrunTest(LockTestCase):
                  "sh", "-c", 'while [ ! -e "$0" ]; do sleep 0.05; done', go],
                 stderr=subprocess.PIPE, universal_newlines=True, env=child_env())
             self.addCleanup(lambda: proc.poll() is None and proc.kill())
-            wait_until(lambda: proxy.count("lock.renew") >= 2, what="2 renew calls from lockrun")
+            # two checks before COMMAND starts (the grant's token, the time left), then heartbeats
+            wait_until(lambda: proxy.count("lock.check") >= 4, what="2 heartbeats (lock.check) from lockrun")
             self.assertEqual(status(name)["granted"], 1)
             open(go, "w").close()
             _, err = proc.communicate(timeout=10)
@@ -874,14 +964,14 @@ class LockrunTest(LockTestCase):
         _, err = proc.communicate(timeout=10)
         self.assertEqual(proc.returncode, 128 + signal.SIGTERM, err)
         self.assertNotIn("Traceback", err)
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 1, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 1, "queued": 0})
 
     def test_command_not_found_127(self):
         name = new_lock(1, "notfound")
         p = self.lockrun(["--url", URL, "--lock", name, "--", "no-such-command-%s" % uuid.uuid4().hex])
         self.assertEqual(p.returncode, 127)
         self.assertOneLine(p.stderr, "command not found")
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
 
     def test_command_not_executable_126(self):
         name = new_lock(1, "noexec")
@@ -901,7 +991,7 @@ class LockrunTest(LockTestCase):
             p = self.lockrun(["--url", URL, "--lock", name, "--", garbage])
             self.assertEqual(p.returncode, 126)
             self.assertOneLine(p.stderr, "garbage")
-        self.assertEqual(status(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
+        self.assertEqual(counts(name), {"name": name, "size": 1, "granted": 0, "queued": 0})
 
     def test_server_unreachable_69(self):
         p = self.lockrun(["--url", free_url(), "--", "true"])
@@ -967,6 +1057,177 @@ class LockrunTest(LockTestCase):
         p = self.lockrun(["-m", "lockcli", "run", "--url", free_url(), "--", "true"],
                          cmd=[sys.executable], env=child_env(PYTHONPATH=PYDIR))
         self.assertEqual(p.returncode, 69)
+
+
+def stop(proc, tmp):
+    """Ends lockrun ``proc`` if it still runs, and its command's process group (the command
+    wrote its pid to ``tmp``/pid): a killed lockrun cannot pass a signal on."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(10)
+    try:
+        with open(os.path.join(tmp, "pid")) as f:
+            os.killpg(int(f.read()), signal.SIGKILL)
+    except (OSError, ValueError):
+        pass                    # not started, or ended with its group
+
+
+def alive(pid):
+    """True while process ``pid`` runs (a zombie counts as ended)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+class StderrLines(object):
+    """The lines child ``proc`` writes on its stderr (a pipe), read as they come by a thread."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.lines = []
+        self._thread = threading.Thread(target=self._read, args=(proc.stderr,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream):
+        for line in stream:
+            self.lines.append(line)
+
+    def text(self):
+        """What came so far; all of it once the child has ended."""
+        if self.proc.poll() is not None:
+            self._thread.join(10)
+        return "".join(self.lines)
+
+
+class LockrunLostSlotTest(LockTestCase):
+    """lockrun's command when the slot is lost (--on-lost, --kill-after, exit 76) or revoked."""
+
+    def start(self, script, *options, url=None, name=None):
+        """lockrun running ``sh -c SCRIPT DIR`` with a heartbeat every 0.2 s, once the script
+        has written its ticket and lock to DIR/ticket and DIR/lock and made DIR/ready; (process, DIR, stderr)."""
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp, True)
+        argv = [LOCKRUN, "--url", url or URL, "--lock", name or new_lock(1, "lost"), "--heartbeat", "0.2"]
+        argv += list(options) + ["--", "sh", "-c", 'echo $$ > "$0/pid"; echo "$LOCKRUN_TICKET" > "$0/ticket"; '
+                                 'echo "$LOCKRUN_LOCK" > "$0/lock"; ' + script, tmp]
+        proc = subprocess.Popen(argv, stderr=subprocess.PIPE, universal_newlines=True, env=child_env())
+        self.addCleanup(proc.stderr.close)
+        self.addCleanup(stop, proc, tmp)
+        err = StderrLines(proc)
+        wait_until(lambda: os.path.exists(os.path.join(tmp, "ready")) or proc.poll() is not None,
+                   what="the command to start")
+        self.assertIsNone(proc.poll(), err.text())
+        return proc, tmp, err
+
+    @staticmethod
+    def read(tmp, name):
+        with open(os.path.join(tmp, name)) as f:
+            return f.read().strip()
+
+    def force_release(self, tmp):
+        self.assertTrue(rpc().admin.release(self.read(tmp, "ticket")))
+
+    # a shell that survives SIGTERM (and says it got one), with a child that does not
+    STUBBORN = ('trap \'touch "$0/term"\' TERM; sleep 100 & echo $! > "$0/sleep"; touch "$0/ready"; '
+                'while :; do sleep 0.1; done; touch "$0/after"')
+
+    def test_lost_slot_sigterm_then_sigkill_after_kill_after_exit_76(self):
+        proc, tmp, err = self.start(self.STUBBORN, "--kill-after", "1")
+        sleeper = int(self.read(tmp, "sleep"))
+        self.force_release(tmp)
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 76, err.text())
+        self.assertEqual(lockcli.EX_LOST, 76)
+        self.assertTrue(os.path.exists(os.path.join(tmp, "term")), "the command must get SIGTERM first")
+        self.assertFalse(os.path.exists(os.path.join(tmp, "after")))
+        wait_until(lambda: not alive(sleeper), timeout=5, what="the command's own child to end (its group)")
+        self.assertIn("lockrun: lock %s: the slot is lost: stopping COMMAND (SIGTERM, SIGKILL in 1 s"
+                      % self.read(tmp, "lock"), err.text())
+        self.assertNotIn("already gone", err.text())
+
+    def test_lost_slot_sigterm_stops_a_shell_and_what_it_started(self):
+        proc, tmp, err = self.start('sleep 100 & echo $! > "$0/sleep"; touch "$0/ready"; wait; touch "$0/after"',
+                                    "--kill-after", "600")
+        sleeper = int(self.read(tmp, "sleep"))
+        self.force_release(tmp)
+        proc.wait(timeout=30)               # well before --kill-after: SIGTERM did it
+        self.assertEqual(proc.returncode, 76, err.text())
+        wait_until(lambda: not alive(sleeper), timeout=5, what="sleep 100 to end")
+        self.assertFalse(os.path.exists(os.path.join(tmp, "after")))
+
+    def test_on_lost_kill_sends_sigkill_at_once(self):
+        proc, tmp, err = self.start(self.STUBBORN, "--on-lost", "kill", "--kill-after", "600")
+        self.force_release(tmp)
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 76, err.text())
+        self.assertFalse(os.path.exists(os.path.join(tmp, "term")), "no SIGTERM with --on-lost=kill")
+        self.assertIn("SIGKILL", err.text())
+
+    def test_on_lost_warn_lets_the_command_run_to_its_end(self):
+        name = new_lock(1, "warn")
+        proc, tmp, err = self.start('touch "$0/ready"; while [ ! -e "$0/go" ]; do sleep 0.05; done; '
+                                    'touch "$0/after"; exit 5', "--on-lost", "warn", name=name)
+        self.force_release(tmp)
+        wait_until(lambda: "is gone" in err.text(), timeout=10, what="the warning of the lost slot")
+        self.assertIsNone(proc.poll(), "--on-lost=warn must let the command run")
+        open(os.path.join(tmp, "go"), "w").close()
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 5, err.text())
+        self.assertTrue(os.path.exists(os.path.join(tmp, "after")))
+        self.assertEqual(counts(name)["granted"], 0)
+
+    def test_revocation_sends_sigterm_then_releases_with_the_commands_status(self):
+        fake = HolderServer()                   # revocations on a real server: test_revoke_watch.py
+        self.addCleanup(fake.close)
+        proc, tmp, err = self.start('trap "exit 9" TERM; touch "$0/ready"; while :; do sleep 0.05; done',
+                                    "--on-lost", "kill", url=fake.url, name="L")
+        fake.extra = {"revoke": "disk swap at noon", "revoke_in": 60.0}
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 9, err.text())
+        self.assertIn("disk swap at noon", err.text())
+        self.assertEqual(fake.methods()[-1], "lock.release")
+
+    def test_revocation_with_on_lost_warn_only_warns(self):
+        fake = HolderServer()
+        self.addCleanup(fake.close)
+        proc, tmp, err = self.start('touch "$0/ready"; while [ ! -e "$0/go" ]; do sleep 0.05; done; exit 4',
+                                    "--on-lost", "warn", url=fake.url, name="L")
+        fake.extra = {"revoke": "disk swap at noon", "revoke_in": 60.0}
+        wait_until(lambda: "disk swap at noon" in err.text(), timeout=10, what="the warning")
+        self.assertIsNone(proc.poll())
+        open(os.path.join(tmp, "go"), "w").close()
+        proc.wait(timeout=30)
+        self.assertEqual(proc.returncode, 4, err.text())
+
+    def test_option_errors_64_name_the_option(self):
+        for args, named in [
+            (["--permits", "0"], "argument --permits: "),
+            (["--permits", "two"], "argument --permits: "),
+            (["--priority", "10"], "argument --priority: "),
+            (["--priority", "-1"], "argument --priority: "),
+            (["--permits", "2", "--exclusive"], "lockrun: --permits and --exclusive"),
+            (["--on-lost", "ignore"], "argument --on-lost: "),
+            (["--kill-after", "-1"], "argument --kill-after: "),
+        ]:
+            p = subprocess.run([LOCKRUN, "--url", URL] + args + ["--", "true"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, universal_newlines=True, env=child_env(), timeout=15)
+            self.assertEqual(p.returncode, 64, "%s: %s" % (args, p.stderr))
+            self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+            self.assertIn(named, p.stderr)
+
+    def test_help_documents_the_lost_slot_and_its_exit_status(self):
+        p = subprocess.run([LOCKRUN, "--help"], stdout=subprocess.PIPE, universal_newlines=True, timeout=15)
+        self.assertEqual(p.returncode, 0)
+        for text in ("--on-lost", "--kill-after", "--permits", "--exclusive", "--priority", "\n  76 "):
+            self.assertIn(text, p.stdout)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ so tests never share a lock. The fake-server tests need no server.
 import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -484,6 +485,64 @@ class FakeServerTest(unittest.TestCase):
         self.assertEqual(lockctl.DEFAULT_URL, "http://127.0.0.1:9090/RPC2")
         r = run("--help")
         self.assertIn("http://127.0.0.1:9090/RPC2", r.out)
+
+    def test_revoke_sends_ticket_reason_and_seconds(self):
+        got = []
+
+        def revoke(ticket, reason, seconds):
+            got.append((ticket, reason, seconds))
+            return len(got) == 1
+        ticket = "AB" * 16
+        with FakeServer({"admin.revoke": revoke}) as s:
+            r = run("revoke", ticket, "disk swap", "30", url=s.url)
+            gone = run("--json", "revoke", ticket, "again", "0.5", url=s.url)
+        self.assertEqual((r.rc, r.err), (0, ""), r)
+        self.assertEqual(r.out, "revoked %s: the holder is asked to let go; force-released in 30s unless it does\n"
+                         % ticket.lower())
+        self.assertEqual(got, [(ticket.lower(), "disk swap", 30), (ticket.lower(), "again", 0.5)])
+        self.assertEqual((gone.rc, json.loads(gone.out)), (1, {"ticket": ticket.lower(), "revoked": False}))
+
+    def test_revoke_usage_errors_name_the_argument(self):
+        for args, named in ((("revoke", "abc", "why", "1"), "bad ticket"),
+                            (("revoke", "a" * 32, " ", "1"), "REASON must not be empty"),
+                            (("revoke", "a" * 32, "why", "-1"), "argument SECONDS: "),
+                            (("revoke", "a" * 32, "why"), "lockctl: "),
+                            (("status", "--count", "2"), "--count goes with --watch"),
+                            (("status", "--watch", "--count", "0"), "argument --count: ")):
+            r = run(*args, url="http://127.0.0.1:%d/RPC2" % free_port())
+            self.assertOneLineError(r, 64)
+            self.assertIn(named, r.err)
+
+    def test_shutdown_prints_and_its_refusal_gives_no_credentials_hint(self):
+        with FakeServer({"admin.shutdown": lambda: True}) as s:
+            r = run("shutdown", url=s.url)
+        self.assertEqual((r.rc, r.out, r.err), (0, "shutting down\n", ""))
+
+        def refuse():
+            raise xmlrpc.client.Fault(6, "admin.shutdown: not allowed: ALLOW_REMOTE_SHUTDOWN is not set")
+        with FakeServer({"admin.shutdown": refuse}) as s:
+            r = run("shutdown", url=s.url)
+        self.assertOneLineError(r, 1)
+        self.assertIn("ALLOW_REMOTE_SHUTDOWN", r.err)
+        self.assertNotIn("USER:PASSWORD@", r.err)
+
+    def test_status_watch_prints_a_line_per_new_version(self):
+        asked = []
+        versions = ["1", "1", "2"]        # the second answer is a timeout: no change, no line
+
+        def watch(name, since, timeout):
+            asked.append((name, since, timeout))
+            v = versions[min(len(asked), len(versions)) - 1]
+            return {"name": name, "size": 2, "granted": int(v) - 1, "queued": 0, "used": 2 * (int(v) - 1),
+                    "delayed": 0, "version": v}
+        with FakeServer({"lock.watch": watch}) as s:
+            r = run("status", "--watch", "--count", "2", "L", url=s.url)
+        self.assertEqual((r.rc, r.err), (0, ""), r)
+        lines = r.out.splitlines()
+        self.assertEqual([line[9:] for line in lines], ["L: size 2, 0 granted, 0 queued, 0 used, 0 delayed",
+                                                        "L: size 2, 1 granted, 0 queued, 2 used, 0 delayed"])
+        self.assertTrue(all(re.match(r"\d\d:\d\d:\d\d ", line) for line in lines), lines)
+        self.assertEqual(asked[:3], [("L", "", 30), ("L", "1", 30), ("L", "1", 30)])
 
     def test_usage_errors_exit_64(self):
         for args in ((), ("frobnicate",), ("release",), ("status", "a", "b"), ("--timeout", "-1", "ping"),

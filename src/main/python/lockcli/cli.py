@@ -12,6 +12,7 @@ EX_USAGE = 64
 EX_UNAVAILABLE = 69     # the server cannot be reached, refuses, or gave no usable answer
 EX_SOFTWARE = 70        # internal error
 EX_TEMPFAIL = 75        # lockrun: timed out waiting for the lock
+EX_LOST = 76            # lockrun: the slot was lost while COMMAND ran, and lockrun stopped COMMAND
 EX_NOEXEC = 126         # lockrun: COMMAND found but cannot be executed
 EX_NOTFOUND = 127       # lockrun: COMMAND not found
 
@@ -62,6 +63,21 @@ def positive_seconds(text):
     if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError("must be > 0 seconds: %r" % text)
     return value
+
+
+def whole(low, high=None):
+    """argparse type: a whole number from ``low`` to ``high`` (None: no bound)."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("not a whole number: %r" % text)
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(
+                ("must be >= %d: %r" % (low, text)) if high is None else
+                ("must be %d to %d: %r" % (low, high, text)))
+        return value
+    return parse
 
 
 def setting(given, option, variable, default=None):

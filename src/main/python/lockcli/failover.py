@@ -10,6 +10,7 @@ So one round takes at most one call timeout per URL. As the Java client's Failov
 import secrets
 
 from .faults import Fault, LockFault, LockNoAnswer
+from .options import KEY
 from .transport import Transport, log, redact_url
 
 
@@ -77,11 +78,14 @@ class Endpoints:
     def _next(self, error, index):
         self.log.info("%s; trying %s", error, self.transports[(index + 1) % len(self.transports)].safe_url)
 
-    def new_ticket_args(self, *args):
-        """``args`` of lock.query or lock.acquire for one new ticket, with the options struct:
-        a fresh random key, sent again on every retry of that call, so that a retry after an
-        answer lost with a node leaves no second ticket. No struct with one server: it never
-        retries, and servers older than the struct refuse a call carrying it."""
-        if len(self.transports) == 1:
-            return args
-        return args + ({"key": secrets.token_hex(16)},)
+    def new_ticket_args(self, args, options=None):
+        """``args`` of lock.query or lock.acquire for one new ticket, with the options struct
+        when there is something to put in it: ``options`` (a dict, see options.py), and with
+        several servers a fresh random key, sent again on every retry of that call, so that a
+        retry after an answer lost with a node leaves no second ticket. No key with one server:
+        it never retries; no struct for a plain call to one server, as servers older than the
+        struct refuse a call carrying it."""
+        struct = dict(options or {})
+        if len(self.transports) > 1:
+            struct[KEY] = secrets.token_hex(16)
+        return tuple(args) + ((struct,) if struct else ())

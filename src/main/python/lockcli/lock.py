@@ -1,5 +1,6 @@
 """The Lock API: one client of one named lock, holding at most one ticket at a time."""
 
+import collections
 import contextlib
 import os
 import re
@@ -9,6 +10,7 @@ import time
 
 from .faults import LockError, LockGone, LockTimeout
 from .failover import Endpoints
+from .options import ticket_options
 from .transport import DEFAULT_HTTP_TIMEOUT, fmt_seconds, log
 
 DEFAULT_LOCK = "DefaultLock"
@@ -31,7 +33,7 @@ def clean_info(info):
     return text
 
 
-def _seconds(value):
+def wire_seconds(value):
     """A wait in seconds as sent on the wire: an int when whole, else a double."""
     value = max(0.0, float(value))
     if value == int(value):
@@ -47,6 +49,14 @@ def _ask(deadline):
 
 def default_info(what="lockcli"):
     return "%s on %s (pid %d)" % (what, socket.gethostname(), os.getpid())
+
+
+class Revocation(collections.namedtuple("Revocation", "reason seconds deadline")):
+    """An admin's request that the holder let go of its slot (admin.revoke), as lock.check
+    reported it: ``reason`` (text), ``seconds`` (until the server force-releases the ticket,
+    as answered) and ``deadline`` (that moment, a time.monotonic() value)."""
+
+    __slots__ = ()
 
 
 class Lock:
@@ -68,10 +78,16 @@ class Lock:
     ``lockname``: the lock's name. ``http_timeout``: socket timeout in seconds of
     each call (default DEFAULT_HTTP_TIMEOUT); a ``lock.wait`` call gets the wait
     it asks for plus this. ``heartbeat``: when set, a daemon thread calls
-    ``lock.renew`` every ``heartbeat`` seconds while the slot is held.
+    ``lock.check`` (a sign of life, as ``lock.renew``, that also tells of a
+    revocation) every ``heartbeat`` seconds while the slot is held.
     ``logger``: a ``logging.Logger`` (default: the ``lockcli`` logger).
     ``on_lost``: called as ``on_lost(lock)`` from the heartbeat thread when the
-    server says the held ticket is gone.
+    server says the held ticket is gone (expired, force-released, or the deadline
+    of a revocation passed). ``on_revoke``: called once per ticket as
+    ``on_revoke(lock)`` when lock.check first shows an admin's revocation
+    (admin.revoke: let go, the server force-releases the ticket at the deadline);
+    from the heartbeat thread, or from the thread calling ``check``. A callback
+    should be quick (it holds up the heartbeat); its exceptions are logged.
 
     Refusals come back as LockFault: code FAULT_UNAUTHENTICATED (10, message
     starting "authentication failed:") for missing or wrong credentials,
@@ -82,8 +98,9 @@ class Lock:
     Attributes: ``ticket`` (str or None), ``token`` (the fencing token of the
     grant, a decimal string, or None), ``state`` (``queued``, ``granted``,
     ``gone`` or None), ``position`` (in the queue, from the last check),
-    ``lost`` (the heartbeat found the ticket gone), ``renewals`` (successful
-    heartbeat renewals), ``last_error`` (the last LockError, or None),
+    ``lost`` (the heartbeat found the ticket gone), ``revoked`` (a Revocation
+    once lock.check showed one for the ticket, else None), ``renewals``
+    (successful heartbeat renewals), ``last_error`` (the last LockError, or None),
     ``username`` (the user sent, or None), ``safe_url`` (the URL for messages:
     no password).
 
@@ -99,12 +116,13 @@ class Lock:
     Threads: one Lock is meant for one thread (plus its own heartbeat thread):
     its ticket state (``ticket``, ``state``...) is not guarded. The connections
     are: calls made at the same time from several threads (the heartbeat's
-    ``lock.renew`` while the caller's thread checks, say) each get a connection
+    ``lock.check`` while the caller's thread renews, say) each get a connection
     of their own, never a shared one, and at most two idle ones are kept.
     """
 
     def __init__(self, url, lockname, http_timeout=None, heartbeat=None, logger=None,
-                 on_lost=None, ssl_context=None, username=None, password=None, cafile=None):
+                 on_lost=None, ssl_context=None, username=None, password=None, cafile=None,
+                 on_revoke=None):
         self._servers = Endpoints(url, username=username, password=password, cafile=cafile,
                                   ssl_context=ssl_context, logger=logger)
         if heartbeat is not None and not heartbeat >= 0:
@@ -119,6 +137,9 @@ class Lock:
         self.heartbeat = heartbeat or None
         self.log = logger if logger is not None else log
         self.on_lost = on_lost
+        self.on_revoke = on_revoke
+        self.revoked = None
+        self._revoked_mutex = threading.Lock()      # makes the revocation notice happen once
         self.ticket = None
         self.token = None
         self.state = None
@@ -159,15 +180,21 @@ class Lock:
 
     # -- raising primitives (used by the lock_* methods, acquired() and lockrun) --
 
-    def query(self, info=None):
-        """Queue a ticket (releasing a live one this object still has); raises LockError."""
+    def query(self, info=None, permits=None, exclusive=None, priority=None):
+        """Queue a ticket (releasing a live one this object still has); raises LockError.
+
+        ``permits``: slots to take (default 1); ``exclusive=True``: every slot of the lock;
+        ``priority``: 0 to 9 (default 0), higher is granted first. Each is sent only when
+        given (servers before them refuse the options); ValueError for a bad value.
+        """
+        options = ticket_options(permits, exclusive, priority)
         if self.ticket is not None and self.state != "gone":
             self.log.info("lock %s: releasing ticket %s before querying a new one",
                           self.lockname, self.ticket)
             self.lock_release()
         self._forget()
         info = clean_info(default_info() if info is None else info)
-        args = self._servers.new_ticket_args(self.lockname, info)     # the same key on every retry
+        args = self._servers.new_ticket_args((self.lockname, info), options)  # the same key on every retry
         ticket = self._expect("lock.query", self._servers.call("lock.query", args, self.http_timeout), str)
         self.ticket = ticket
         self.state = "queued"
@@ -194,6 +221,8 @@ class Lock:
             self.position = st.get("position", 0)
         elif state == "gone":
             self._set_gone()
+        if state in ("granted", "queued"):
+            self._note_revocation(self.ticket, st)
         return st
 
     def wait(self, timeout=None, heartbeat=None):
@@ -234,7 +263,7 @@ class Lock:
     def _wait_args(self, deadline):
         """(args, socket timeout) of one lock.wait call ending by ``deadline`` (None: none)."""
         ask = _ask(deadline)
-        return (self.ticket, _seconds(ask)), ask + self.http_timeout
+        return (self.ticket, wire_seconds(ask)), ask + self.http_timeout
 
     def release(self, timeout=None):
         """``lock.release``: True if a held slot was freed or a queued ticket cancelled.
@@ -285,6 +314,7 @@ class Lock:
         self.state = None
         self.position = 0
         self.lost = False
+        self.revoked = None
 
     # -- heartbeat ----------------------------------------------------------
 
@@ -316,39 +346,76 @@ class Lock:
         return thread is not None and thread.is_alive()
 
     def _heartbeat_loop(self, ticket, interval, stop):
-        while not stop.wait(interval):
+        """Every ``interval`` s a ``lock.check`` (a sign of life, as lock.renew, that also
+        tells of a revocation); once revoked, again soon after the revocation's deadline."""
+        pause = interval
+        while not stop.wait(pause):
             try:
-                alive = self._call("lock.renew", ticket)
+                st = self._expect("lock.check", self._call("lock.check", ticket), dict)
             except LockError as e:
                 if not stop.is_set():
                     self.log.warning("lock %s: heartbeat: %s", self.lockname, e)
                 continue
             if stop.is_set():
                 return
-            if alive is True:
+            if st.get("state") != "gone":
                 self.renewals += 1
                 self.log.debug("lock %s: renewed ticket %s", self.lockname, ticket)
+                self._note_revocation(ticket, st)
+                pause = self._next_beat(interval)
                 continue
             self.lost = True
             if self.ticket == ticket:
                 self._set_gone()
             self.log.warning("lock %s: ticket %s is gone (the slot is lost)", self.lockname, ticket)
-            if self.on_lost is not None:
-                try:
-                    self.on_lost(self)
-                except Exception:
-                    self.log.exception("lock %s: on_lost callback failed", self.lockname)
+            self._notify("on_lost", self.on_lost)
             return
+
+    def _next_beat(self, interval):
+        revoked = self.revoked
+        if revoked is None:
+            return interval
+        return min(interval, max(1.0, revoked.deadline - time.monotonic()))
+
+    def _note_revocation(self, ticket, st):
+        """Records the revocation in the check struct ``st`` of ``ticket``, if any, and
+        calls on_revoke: once per ticket."""
+        reason = st.get("revoke")
+        if not reason or not isinstance(reason, str):
+            return
+        try:
+            seconds = max(0.0, float(st.get("revoke_in") or 0.0))
+        except (TypeError, ValueError):
+            seconds = 0.0
+        with self._revoked_mutex:
+            if self.revoked is not None or self.ticket != ticket:
+                return
+            self.revoked = Revocation(reason, seconds, time.monotonic() + seconds)
+        self.log.warning("lock %s: ticket %s is revoked (force-released in %s s): %s",
+                         self.lockname, ticket, fmt_seconds(seconds), reason)
+        self._notify("on_revoke", self.on_revoke)
+
+    def _notify(self, what, callback):
+        if callback is None:
+            return
+        try:
+            callback(self)
+        except Exception:
+            self.log.exception("lock %s: %s callback failed", self.lockname, what)
 
     # -- the classic boolean API -------------------------------------------
 
-    def lock_query(self, info=None):
+    def lock_query(self, info=None, permits=None, exclusive=None, priority=None):
         """Queue a ticket on the lock; True when queued (the ticket is kept on the object).
 
         False when the server is unreachable or refuses (the reason is logged
         and kept in ``last_error``). ``info``: free text shown to operators.
+        ``permits``, ``exclusive``, ``priority``: as ``query`` (a bad value is a
+        ValueError, not False).
         """
-        return self._quietly("query", lambda: self.query(info) is not None, False)
+        options = dict(permits=permits, exclusive=exclusive, priority=priority)
+        ticket_options(**options)       # a bad value raises, before any call
+        return self._quietly("query", lambda: self.query(info, **options) is not None, False)
 
     def lock_wait(self, timeout=None):
         """Wait for the grant: True once granted.
@@ -373,7 +440,8 @@ class Lock:
         return self._quietly("renew", self.renew, False)
 
     def lock_check(self):
-        """The server's ``lock.check`` struct (dict) of the ticket.
+        """The server's ``lock.check`` struct (dict) of the ticket (a revocation in it is
+        recorded in ``revoked``, see ``on_revoke``).
 
         None when there is no ticket or on server trouble (logged).
         """
@@ -394,16 +462,19 @@ class Lock:
     # -- context manager ----------------------------------------------------
 
     @contextlib.contextmanager
-    def acquired(self, info=None, timeout=None, heartbeat=None):
-        """Hold a slot for the ``with`` block; yields this Lock.
+    def acquired(self, info=None, timeout=None, heartbeat=None, permits=None, exclusive=None,
+                 priority=None):
+        """Hold a slot (or ``permits`` slots, or every slot if ``exclusive``) for the
+        ``with`` block; yields this Lock.
 
         Raises LockTimeout when ``timeout`` seconds pass before the grant (the
         queued ticket is cancelled), LockError when the server is unreachable,
         refuses, or drops the ticket. The slot is released on leaving the
         block, also on an exception. ``heartbeat``: renew every so many seconds
-        while held (default: the object's ``heartbeat``).
+        while held (default: the object's ``heartbeat``). ``priority``: 0 to 9, higher
+        is granted first. A bad option is a ValueError.
         """
-        self.query(info)
+        self.query(info, permits=permits, exclusive=exclusive, priority=priority)
         try:
             self.wait(timeout, heartbeat=heartbeat)
         except BaseException:

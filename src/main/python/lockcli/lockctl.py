@@ -1,7 +1,8 @@
 """The lockctl command: operator's view and control of a lockserver (see lockctl --help).
 
 Talks to the server's admin.* methods (docs/API.md): admin.status, admin.release,
-admin.reload, admin.cluster and admin.peers, plus server.ping.
+admin.revoke, admin.reload, admin.shutdown, admin.cluster and admin.peers, plus
+server.ping, and lock.list and lock.watch for ``status --watch``.
 """
 
 import argparse
@@ -10,20 +11,28 @@ import os
 import re
 import sys
 import threading
+import time
 
 from .cli import (EX_FAIL, EX_OK, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, ArgumentParser, UsageError,
-                  checked, positive_seconds, say, setting)
+                  checked, positive_seconds, say, seconds, setting, whole)
 from .faults import Fault, LockError, LockFault, LockHttpError
 from .failover import Endpoints
+from .lock import wire_seconds
 from .transport import DEFAULT_HTTP_TIMEOUT, __version__, tls_context
+from .watch import WATCH_WAIT, follow
 
 DEFAULT_URL = "http://127.0.0.1:9090/RPC2"
 
 _TICKET = re.compile(r"[0-9a-fA-F]{32}\Z")
 # C0/C1 control characters and DEL: never written raw to the operator's terminal
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-# where fault 6 also means "not a cluster node": no hint at credentials there
-_CLUSTER_METHODS = ("admin.cluster", "admin.peers")
+# where fault 6 has a reason besides credentials ("not a cluster node", "ALLOW_REMOTE_SHUTDOWN
+# is not set"; the server's message says which): no hint at credentials there
+_NOT_ONLY_CREDENTIALS = ("admin.cluster", "admin.peers", "admin.shutdown")
+# methods of issue 16: a server before them answers fault 4
+_NEWER_METHODS = ("admin.revoke", "admin.shutdown", "lock.watch")
+#: at most so many locks are watched at once (a thread and a connection each)
+MAX_WATCHED = 64
 
 
 class Failure(Exception):
@@ -42,16 +51,20 @@ class Server:
         self.safe_url = servers.safe_url
         self.timeout = timeout
 
-    def call(self, method, *args):
+    def call(self, method, *args, wait=0):
+        """The answer of ``method``; ``wait``: seconds the call may block on the server
+        (lock.watch), on top of the socket timeout."""
         try:
-            return self.servers.call(method, args, self.timeout)
+            return self.servers.call(method, args, self.timeout + wait)
         except LockFault as e:
             hint = ""
-            if e.code == Fault.UNKNOWN_METHOD and method.startswith("admin."):
+            if e.code == Fault.UNKNOWN_METHOD and method in _NEWER_METHODS:
+                hint = " (this server is older than %s)" % method
+            elif e.code == Fault.UNKNOWN_METHOD and method.startswith("admin."):
                 hint = " (this server has no admin methods: too old?)"
             elif method.startswith("admin.") and self.servers.username is None and (
                     e.code == Fault.UNAUTHENTICATED
-                    or (e.code == Fault.NOT_ALLOWED and method not in _CLUSTER_METHODS)):
+                    or (e.code == Fault.NOT_ALLOWED and method not in _NOT_ONLY_CREDENTIALS)):
                 hint = " (admin calls need an admin user: http://USER:PASSWORD@host:port/RPC2)"
             raise Failure(EX_FAIL, "%s refused: fault %s (%s): %s%s" % (
                 method, e.code, e.name, one_line(e.fault_string), hint))
@@ -132,11 +145,21 @@ def columns(rows, indent=""):
     return lines
 
 
-def format_lock(lock):
+def lock_line(lock):
+    """``NAME: size S, G granted, Q queued``, then ``, U used`` and ``, D delayed`` when the
+    server tells them (slots taken by granted tickets, slots closed by LOCK_DELAY)."""
     g = lock.get
-    lines = ["%s: size %s, %s granted, %s queued%s" % (
-        one_line(g("name", "?")), g("size", "?"), g("granted", "?"), g("queued", "?"),
-        " (retired: takes no queries, goes once drained)" if g("retired") else "")]
+    line = "%s: size %s, %s granted, %s queued" % (
+        one_line(g("name", "?")), g("size", "?"), g("granted", "?"), g("queued", "?"))
+    for key in ("used", "delayed"):
+        if key in lock:
+            line += ", %s %s" % (one_line(lock[key]), key)
+    return line
+
+
+def format_lock(lock):
+    lines = [lock_line(lock) + (" (retired: takes no queries, goes once drained)" if lock.get("retired") else "")]
+    g = lock.get
     settings = []
     for key, label in (("grace_time", "grace"), ("expiration_time", "expiration"),
                        ("max_lock_time", "max lock time")):
@@ -172,6 +195,10 @@ def format_lock(lock):
 # commands
 
 def cmd_status(server, args, out):
+    if args.watch:
+        return watch_status(server, args, out)
+    if args.count is not None:
+        raise UsageError("--count goes with --watch")
     locks = server.call("admin.status")
     if not isinstance(locks, list) or not all(isinstance(x, dict) for x in locks):
         raise Failure(EX_UNAVAILABLE, "bad answer from %s to admin.status: %s" % (
@@ -193,11 +220,54 @@ def cmd_status(server, args, out):
     return EX_OK
 
 
-def cmd_release(server, args, out):
-    ticket = args.ticket.strip()
+def watch_status(server, args, out):
+    """status --watch: a line per lock, then one per change (lock.watch), until Ctrl-C or
+    --count lines."""
+    if args.lock is not None:
+        names = [args.lock]
+    else:
+        locks = server.call("lock.list")
+        if not isinstance(locks, list) or not all(isinstance(x, dict) and "name" in x for x in locks):
+            raise Failure(EX_UNAVAILABLE, "bad answer from %s to lock.list: %s" % (
+                server.safe_url, one_line(repr(locks))[:200]))
+        names = [x["name"] for x in locks]
+        if not names:
+            raise Failure(EX_FAIL, "no locks on %s to watch" % server.safe_url)
+        if len(names) > MAX_WATCHED:
+            raise UsageError("%d locks are too many to watch at once (at most %d): name one"
+                             % (len(names), MAX_WATCHED))
+
+    def ask(name, since):
+        state = server.call("lock.watch", name, since, WATCH_WAIT, wait=WATCH_WAIT)
+        if not isinstance(state, dict) or not isinstance(state.get("version"), str) or not state["version"]:
+            raise Failure(EX_UNAVAILABLE, "bad answer from %s to lock.watch: %s" % (
+                server.safe_url, one_line(repr(state))[:200]))
+        return state
+
+    def show(state):
+        if args.json:
+            out.write(json.dumps(state, sort_keys=True) + "\n")
+        else:
+            out.write("%s %s\n" % (time.strftime("%H:%M:%S"), lock_line(state)))
+        out.flush()
+
+    try:
+        follow(ask, names, show, args.count)
+    except KeyboardInterrupt:       # the way to stop watching
+        pass
+    return EX_OK
+
+
+def ticket_argument(text):
+    """A ticket given on the command line, lowercased; UsageError if it is not one."""
+    ticket = text.strip()
     if not _TICKET.match(ticket):
-        raise UsageError("bad ticket %s: a ticket is 32 hex digits" % one_line(repr(args.ticket)))
-    ticket = ticket.lower()
+        raise UsageError("bad ticket %s: a ticket is 32 hex digits" % one_line(repr(text)))
+    return ticket.lower()
+
+
+def cmd_release(server, args, out):
+    ticket = ticket_argument(args.ticket)
     released = server.call("admin.release", ticket)
     if not isinstance(released, bool):
         raise Failure(EX_UNAVAILABLE, "bad answer from %s to admin.release: %s" % (
@@ -209,6 +279,34 @@ def cmd_release(server, args, out):
     else:
         out.write("not found: %s (already released or expired)\n" % ticket)
     return EX_OK if released else EX_FAIL
+
+
+def cmd_revoke(server, args, out):
+    ticket = ticket_argument(args.ticket)
+    reason = args.reason.strip()
+    if not reason:
+        raise UsageError("REASON must not be empty: the holder is told it")
+    revoked = server.call("admin.revoke", ticket, reason, wire_seconds(args.seconds))
+    if not isinstance(revoked, bool):
+        raise Failure(EX_UNAVAILABLE, "bad answer from %s to admin.revoke: %s" % (
+            server.safe_url, one_line(repr(revoked))[:200]))
+    if args.json:
+        out.write(json.dumps({"ticket": ticket, "revoked": revoked}) + "\n")
+    elif revoked:
+        out.write("revoked %s: the holder is asked to let go; force-released in %s unless it does\n"
+                  % (ticket, fmt_duration(args.seconds)))
+    else:
+        out.write("not found: %s (already released or expired)\n" % ticket)
+    return EX_OK if revoked else EX_FAIL
+
+
+def cmd_shutdown(server, args, out):
+    answer = server.call("admin.shutdown")
+    if answer is not True:
+        raise Failure(EX_UNAVAILABLE, "unexpected answer from %s to admin.shutdown: %s" % (
+            server.safe_url, one_line(repr(answer))[:200]))
+    out.write(json.dumps({"shutdown": True}) + "\n" if args.json else "shutting down\n")
+    return EX_OK
 
 
 def cmd_ping(server, args, out):
@@ -305,10 +403,24 @@ def cmd_peers(server, args, out):
 
 _EPILOG = """\
 commands:
-  status [LOCK]    every lock (or LOCK): size, granted and queued counts, the
+  status [LOCK]    every lock (or LOCK): size, granted and queued counts (and
+                   used and delayed slots when the server tells them), the
                    holders (ticket, fencing token, held for, idle, time left,
                    info) and the queue (position, ticket, waited, idle, left, info)
+  status --watch [--count N] [LOCK]
+                   follow every lock (or LOCK) with lock.watch: a line per lock
+                   ("HH:MM:SS NAME: size S, G granted, Q queued, U used, D
+                   delayed"; --json: its struct), then one per change, until
+                   Ctrl-C (exit 0) or N lines; the locks there at the start, at
+                   most %d
   release TICKET   force-release a held or queued ticket (admin.release)
+  revoke TICKET REASON SECONDS
+                   ask the holder of TICKET to let go (admin.revoke): lockcli
+                   and lockrun see REASON at their next heartbeat (lockrun stops
+                   its command); the server force-releases the ticket after
+                   SECONDS
+  shutdown         stop the server (admin.shutdown; the server must set
+                   ALLOW_REMOTE_SHUTDOWN=true in [general])
   ping             check that the server answers (server.ping): prints "ok"
   reload           re-read the server's config file (as SIGHUP does) and print
                    the changes applied
@@ -328,12 +440,12 @@ exit status:
   0   done; cluster: every node answered and all name the same leader
   1   the server refused the call (fault: its code and message are printed;
       or HTTP 401/403: credentials refused), release found no such ticket,
-      status found no such lock; cluster: a node did not answer, has no
+      status found no such lock, revoke found no such ticket; cluster: a node did not answer, has no
       leader or names another one, or the server is not a cluster node
   64  bad usage
   69  the server cannot be reached or gave no usable answer (cluster: none of
       the URLs)
-""" % DEFAULT_URL
+""" % (MAX_WATCHED, DEFAULT_URL)
 
 
 def _common(parser, top):
@@ -362,17 +474,29 @@ def make_parser(prog="lockctl"):
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     s = sub.add_parser("status", help="show the locks, their holders and queues")
     s.add_argument("lock", nargs="?", metavar="LOCK", help="only this lock")
+    s.add_argument("--watch", action="store_true",
+                   help="print a line per lock, then one per change (lock.watch), until Ctrl-C")
+    s.add_argument("--count", metavar="N", type=whole(1),
+                   help="with --watch: stop after N lines")
     r = sub.add_parser("release", help="force-release a ticket")
     r.add_argument("ticket", metavar="TICKET")
+    rv = sub.add_parser("revoke", help="ask the holder of a ticket to let go, force-release it later")
+    rv.add_argument("ticket", metavar="TICKET")
+    rv.add_argument("reason", metavar="REASON", help="told to the holder")
+    rv.add_argument("seconds", metavar="SECONDS", type=seconds,
+                    help="the server force-releases the ticket after SECONDS")
+    sd = sub.add_parser("shutdown", help="stop the server (needs ALLOW_REMOTE_SHUTDOWN=true)")
     pi = sub.add_parser("ping", help="check that the server answers")
     rl = sub.add_parser("reload", help="re-read the server's config file")
     c = sub.add_parser("cluster", help="show every node's view of the cluster")
     pe = sub.add_parser("peers", help="change the cluster's members")
     pe.add_argument("peers", metavar="LIST", help="every member as id@host:port of its Raft port, comma-separated")
-    for sp in (s, r, pi, rl, c, pe):
+    for sp in (s, r, rv, sd, pi, rl, c, pe):
         _common(sp, False)
     s.set_defaults(func=cmd_status)
     r.set_defaults(func=cmd_release)
+    rv.set_defaults(func=cmd_revoke)
+    sd.set_defaults(func=cmd_shutdown)
     pi.set_defaults(func=cmd_ping)
     rl.set_defaults(func=cmd_reload)
     c.set_defaults(func=cmd_cluster)

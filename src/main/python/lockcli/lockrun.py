@@ -1,4 +1,12 @@
-"""The lockrun command: run a command while holding a slot of a lock (see lockrun --help)."""
+"""The lockrun command: run a command while holding a slot of a lock (see lockrun --help).
+
+When the heartbeat finds the slot lost while COMMAND runs (the ticket expired, was
+force-released, or the deadline of a revocation passed), lockrun stops COMMAND as
+--on-lost says (term: SIGTERM, then SIGKILL after --kill-after seconds; kill: SIGKILL)
+and exits EX_LOST (76); --on-lost=warn lets COMMAND run on. When an operator revokes the
+ticket (admin.revoke), lockrun sends SIGTERM to COMMAND, releases the slot once COMMAND
+has ended and exits with COMMAND's status. COMMAND and its signals: child.py.
+"""
 
 import argparse
 import getpass
@@ -13,11 +21,13 @@ import sys
 import time
 import urllib.parse
 
-from .cli import (EX_NOEXEC, EX_NOTFOUND, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE,
-                  ArgumentParser, UsageError, checked, positive_seconds, say, seconds, setting)
+from .child import Child
+from .cli import (EX_LOST, EX_NOEXEC, EX_NOTFOUND, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE,
+                  ArgumentParser, UsageError, checked, positive_seconds, say, seconds, setting, whole)
 from .faults import LockError, LockTimeout
 from .failover import split_urls
 from .lock import DEFAULT_LOCK, Lock
+from .options import MAX_PRIORITY
 from .transport import DEFAULT_HTTP_TIMEOUT, check_url, fmt_seconds, split_userinfo, tls_context
 
 
@@ -56,6 +66,23 @@ signals:
   SIGINT, SIGTERM and SIGHUP are forwarded to COMMAND; lockrun waits for it,
   releases the slot and exits with COMMAND's status (128+N if COMMAND died of
   signal N). While waiting for the lock they cancel the ticket; exit 128+N.
+  COMMAND leads a process group of its own and lockrun's signals go to that
+  group, so that what COMMAND started stops too (sh -c 'a; b'). In the
+  foreground of a terminal, COMMAND stays in lockrun's group (so that it can
+  read the terminal) and gets lockrun's signals alone.
+
+lost slot, revocation (both seen by the heartbeat, at its interval):
+  When the ticket is gone while COMMAND runs (expired, force-released by an
+  operator, or the deadline of a revocation passed), --on-lost says what
+  happens: term (default) sends SIGTERM to COMMAND, then SIGKILL after
+  --kill-after seconds if it still runs; kill sends SIGKILL at once; either
+  way lockrun exits 76 once COMMAND has ended. warn only prints a warning and
+  lets COMMAND run on (lockrun then exits with COMMAND's status).
+  When an operator revokes the ticket (lockctl revoke TICKET REASON SECONDS:
+  let go within SECONDS), lockrun prints the reason, sends SIGTERM to COMMAND
+  at once, waits for it, releases the slot and exits with COMMAND's status
+  (143 if it died of the SIGTERM); with --on-lost=warn it only prints the
+  warning. If the deadline passes first, the slot is lost (see above).
 
 exit status:
   COMMAND's status  COMMAND ran (128+N if it died of signal N)
@@ -64,12 +91,15 @@ exit status:
        not allowed, refused the call (fault) or dropped the ticket
   70   internal error of lockrun
   75   timed out waiting for the lock (--wait)
+  76   the slot was lost while COMMAND ran and lockrun stopped COMMAND
+       (--on-lost=term or kill)
   126  COMMAND found but cannot be executed
   127  COMMAND not found
 
 example:
   lockrun --url http://lockserver:9090/RPC2 --lock Backup --wait 3600 -- rsync -a /src/ /dst/
   lockrun --url http://node1:9090/RPC2,http://node2:9090/RPC2,http://node3:9090/RPC2 -- backup.sh
+  lockrun --lock Backup --exclusive --priority 9 --kill-after 60 -- restore.sh
   lockrun --url https://lockserver:9090/RPC2 --user backup \\
       --cafile /etc/lockserver/ca.pem --lock Backup -- rsync -a /src/ /dst/
 """
@@ -105,6 +135,20 @@ def _run_parser(prog):
                    help="renew the ticket every SECONDS while COMMAND runs; 0 disables "
                         "(default: every 60 s, or a third of the ticket's time left at the "
                         "grant if that is shorter)")
+    p.add_argument("--permits", metavar="N", type=whole(1),
+                   help="take N slots of the lock at once (default: 1)")
+    p.add_argument("--exclusive", action="store_true",
+                   help="take every slot of the lock (not with --permits)")
+    p.add_argument("--priority", metavar="N", type=whole(0, MAX_PRIORITY),
+                   help="0 to %d: a higher priority is granted before a lower one, "
+                        "first come first served within one (default: 0)" % MAX_PRIORITY)
+    p.add_argument("--on-lost", choices=("term", "kill", "warn"), default="term",
+                   help="when the slot is lost while COMMAND runs: term: SIGTERM, then "
+                        "SIGKILL after --kill-after; kill: SIGKILL at once (both exit 76); "
+                        "warn: print a warning, let COMMAND run on (default: term)")
+    p.add_argument("--kill-after", metavar="SECONDS", type=seconds, default=10.0,
+                   help="with --on-lost=term: SIGKILL this long after the SIGTERM if COMMAND "
+                        "still runs (default: 10)")
     p.add_argument("--http-timeout", metavar="SECONDS", type=positive_seconds,
                    default=DEFAULT_HTTP_TIMEOUT,
                    help="socket timeout of each call to the server (default: %s)"
@@ -155,7 +199,9 @@ class _Runner:
         self.quiet = False
         self.mode = "defer"      # defer: note signals; raise: interrupt the wait; forward: to COMMAND
         self.pending = []
-        self.proc = None
+        self.child = None
+        self.on_lost = "term"       # --on-lost
+        self.kill_after = 10.0      # --kill-after
 
     # messages: one line each on stderr, never a traceback
     def say(self, message):
@@ -177,12 +223,28 @@ class _Runner:
             self.mode = "defer"
             raise _Signalled(signum)
         self.pending.append(signum)
-        proc = self.proc
-        if self.mode == "forward" and proc is not None and proc.returncode is None:
-            try:
-                proc.send_signal(signum)
-            except OSError:
-                pass
+        child = self.child
+        if self.mode == "forward" and child is not None:
+            child.signal(signum)
+
+    # the heartbeat's notices, from its thread
+    def slot_lost(self, lock):
+        child = self.child
+        if child is None or self.on_lost == "warn":
+            return                      # the library has printed its warning
+        signum = signal.SIGKILL if self.on_lost == "kill" else signal.SIGTERM
+        if child.stop(signum, self.kill_after):
+            self.notice("lock %s: the slot is lost: stopping COMMAND (%s)" % (
+                lock.lockname, "SIGKILL" if signum == signal.SIGKILL else
+                "SIGTERM, SIGKILL in %s s if it still runs" % fmt_seconds(self.kill_after)))
+
+    def revoked(self, lock):
+        child = self.child
+        if child is None or self.on_lost == "warn":
+            return
+        if child.signal(signal.SIGTERM):
+            self.notice("lock %s: revoked: stopping COMMAND (SIGTERM), then releasing the slot"
+                        % lock.lockname)
 
     def run(self, argv):
         try:
@@ -209,12 +271,16 @@ class _Runner:
             if user is not None and ":" in user:
                 raise UsageError("%s: a user name cannot contain ':' (HTTP Basic auth): %r" % (user_from, user))
             context = None if cafile is None else checked(cafile_from, tls_context, cafile)
+            if args.exclusive and args.permits is not None:
+                raise UsageError("--permits and --exclusive do not go together: --exclusive takes every slot")
         except UsageError as e:
             self.say("%s (see %s --help)" % (e, self.prog))
             return EX_USAGE
         except SystemExit as e:         # --help
             return e.code if isinstance(e.code, int) else 0
         self.quiet = args.quiet
+        self.on_lost, self.kill_after = args.on_lost, args.kill_after
+        options = dict(permits=args.permits, exclusive=args.exclusive or None, priority=args.priority)
         self._setup_logging(args.verbose, args.quiet)
 
         problem = _find_command(command[0])
@@ -224,7 +290,8 @@ class _Runner:
         try:
             password = None if user is None else self._password(user, parts)
             lock = Lock(urls, lockname, http_timeout=args.http_timeout, ssl_context=context,
-                        username=user, password=password)
+                        username=user, password=password, on_lost=self.slot_lost,
+                        on_revoke=self.revoked)
         except (UsageError, ValueError) as e:
             self.say("%s (see %s --help)" % (e, self.prog))
             return EX_USAGE
@@ -241,7 +308,7 @@ class _Runner:
                 pass
         try:
             # one Lock, so one kept-alive connection, for the query, the wait, the heartbeat and the release
-            return self._locked_run(lock, command, info, wait, args.heartbeat)
+            return self._locked_run(lock, command, info, wait, args.heartbeat, options)
         finally:
             lock.close()
             self.mode = "defer"
@@ -283,10 +350,10 @@ class _Runner:
             handler.setLevel(logging.WARNING)
         logger.addHandler(handler)
 
-    def _locked_run(self, lock, command, info, wait, heartbeat):
+    def _locked_run(self, lock, command, info, wait, heartbeat, options):
         start = time.monotonic()
         try:
-            lock.query(info)
+            lock.query(info, **options)
         except LockError as e:
             self.say(str(e))
             return EX_UNAVAILABLE
@@ -362,35 +429,39 @@ class _Runner:
             if self.pending:                    # signalled between grant and start
                 status = 128 + self.pending[0]
             else:
-                if heartbeat:
-                    lock.start_heartbeat(heartbeat)
-                try:
-                    self.proc = subprocess.Popen(command, env=env)
-                except FileNotFoundError:
-                    status = EX_NOTFOUND
-                    self.say("%s: command not found" % command[0])
-                except (PermissionError, IsADirectoryError):
-                    status = EX_NOEXEC
-                    self.say("%s: Permission denied" % command[0])
-                except (OSError, ValueError, subprocess.SubprocessError) as e:
-                    status = EX_NOEXEC
-                    self.say("%s: cannot run: %s" % (command[0], e))
-                if self.proc is not None:
+                status = self._start(command, env)
+                if self.child is not None:
+                    if heartbeat:
+                        lock.start_heartbeat(heartbeat)
                     for signum in self.pending:
-                        try:
-                            self.proc.send_signal(signum)
-                        except OSError:
-                            pass
-                    rc = self.proc.wait()
-                    status = rc if rc >= 0 else 128 - rc
+                        self.child.signal(signum)
+                    status = self.child.wait()
+                    if self.child.stopped:
+                        status = EX_LOST
         finally:
             self.mode = "defer"
+            lost = lock.lost                    # release() forgets it
             try:
-                if not lock.release(timeout=min(lock.http_timeout, 10.0)) and not lock.lost:
+                if not lock.release(timeout=min(lock.http_timeout, 10.0)) and not lost:
                     self.notice("warning: lock %s was already gone on release" % lock.lockname)
             except LockError as e:
                 self.notice("warning: could not release lock %s: %s" % (lock.lockname, e))
         return status
+
+    def _start(self, command, env):
+        """Starts COMMAND as self.child; None, or the exit status when it could not start."""
+        try:
+            self.child = Child(command, env)
+            return None
+        except FileNotFoundError:
+            self.say("%s: command not found" % command[0])
+            return EX_NOTFOUND
+        except (PermissionError, IsADirectoryError):
+            self.say("%s: Permission denied" % command[0])
+            return EX_NOEXEC
+        except (OSError, ValueError, subprocess.SubprocessError) as e:
+            self.say("%s: cannot run: %s" % (command[0], e))
+            return EX_NOEXEC
 
 
 def main_run(argv=None, prog="lockrun"):
