@@ -133,7 +133,7 @@ class LiveServerTest(unittest.TestCase):
         r = run("status", self.lock, env_url=URL)
         self.assertEqual(r.rc, 0, r)
         lines = r.out.splitlines()
-        self.assertEqual(lines[0], "%s: size 1, 1 granted, 1 queued" % self.lock)
+        self.assertEqual(lines[0], "%s: size 1, 1 granted, 1 queued, 1 used, 0 delayed" % self.lock)
         holders = r.out.index("holders:")
         queue = r.out.index("queue:")
         self.assertLess(holders, queue)
@@ -166,8 +166,8 @@ class LiveServerTest(unittest.TestCase):
     def test_status_of_all_locks(self):
         r = run("status", env_url=URL)
         self.assertEqual(r.rc, 0, r)
-        self.assertRegex(r.out, r"(?m)^DefaultLock: size \d+, \d+ granted, \d+ queued$")
-        self.assertRegex(r.out, r"(?m)^%s: size 1, 0 granted, 0 queued$" % self.lock)
+        self.assertRegex(r.out, r"(?m)^DefaultLock: size \d+, \d+ granted, \d+ queued, \d+ used, \d+ delayed$")
+        self.assertRegex(r.out, r"(?m)^%s: size 1, 0 granted, 0 queued, 0 used, 0 delayed$" % self.lock)
         self.assertIn("holders: none", r.out)
 
     def test_status_of_unknown_lock_exits_1(self):

@@ -31,8 +31,11 @@ LOCKRUN = os.path.join(PYDIR, "lockrun")
 LOCKCTL = os.path.join(PYDIR, "lockctl")
 if PYDIR not in sys.path:
     sys.path.insert(0, PYDIR)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)      # test_lockcli's helpers
 
 import lockcli  # noqa: E402
+from test_lockcli import stop, wait_until  # noqa: E402
 
 URL = os.environ.get("LOCKSERVER_REVOKE_URL", "")
 SHUTDOWN_URL = os.environ.get("LOCKSERVER_SHUTDOWN_URL", "")
@@ -62,17 +65,6 @@ def new_lock(size):
     return name
 
 
-def wait_until(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %s s waiting for %s" % (timeout, what))
-        time.sleep(0.05)
-
-
 def env():
     e = {k: v for k, v in os.environ.items() if not k.startswith("LOCKSERVER_")}
     e["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -83,19 +75,6 @@ def lockctl(*args, url=None):
     return subprocess.run([sys.executable, LOCKCTL, "--url", url or URL] + list(args), env=env(),
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, timeout=60)
-
-
-def stop(proc, tmp):
-    """Ends lockrun ``proc`` if it still runs, and its command's process group (the command
-    wrote its pid to ``tmp``/pid): a killed lockrun cannot pass a signal on."""
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait(10)
-    try:
-        with open(os.path.join(tmp, "pid")) as f:
-            os.killpg(int(f.read()), signal.SIGKILL)
-    except (OSError, ValueError):
-        pass                    # not started, or ended with its group
 
 
 class Output(object):

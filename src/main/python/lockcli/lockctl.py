@@ -300,20 +300,22 @@ def cmd_revoke(server, args, out):
     return EX_OK if revoked else EX_FAIL
 
 
-def cmd_shutdown(server, args, out):
-    answer = server.call("admin.shutdown")
+def call_expecting_true(server, method):
+    """Calls ``method``, which answers true; anything else is a one-line failure."""
+    answer = server.call(method)
     if answer is not True:
-        raise Failure(EX_UNAVAILABLE, "unexpected answer from %s to admin.shutdown: %s" % (
-            server.safe_url, one_line(repr(answer))[:200]))
+        raise Failure(EX_UNAVAILABLE, "unexpected answer from %s to %s: %s" % (
+            server.safe_url, method, one_line(repr(answer))[:200]))
+
+
+def cmd_shutdown(server, args, out):
+    call_expecting_true(server, "admin.shutdown")
     out.write(json.dumps({"shutdown": True}) + "\n" if args.json else "shutting down\n")
     return EX_OK
 
 
 def cmd_ping(server, args, out):
-    answer = server.call("server.ping")
-    if answer is not True:
-        raise Failure(EX_UNAVAILABLE, "unexpected answer from %s to server.ping: %s" % (
-            server.safe_url, one_line(repr(answer))[:200]))
+    call_expecting_true(server, "server.ping")
     out.write(json.dumps({"ok": True}) + "\n" if args.json else "ok\n")
     return EX_OK
 
