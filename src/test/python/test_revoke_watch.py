@@ -222,8 +222,10 @@ class WatchTest(unittest.TestCase):
                         out.lines)
         ticket = call("lock.query", name, "watched")
         self.addCleanup(call, "lock.release", ticket)
-        _, err = proc.communicate(timeout=40)
+        proc.wait(timeout=40)  # not communicate(): Output's thread is the one reader of stdout
+        err = proc.stderr.read()
         self.assertEqual(proc.returncode, 0, err)
+        wait_until(lambda: len(out.text().splitlines()) >= 2, what="the second line")
         self.assertEqual(len(out.text().splitlines()), 2, out.text())
         self.assertIn(" %s: size 2, 1 granted, 0 queued, 1 used, 0 delayed" % name, out.text().splitlines()[1])
 
