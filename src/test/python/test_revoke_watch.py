@@ -215,6 +215,7 @@ class WatchTest(unittest.TestCase):
         name = new_lock(2)
         proc = subprocess.Popen([sys.executable, LOCKCTL, "--url", URL, "status", "--watch", "--count", "2", name],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env())
+        self.addCleanup(proc.stdout.close)  # cleanups run last first: after the kill below
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         out = Output(proc, proc.stdout)
         wait_until(lambda: out.lines, what="the first line")
@@ -224,6 +225,7 @@ class WatchTest(unittest.TestCase):
         self.addCleanup(call, "lock.release", ticket)
         proc.wait(timeout=40)  # not communicate(): Output's thread is the one reader of stdout
         err = proc.stderr.read()
+        proc.stderr.close()
         self.assertEqual(proc.returncode, 0, err)
         wait_until(lambda: len(out.text().splitlines()) >= 2, what="the second line")
         self.assertEqual(len(out.text().splitlines()), 2, out.text())
