@@ -1,6 +1,5 @@
 package lockserver.cluster;
 
-import lockserver.core.SlotRequest;
 import static org.junit.Assert.assertEquals;
 
 import java.util.List;
@@ -10,6 +9,7 @@ import lockserver.core.ExpiryLog;
 import lockserver.core.LockImage;
 import lockserver.core.LockRegistry;
 import lockserver.core.LockSettings;
+import lockserver.core.SlotRequest;
 import org.junit.Test;
 
 /**

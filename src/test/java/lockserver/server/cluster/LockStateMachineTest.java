@@ -1,6 +1,5 @@
 package lockserver.server.cluster;
 
-import lockserver.core.SlotRequest;
 import static org.junit.Assert.assertEquals;
 
 import java.util.List;
@@ -8,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import lockserver.core.ExpiryLog;
 import lockserver.core.LockSettings;
+import lockserver.core.SlotRequest;
 import lockserver.core.TicketState;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;

@@ -1,6 +1,5 @@
 package lockserver.server.journal;
 
-import lockserver.core.SlotRequest;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -16,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import lockserver.core.Expiry;
 import lockserver.core.LockException;
 import lockserver.core.RestoredTicket;
+import lockserver.core.SlotRequest;
 import lockserver.wire.Fault;
 import org.junit.Assume;
 import org.junit.Rule;
