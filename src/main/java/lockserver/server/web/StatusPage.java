@@ -19,12 +19,13 @@ import lockserver.core.LockRegistry;
  * {@code GET /} and {@code /status}: a small HTML page for operators, refreshing itself every
  * few seconds: a line per lock, busiest first (share of slots used, then queue length), that
  * opens on its last hour of slots used and queue length ({@link History}), the waits of its
- * recent grants, its holders (info, held for, fencing token) and its queue; the busiest few
- * are open. It never shows ticket ids, which would let a reader release slots.
+ * recent grants, its first holders (info, held for, fencing token) and waiters; the busiest
+ * few are open. It never shows ticket ids, which would let a reader release slots.
  */
 public final class StatusPage extends PageServlet {
     private static final int REFRESH_SECONDS = 5;
-    private static final int OPEN = 5; // the busiest locks shown open
+    private static final int OPEN = 3; // the busiest locks shown open
+    private static final int ROWS = 8; // holders or waiters shown per lock
     static final Comparator<LockDetail> BUSIEST_FIRST = (a, b) -> {
         int c = Long.compare((long) b.used() * a.settings().size(), (long) a.used() * b.settings().size());
         c = c != 0 ? c : Integer.compare(b.queue().size(), a.queue().size());
@@ -139,7 +140,7 @@ public final class StatusPage extends PageServlet {
         if (!lock.holders().isEmpty()) {
             h.append("<table class=\"holders\"><tr><th>holder</th><th>slots</th><th>held for</th><th>token</th>")
                     .append("<th>last seen</th><th>revoked</th></tr>\n");
-            for (LockDetail.Holder t : lock.holders()) {
+            for (LockDetail.Holder t : first(lock.holders())) {
                 h.append("<tr><td>").append(escape(t.info())).append("</td><td>").append(t.slots())
                         .append("</td><td>").append(duration(t.ageNanos()))
                         .append("</td><td>").append(t.token()).append("</td><td>")
@@ -147,18 +148,32 @@ public final class StatusPage extends PageServlet {
                         .append(t.revoke().isEmpty() ? "" : escape(t.revoke()) + " (ends in "
                                 + duration(t.revokeInNanos()) + ")").append("</td></tr>\n");
             }
+            more(h, lock.holders().size(), 6);
             h.append("</table>\n");
         }
         if (!lock.queue().isEmpty()) {
             h.append("<table class=\"queue\"><tr><th>#</th><th>waiting</th><th>slots</th><th>priority</th>")
                     .append("<th>waited</th></tr>\n");
             int position = 0;
-            for (LockDetail.Holder t : lock.queue()) {
+            for (LockDetail.Holder t : first(lock.queue())) {
                 h.append("<tr><td>").append(++position).append("</td><td>").append(escape(t.info()))
                         .append("</td><td>").append(t.slots()).append("</td><td>").append(t.priority())
                         .append("</td><td>").append(duration(t.ageNanos())).append("</td></tr>\n");
             }
+            more(h, lock.queue().size(), 5);
             h.append("</table>\n");
+        }
+    }
+
+    private static List<LockDetail.Holder> first(List<LockDetail.Holder> tickets) {
+        return tickets.subList(0, Math.min(tickets.size(), ROWS));
+    }
+
+    /** The row that says how many tickets the table leaves out (lockctl status lists them all). */
+    private static void more(StringBuilder h, int tickets, int columns) {
+        if (tickets > ROWS) {
+            h.append("<tr class=\"more\"><td colspan=\"").append(columns).append("\">and ").append(tickets - ROWS)
+                    .append(" more (lockctl status lists them all)</td></tr>\n");
         }
     }
 
