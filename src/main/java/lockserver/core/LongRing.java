@@ -59,8 +59,4 @@ public final class LongRing {
         }
         return out;
     }
-
-    public int capacity() {
-        return capacity;
-    }
 }
