@@ -6,7 +6,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The running counts of one lock name for the metrics: releases, cancels, expiries by cause
- * and a histogram of wait times, whose count is the number of grants. The registry keeps
+ * and a histogram of wait times, whose count is the number of grants; and for the status
+ * page the waits of the last {@value #RECENT_WAITS} grants. The registry keeps
  * one per name for its whole life, so a lock removed and added again goes on counting
  * (a counter series must not reset).
  *
@@ -36,7 +37,11 @@ public final class LockCounts {
         }
     }
 
+    /** How many of the latest grants' waits {@link #recentWaits} keeps. */
+    public static final int RECENT_WAITS = 64;
+
     private final long[] counts = new long[FIRST_BUCKET + BOUNDS_SECONDS.length];
+    private final LongRing waits = new LongRing(RECENT_WAITS); // nanoseconds; no array until a grant waited
 
     /** Under the semaphore's lock. */
     void add(int index) {
@@ -51,6 +56,7 @@ public final class LockCounts {
         }
         addTo(WAIT_MICROS, waitedNanos / 1000);
         addTo(FIRST_BUCKET + bucket, 1);
+        waits.add(waitedNanos);
     }
 
     private void addTo(int index, long n) {
@@ -77,6 +83,11 @@ public final class LockCounts {
             b[i] = get(FIRST_BUCKET + i);
         }
         return b;
+    }
+
+    /** The waits from query to grant of the latest grants (at most {@value #RECENT_WAITS}), oldest first, in nanoseconds. */
+    public long[] recentWaits() {
+        return waits.copy();
     }
 
     /** Whether anything was counted yet: the metrics show a lock's counts from its first event. */

@@ -9,22 +9,26 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Runs the lifecycle tick every period until {@link #shutdown()}, logging what expired.
- * A tick that throws is logged and the next one runs on time: the thread only ends when
- * told to.
+ * Runs the lifecycle tick every period until {@link #shutdown()}, logging what expired, and
+ * the sampler after each tick and at least once a second between ticks (it decides on its
+ * own clock whether a sample is due). A tick or sample that throws is logged and the next
+ * one runs on time: the thread only ends when told to.
  */
 final class LifecycleThread extends Thread {
     private static final Logger log = LogManager.getLogger(LifecycleThread.class);
 
     private final Consumer<ExpiryLog> tick; // appends what it ended
+    private static final long SAMPLER_NANOS = 1_000_000_000L;
+    private final Runnable sampler;
     private final ExpiryLog expired = new ExpiryLog(); // reused: a tick allocates nothing
     private volatile long periodNanos;
     private volatile boolean stopping;
 
-    LifecycleThread(Consumer<ExpiryLog> tick, long periodNanos) {
+    LifecycleThread(Consumer<ExpiryLog> tick, Runnable sampler, long periodNanos) {
         super("lifecycle");
         setDaemon(true);
         this.tick = tick;
+        this.sampler = sampler;
         this.periodNanos = periodNanos;
     }
 
@@ -42,12 +46,24 @@ final class LifecycleThread extends Thread {
             } catch (Throwable t) {
                 log.error("lifecycle tick failed; the next tick runs as usual", t);
             }
+            sample();
             long now = System.nanoTime();
             next = Math.max(next + periodNanos, now); // an overrun does not cause a burst of ticks
             while (!stopping && next - now > 0) {
-                LockSupport.parkNanos(this, next - now);
+                LockSupport.parkNanos(this, Math.min(next - now, SAMPLER_NANOS));
                 now = System.nanoTime();
+                if (!stopping && next - now > 0) {
+                    sample();
+                }
             }
+        }
+    }
+
+    private void sample() {
+        try {
+            sampler.run();
+        } catch (Throwable t) {
+            log.error("lifecycle sampler failed; the next sample runs as usual", t);
         }
     }
 

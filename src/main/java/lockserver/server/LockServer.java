@@ -23,6 +23,7 @@ import lockserver.server.rpc.LockService;
 import lockserver.server.rpc.Locks;
 import lockserver.server.rpc.RpcEndpoint;
 import lockserver.server.rpc.SlowRequestGuard;
+import lockserver.server.web.History;
 import lockserver.server.web.Metrics;
 import lockserver.server.web.MetricsPage;
 import lockserver.server.web.StatusPage;
@@ -73,12 +74,14 @@ public final class LockServer implements AutoCloseable {
     private LockServer(ServerConfig config, Clock clock) throws IOException {
         this.config = config;
         Metrics metrics = new Metrics(this::registry);
+        History history = new History(clock, this::registry);
         if (config.cluster() != null) {
             journal = null;
             registry = null;
             cluster = ClusterNode.start(() -> this.config);
             locks = new ClusterLocks(cluster);
-            lifecycle = new LifecycleThread(expired -> cluster.tickIfLeader(), config.lifecyclePeriodNanos());
+            lifecycle = new LifecycleThread(expired -> cluster.tickIfLeader(), history::sample,
+                    config.lifecyclePeriodNanos());
         } else {
             cluster = null;
             journal = config.dataDir() == null ? null : Journal.open(config.dataDir(), config.journalFsync());
@@ -86,7 +89,7 @@ public final class LockServer implements AutoCloseable {
             Durability durability = restore(config);
             locks = new LocalLocks(registry, durability);
             lifecycle = new LifecycleThread(expired -> durability.batch(() -> tick(registry, metrics, expired)),
-                    config.lifecyclePeriodNanos());
+                    history::sample, config.lifecyclePeriodNanos());
         }
         this.access = new Access(config.users(), config.anonymousAdmin());
         if (cluster != null) {
@@ -107,7 +110,7 @@ public final class LockServer implements AutoCloseable {
         ServletContextHandler pages = new ServletContextHandler();
         pages.setContextPath("/");
         pages.addServlet(new ServletHolder("metrics", new MetricsPage(metrics)), "/metrics");
-        pages.addServlet(new ServletHolder("status", new StatusPage(this::registry,
+        pages.addServlet(new ServletHolder("status", new StatusPage(this::registry, history,
                 cluster == null ? null : cluster::status)), "/");
         FilterHolder guard = new FilterHolder(slowRequests);
         guard.setAsyncSupported(true);

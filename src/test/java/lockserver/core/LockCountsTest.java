@@ -33,4 +33,17 @@ public class LockCountsTest {
         assertEquals(1, c.get(LockCounts.EXPIRIES + 1));
         assertEquals(0, c.get(LockCounts.WAIT_MICROS));
     }
+
+    @Test
+    public void recentWaitsKeepTheLatestGrantsOnly() {
+        LockCounts c = new LockCounts();
+        for (int i = 1; i <= LockCounts.RECENT_WAITS + 2; i++) {
+            c.granted(i);
+        }
+        long[] recent = c.recentWaits();
+        assertEquals(LockCounts.RECENT_WAITS, recent.length);
+        assertEquals(3, recent[0]); // the first two fell out
+        assertEquals(LockCounts.RECENT_WAITS + 2, recent[recent.length - 1]);
+        assertEquals(LockCounts.RECENT_WAITS + 2, c.grants()); // the histogram still counts all
+    }
 }

@@ -253,7 +253,7 @@ public class FaultToleranceTest {
                 default:
                     afterFailures.countDown();
             }
-        }, TimeUnit.MILLISECONDS.toNanos(10));
+        }, () -> { }, TimeUnit.MILLISECONDS.toNanos(10));
         lifecycle.start();
         try {
             assertTrue("ticks kept coming after three failing ticks; calls so far: " + calls.get(),
