@@ -28,13 +28,15 @@ import lockserver.client.LockClient;
 import lockserver.client.LockServerException;
 import lockserver.server.LockServer;
 import lockserver.server.TestServers;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /**
  * The shipped Grafana dashboard and Prometheus rules (docs/monitoring) ask only for series
- * a real server exports, and promtool accepts the rules and passes their unit tests. CI
- * installs Debian's prometheus package for promtool (.ci/run); elsewhere those two checks
- * are skipped when there is none.
+ * a real server exports; promtool parses the rules and the panel queries, and the rules
+ * pass their unit tests. CI installs Debian's prometheus package for promtool (.ci/run);
+ * elsewhere the promtool checks are skipped when there is none.
  */
 public class MonitoringFilesTest {
     private static final Path DIR = Path.of("docs/monitoring");
@@ -47,6 +49,9 @@ public class MonitoringFilesTest {
     private static final Pattern SELECTOR = Pattern.compile("\\b(lockserver_[a-z0-9_]+)\\{([^}]*)\\}");
     private static final Pattern MATCHER = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)\\s*(?:=~|!~|!=|=)");
     private static final Pattern BY = Pattern.compile("\\b(?:by|without)\\s*\\(([^)]*)\\)");
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
 
     /**
      * Validates the dashboard as Grafana imports it and prints every PromQL query in it
@@ -81,7 +86,7 @@ public class MonitoringFilesTest {
             "");
 
     @Test
-    public void promtoolAcceptsTheRulesAndTheirUnitTestsPass() throws Exception {
+    public void promtoolParsesRulesAndPanelQueriesAndTheRulesPassTheirUnitTests() throws Exception {
         Path promtool = onPath("promtool");
         if (promtool == null && System.getenv("CI") != null) {
             throw new AssertionError("CI must have promtool (Debian package prometheus, installed by .ci/run)");
@@ -91,6 +96,22 @@ public class MonitoringFilesTest {
         assertTrue(check, check.contains("SUCCESS: 4 rules found"));
         String test = run(List.of(promtool.toString(), "test", "rules", RULE_TESTS.toString()));
         assertTrue(test, test.contains("SUCCESS"));
+
+        // the dashboard's panel queries parse too: promtool checks them as recording rules,
+        // with Grafana's variables as they are when all values are chosen
+        StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+        int n = 0;
+        for (String q : dashboardQueries()) {
+            if (!q.startsWith("label_values(")) {
+                String promql = q.replace("$__rate_interval", "5m").replaceAll("\\$(job|instance|lock)\\b", ".*");
+                rules.append("      - record: dashboard:panel").append(++n).append("\n        expr: '")
+                        .append(promql.replace("'", "''")).append("'\n");
+            }
+        }
+        Path panels = tmp.newFile("dashboard-rules.yml").toPath();
+        Files.writeString(panels, rules.toString(), StandardCharsets.UTF_8);
+        String parsed = run(List.of(promtool.toString(), "check", "rules", panels.toString()));
+        assertTrue(parsed, parsed.contains("SUCCESS: " + n + " rules found"));
     }
 
     @Test
