@@ -166,7 +166,7 @@ public class PythonWheelTest {
     }
 
     /**
-     * The first python3 on PATH that has setuptools and wheel (the build backend and its helper):
+     * The first python3 on PATH that has pip, setuptools and wheel (the build backend and its helper):
      * the wheel is pure Python, so any python3 builds the same one.
      */
     private static String wheelBuilder() throws Exception {
@@ -175,14 +175,14 @@ public class PythonWheelTest {
             Path candidate = Path.of(dir.isEmpty() ? "." : dir, "python3");
             if (Files.isExecutable(candidate) && !tried.contains(candidate.toString())) {
                 tried.add(candidate.toString());
-                Process p = new ProcessBuilder(candidate.toString(), "-c", "import setuptools, wheel")
+                Process p = new ProcessBuilder(candidate.toString(), "-c", "import pip, setuptools, wheel")
                         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
                     return candidate.toString();
                 }
             }
         }
-        throw new AssertionError("no python3 on PATH has setuptools and wheel (tried " + tried
+        throw new AssertionError("no python3 on PATH has pip, setuptools and wheel (tried " + tried
                 + "): on Debian, apt-get install python3-setuptools python3-wheel python3-pip (see .ci/run)");
     }
 
