@@ -175,7 +175,7 @@ public class PythonWheelTest {
             Path candidate = Path.of(dir.isEmpty() ? "." : dir, "python3");
             if (Files.isExecutable(candidate) && !tried.contains(candidate.toString())) {
                 tried.add(candidate.toString());
-                Process p = new ProcessBuilder(candidate.toString(), "-c", "import pip, setuptools, wheel")
+                Process p = new ProcessBuilder(candidate.toString(), "-c", "import setuptools, wheel, pip")
                         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 if (p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0) {
                     return candidate.toString();
