@@ -19,7 +19,9 @@ import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-LOCKCTL = os.path.normpath(os.path.join(HERE, "..", "..", "main", "python", "lockctl"))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+from client_under_test import LOCKCTL  # noqa: E402
 
 NODES = [u for u in os.environ.get("LOCKSERVER_CLUSTER", "").split(",") if u]
 PEERS = os.environ.get("LOCKSERVER_PEERS", "")

@@ -25,12 +25,9 @@ import uuid
 import xmlrpc.client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYDIR = os.path.normpath(os.path.join(HERE, "..", "..", "main", "python"))
-LOCKRUN = os.path.join(PYDIR, "lockrun")
-if PYDIR not in sys.path:
-    sys.path.insert(0, PYDIR)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)      # netfakes
+from client_under_test import CHILD_ENV, LOCKRUN  # noqa: E402  (before lockcli)
 
 import lockcli  # noqa: E402
 import lockcli.pool  # noqa: E402
@@ -1051,11 +1048,11 @@ class LockrunTest(LockTestCase):
         name = new_lock(1, "module")
         p = self.lockrun(["-m", "lockcli", "run", "--url", URL, "--lock", name,
                           "--", "sh", "-c", "exit 4"],
-                         cmd=[sys.executable], env=child_env(PYTHONPATH=PYDIR))
+                         cmd=[sys.executable], env=child_env(**CHILD_ENV))
         self.assertEqual(p.returncode, 4, p.stderr)
         self.assertEqual(status(name)["granted"], 0)
         p = self.lockrun(["-m", "lockcli", "run", "--url", free_url(), "--", "true"],
-                         cmd=[sys.executable], env=child_env(PYTHONPATH=PYDIR))
+                         cmd=[sys.executable], env=child_env(**CHILD_ENV))
         self.assertEqual(p.returncode, 69)
 
 

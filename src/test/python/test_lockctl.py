@@ -24,10 +24,9 @@ import xmlrpc.client
 import xmlrpc.server
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYDIR = os.path.normpath(os.path.join(HERE, "..", "..", "main", "python"))
-LOCKCTL = os.path.join(PYDIR, "lockctl")
-if PYDIR not in sys.path:
-    sys.path.insert(0, PYDIR)
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+from client_under_test import LOCKCTL  # noqa: E402  (before lockcli)
 
 from lockcli import lockctl  # noqa: E402
 

@@ -26,13 +26,9 @@ import uuid
 import xmlrpc.client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYDIR = os.path.normpath(os.path.join(HERE, "..", "..", "main", "python"))
-LOCKRUN = os.path.join(PYDIR, "lockrun")
-LOCKCTL = os.path.join(PYDIR, "lockctl")
-if PYDIR not in sys.path:
-    sys.path.insert(0, PYDIR)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)      # test_lockcli's helpers
+from client_under_test import LOCKRUN, LOCKCTL  # noqa: E402  (before lockcli)
 
 import lockcli  # noqa: E402
 from test_lockcli import stop, wait_until  # noqa: E402

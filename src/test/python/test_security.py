@@ -41,12 +41,9 @@ import uuid
 import xmlrpc.client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYDIR = os.path.normpath(os.path.join(HERE, "..", "..", "main", "python"))
-LOCKRUN = os.path.join(PYDIR, "lockrun")
-if PYDIR not in sys.path:
-    sys.path.insert(0, PYDIR)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)      # netfakes
+from client_under_test import LOCKRUN  # noqa: E402  (before lockcli)
 
 import lockcli  # noqa: E402
 import lockcli.pool  # noqa: E402

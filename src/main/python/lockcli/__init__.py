@@ -1,7 +1,9 @@
 """Python client of lockserver, a network counting-semaphore server.
 
 The wire API (XML-RPC over HTTP at /RPC2) is specified in docs/API.md.
-Standard library only; Python 3.7 or later.
+Standard library only; Python 3.8 or later. Typed (PEP 561: py.typed).
+Installed by the Debian package lockserver-client, or with pip from the wheel built
+from src/main/python/pyproject.toml (README, "Python client").
 
 Library use::
 

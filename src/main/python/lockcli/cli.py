@@ -1,9 +1,14 @@
 """What the lockrun and lockctl commands share: exit statuses, usage errors, one-line messages."""
 
+from __future__ import annotations
+
 import argparse
 import math
 import os
 import sys
+from typing import Any, Callable, NoReturn, Optional, Tuple, TypeVar
+
+T = TypeVar("T")
 
 # exit statuses (sysexits.h, and the shell's 126/127)
 EX_OK = 0
@@ -24,16 +29,16 @@ class UsageError(Exception):
 class ArgumentParser(argparse.ArgumentParser):
     """An argparse parser that raises UsageError instead of printing usage and exiting."""
 
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
-    def exit(self, status=0, message=None):
+    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
         if message:
             sys.stderr.write(message)
         raise SystemExit(status)
 
 
-def say(prog, message):
+def say(prog: str, message: object) -> None:
     """``prog: message`` as one line on stderr; never raises."""
     try:
         sys.stderr.write("%s: %s\n" % (prog, message))
@@ -42,14 +47,14 @@ def say(prog, message):
         pass
 
 
-def _number(text):
+def _number(text: str) -> float:
     try:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError("not a number of seconds: %r" % text)
 
 
-def seconds(text):
+def seconds(text: str) -> float:
     """argparse type: a number of seconds >= 0 (inf allowed)."""
     value = _number(text)
     if math.isnan(value) or value < 0:
@@ -57,7 +62,7 @@ def seconds(text):
     return value
 
 
-def positive_seconds(text):
+def positive_seconds(text: str) -> float:
     """argparse type: a finite number of seconds > 0."""
     value = _number(text)
     if not 0 < value < math.inf:
@@ -65,9 +70,9 @@ def positive_seconds(text):
     return value
 
 
-def whole(low, high=None):
+def whole(low: int, high: Optional[int] = None) -> Callable[[str], int]:
     """argparse type: a whole number from ``low`` to ``high`` (None: no bound)."""
-    def parse(text):
+    def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
@@ -80,7 +85,8 @@ def whole(low, high=None):
     return parse
 
 
-def setting(given, option, variable, default=None):
+def setting(given: Optional[str], option: str, variable: str,
+            default: Optional[str] = None) -> Tuple[Optional[str], str]:
     """(value, source) of an option that an environment variable may stand in for;
     ``source`` names where the value came from, for messages ("--url", "$LOCKSERVER_URL")."""
     if given:
@@ -90,7 +96,7 @@ def setting(given, option, variable, default=None):
     return default, option
 
 
-def checked(source, function, *args, **kwargs):
+def checked(source: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """``function(*args, **kwargs)``; its ValueError as a UsageError naming ``source``."""
     try:
         return function(*args, **kwargs)

@@ -7,14 +7,17 @@ fails with the last one's error. Any other fault is an answer and goes nowhere e
 So one round takes at most one call timeout per URL. As the Java client's Failover.
 """
 
+from __future__ import annotations
+
 import secrets
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .faults import Fault, LockFault, LockNoAnswer
 from .options import KEY
 from .transport import Transport, log, redact_url
 
 
-def split_urls(urls):
+def split_urls(urls: Union[str, Sequence[str]]) -> List[str]:
     """The list of URLs in ``urls``: a list, or one string of comma-separated URLs (a comma
     in a user name or password is written %2C). ValueError if there is none or one is empty."""
     items = [u.strip() for u in (urls.split(",") if isinstance(urls, str) else urls)]
@@ -24,7 +27,7 @@ def split_urls(urls):
     return items
 
 
-def another_may_answer(error):
+def another_may_answer(error: BaseException) -> bool:
     """True for a LockError that another node may not give: no answer, NO_LEADER, or
     SHUTTING_DOWN (that node is on its way down)."""
     return isinstance(error, LockNoAnswer) or (isinstance(error, LockFault)
@@ -38,7 +41,7 @@ class Endpoints:
     (the URLs for messages, comma-separated: no password), ``username``, ``ssl_context``.
     """
 
-    def __init__(self, urls, **transport_args):
+    def __init__(self, urls: Union[str, Sequence[str]], **transport_args: Any) -> None:
         self.transports = [Transport(url, **transport_args) for url in split_urls(urls)]
         self.safe_url = ",".join(t.safe_url for t in self.transports)
         self.username = self.transports[0].username
@@ -46,15 +49,15 @@ class Endpoints:
         self.log = self.transports[0].log
         self._current = 0           # the one that last answered
 
-    def close(self):
+    def close(self) -> None:
         for transport in self.transports:
             transport.close()
 
-    def call(self, method, args, timeout):
+    def call(self, method: str, args: Sequence[Any], timeout: float) -> Any:
         """One XML-RPC call (see Transport.call), on the next server while none answers."""
         return self.call_each(method, lambda: (args, timeout))
 
-    def call_each(self, method, attempt):
+    def call_each(self, method: str, attempt: Callable[[], Tuple[Sequence[Any], float]]) -> Any:
         """As ``call``, with ``attempt()`` giving (args, timeout) afresh for each server tried
         (a wait asks for the time left)."""
         start, count = self._current, len(self.transports)
@@ -78,7 +81,7 @@ class Endpoints:
     def _next(self, error, index):
         self.log.info("%s; trying %s", error, self.transports[(index + 1) % len(self.transports)].safe_url)
 
-    def new_ticket_args(self, args, options=None):
+    def new_ticket_args(self, args: Sequence[Any], options: Optional[Dict[str, Any]] = None) -> Tuple[Any, ...]:
         """``args`` of lock.query or lock.acquire for one new ticket, with the options struct
         when there is something to put in it: ``options`` (a dict, see options.py), and with
         several servers a fresh random key, sent again on every retry of that call, so that a

@@ -5,6 +5,8 @@
 PythonFaultTableTest checks that the two agree. Codes are stable: safe to switch on.
 """
 
+from __future__ import annotations
+
 import enum
 
 __all__ = [
@@ -51,7 +53,7 @@ FAULT_NO_LEADER = Fault.NO_LEADER.value
 FAULT_INTERNAL = Fault.INTERNAL.value
 
 
-def fault_name(code):
+def fault_name(code: int) -> str:
     """The name of a fault code; "UNKNOWN" for a code this client does not know."""
     return FAULT_NAMES.get(code, "UNKNOWN")
 
@@ -82,7 +84,7 @@ class LockHttpError(LockError):
     """The server answered with an HTTP status other than 200 (401: credentials refused,
     403: not allowed, 404: wrong path...); ``status`` and ``reason`` are the status line's."""
 
-    def __init__(self, message, status, reason):
+    def __init__(self, message: str, status: int, reason: str) -> None:
         super().__init__(message)
         self.status = status
         self.reason = reason
@@ -91,11 +93,11 @@ class LockHttpError(LockError):
 class LockFault(LockError):
     """The server answered with an XML-RPC fault; ``code`` is one of the FAULT_* constants."""
 
-    def __init__(self, message, code, fault_string):
+    def __init__(self, message: str, code: int, fault_string: str) -> None:
         super().__init__(message)
         self.code = code
         self.fault_string = fault_string
 
     @property
-    def name(self):
+    def name(self) -> str:
         return fault_name(self.code)

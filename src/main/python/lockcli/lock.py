@@ -1,12 +1,17 @@
 """The Lock API: one client of one named lock, holding at most one ticket at a time."""
 
+from __future__ import annotations
+
 import collections
 import contextlib
+import logging
 import os
 import re
 import socket
+import ssl
 import threading
 import time
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Union
 
 from .faults import LockError, LockGone, LockTimeout
 from .failover import Endpoints
@@ -22,7 +27,7 @@ MAX_INFO_CHARS = 1024
 _NOT_XML_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def clean_info(info):
+def clean_info(info: object) -> str:
     """``info`` made safe to send: XML-clean and at most MAX_INFO_CHARS (UTF-16) characters."""
     text = _NOT_XML_CHAR.sub("?", str(info))
     if len(text.encode("utf-16-le")) // 2 > MAX_INFO_CHARS:
@@ -33,7 +38,7 @@ def clean_info(info):
     return text
 
 
-def wire_seconds(value):
+def wire_seconds(value: float) -> Union[int, float]:
     """A wait in seconds as sent on the wire: an int when whole, else a double."""
     value = max(0.0, float(value))
     if value == int(value):
@@ -41,13 +46,13 @@ def wire_seconds(value):
     return round(value, 3)
 
 
-def _ask(deadline):
+def _ask(deadline: Optional[float]) -> float:
     """How long one lock.wait asks to block: WAIT_CHUNK at most, and not past ``deadline``
     (a time.monotonic() value; None: none)."""
     return WAIT_CHUNK if deadline is None else max(0.0, min(deadline - time.monotonic(), WAIT_CHUNK))
 
 
-def default_info(what="lockcli"):
+def default_info(what: str = "lockcli") -> str:
     return "%s on %s (pid %d)" % (what, socket.gethostname(), os.getpid())
 
 
@@ -120,9 +125,11 @@ class Lock:
     of their own, never a shared one, and at most two idle ones are kept.
     """
 
-    def __init__(self, url, lockname, http_timeout=None, heartbeat=None, logger=None,
-                 on_lost=None, ssl_context=None, username=None, password=None, cafile=None,
-                 on_revoke=None):
+    def __init__(self, url: Union[str, Sequence[str]], lockname: str, http_timeout: Optional[float] = None,
+                 heartbeat: Optional[float] = None, logger: Optional[logging.Logger] = None,
+                 on_lost: Optional[Callable[[Lock], object]] = None, ssl_context: Optional[ssl.SSLContext] = None,
+                 username: Optional[str] = None, password: Optional[str] = None, cafile: Optional[str] = None,
+                 on_revoke: Optional[Callable[[Lock], object]] = None) -> None:
         self._servers = Endpoints(url, username=username, password=password, cafile=cafile,
                                   ssl_context=ssl_context, logger=logger)
         if heartbeat is not None and not heartbeat >= 0:
@@ -138,23 +145,23 @@ class Lock:
         self.log = logger if logger is not None else log
         self.on_lost = on_lost
         self.on_revoke = on_revoke
-        self.revoked = None
+        self.revoked: Optional[Revocation] = None
         self._revoked_mutex = threading.Lock()      # makes the revocation notice happen once
-        self.ticket = None
-        self.token = None
-        self.state = None
+        self.ticket: Optional[str] = None
+        self.token: Optional[str] = None
+        self.state: Optional[str] = None
         self.position = 0
         self.lost = False
         self.renewals = 0
-        self.last_error = None
+        self.last_error: Optional[LockError] = None
         self._hb_thread = None
         self._hb_stop = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<lockcli.Lock %r at %s ticket=%s state=%s>" % (
             self.lockname, self.safe_url, self.ticket, self.state)
 
-    def close(self):
+    def close(self) -> None:
         """Close the kept-alive connection(s) to the server; a later call opens a new one.
 
         Does not release the ticket or stop the heartbeat.
@@ -162,7 +169,7 @@ class Lock:
         self._servers.close()
 
     @property
-    def held(self):
+    def held(self) -> bool:
         """True while this object holds a granted slot (as last seen)."""
         return self.ticket is not None and self.state == "granted"
 
@@ -180,7 +187,8 @@ class Lock:
 
     # -- raising primitives (used by the lock_* methods, acquired() and lockrun) --
 
-    def query(self, info=None, permits=None, exclusive=None, priority=None):
+    def query(self, info: Optional[str] = None, permits: Optional[int] = None, exclusive: Optional[bool] = None,
+              priority: Optional[int] = None) -> str:
         """Queue a ticket (releasing a live one this object still has); raises LockError.
 
         ``permits``: slots to take (default 1); ``exclusive=True``: every slot of the lock;
@@ -202,7 +210,7 @@ class Lock:
         self.log.debug("lock %s: queued ticket %s", self.lockname, ticket)
         return ticket
 
-    def check(self, timeout=None):
+    def check(self, timeout: Optional[float] = None) -> Dict[str, Any]:
         """``lock.check`` of the ticket (claims a fresh grant); raises LockError."""
         if self.ticket is None:
             raise LockError("lock %s: no ticket (call lock_query first)" % self.lockname)
@@ -225,7 +233,7 @@ class Lock:
             self._note_revocation(self.ticket, st)
         return st
 
-    def wait(self, timeout=None, heartbeat=None):
+    def wait(self, timeout: Optional[float] = None, heartbeat: Optional[float] = None) -> bool:
         """Wait for the grant; True when granted.
 
         Raises LockTimeout when ``timeout`` seconds pass first (the ticket stays
@@ -265,7 +273,7 @@ class Lock:
         ask = _ask(deadline)
         return (self.ticket, wire_seconds(ask)), ask + self.http_timeout
 
-    def release(self, timeout=None):
+    def release(self, timeout: Optional[float] = None) -> bool:
         """``lock.release``: True if a held slot was freed or a queued ticket cancelled.
 
         Stops the heartbeat first. Raises LockError on server trouble (the
@@ -280,7 +288,7 @@ class Lock:
         self._forget()
         return released
 
-    def renew(self):
+    def renew(self) -> bool:
         """``lock.renew``: True if the ticket is alive; raises LockError."""
         if self.ticket is None:
             return False
@@ -318,7 +326,7 @@ class Lock:
 
     # -- heartbeat ----------------------------------------------------------
 
-    def start_heartbeat(self, interval):
+    def start_heartbeat(self, interval: float) -> None:
         """Start (or restart) the daemon thread renewing the ticket every ``interval`` s."""
         if not interval > 0:
             raise ValueError("heartbeat must be > 0 seconds, got %r" % (interval,))
@@ -331,7 +339,7 @@ class Lock:
         self._hb_stop, self._hb_thread = stop, thread
         thread.start()
 
-    def stop_heartbeat(self):
+    def stop_heartbeat(self) -> None:
         """Stop the heartbeat thread, if any (waits for a renew call under way)."""
         stop, thread = self._hb_stop, self._hb_thread
         self._hb_stop = self._hb_thread = None
@@ -341,7 +349,7 @@ class Lock:
             thread.join(self.http_timeout + 1)
 
     @property
-    def heartbeat_running(self):
+    def heartbeat_running(self) -> bool:
         thread = self._hb_thread
         return thread is not None and thread.is_alive()
 
@@ -405,7 +413,8 @@ class Lock:
 
     # -- the classic boolean API -------------------------------------------
 
-    def lock_query(self, info=None, permits=None, exclusive=None, priority=None):
+    def lock_query(self, info: Optional[str] = None, permits: Optional[int] = None, exclusive: Optional[bool] = None,
+                   priority: Optional[int] = None) -> bool:
         """Queue a ticket on the lock; True when queued (the ticket is kept on the object).
 
         False when the server is unreachable or refuses (the reason is logged
@@ -417,7 +426,7 @@ class Lock:
         ticket_options(**options)       # a bad value raises, before any call
         return self._quietly("query", lambda: self.query(info, **options) is not None, False)
 
-    def lock_wait(self, timeout=None):
+    def lock_wait(self, timeout: Optional[float] = None) -> bool:
         """Wait for the grant: True once granted.
 
         False on timeout (the ticket stays queued: wait again or
@@ -431,15 +440,15 @@ class Lock:
             self.log.info("lock %s: %s", self.lockname, e)
             return False
 
-    def lock_release(self):
+    def lock_release(self) -> bool:
         """Release the slot (or cancel the queued ticket): True if the server freed something."""
         return self._quietly("release", self.release, False)
 
-    def lock_renew(self):
+    def lock_renew(self) -> bool:
         """Restart the ticket's idle expiration: True if the ticket is alive."""
         return self._quietly("renew", self.renew, False)
 
-    def lock_check(self):
+    def lock_check(self) -> Optional[Dict[str, Any]]:
         """The server's ``lock.check`` struct (dict) of the ticket (a revocation in it is
         recorded in ``revoked``, see ``on_revoke``).
 
@@ -462,8 +471,9 @@ class Lock:
     # -- context manager ----------------------------------------------------
 
     @contextlib.contextmanager
-    def acquired(self, info=None, timeout=None, heartbeat=None, permits=None, exclusive=None,
-                 priority=None):
+    def acquired(self, info: Optional[str] = None, timeout: Optional[float] = None,
+                 heartbeat: Optional[float] = None, permits: Optional[int] = None, exclusive: Optional[bool] = None,
+                 priority: Optional[int] = None) -> Iterator[Lock]:
         """Hold a slot (or ``permits`` slots, or every slot if ``exclusive``) for the
         ``with`` block; yields this Lock.
 

@@ -5,6 +5,8 @@ admin.revoke, admin.reload, admin.shutdown, admin.cluster and admin.peers, plus
 server.ping, and lock.list and lock.watch for ``status --watch``.
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import os
@@ -12,6 +14,7 @@ import re
 import sys
 import threading
 import time
+from typing import Optional, Sequence, TextIO
 
 from .cli import (EX_FAIL, EX_OK, EX_SOFTWARE, EX_UNAVAILABLE, EX_USAGE, ArgumentParser, UsageError,
                   checked, positive_seconds, say, seconds, setting, whole)
@@ -468,7 +471,7 @@ def _common(parser, top):
                              "instead of the system's (default: $LOCKSERVER_CAFILE)")
 
 
-def make_parser(prog="lockctl"):
+def make_parser(prog: str = "lockctl") -> argparse.ArgumentParser:
     p = ArgumentParser(prog=prog, description="Show and control a lockserver (its admin.* methods).",
                        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(p, True)
@@ -506,7 +509,7 @@ def make_parser(prog="lockctl"):
     return p
 
 
-def main(argv=None, out=None):
+def main(argv: Optional[Sequence[str]] = None, out: Optional[TextIO] = None) -> int:
     prog = "lockctl"
     out = sys.stdout if out is None else out
     try:

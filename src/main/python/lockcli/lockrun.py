@@ -8,6 +8,8 @@ ticket (admin.revoke), lockrun sends SIGTERM to COMMAND, releases the slot once 
 has ended and exits with COMMAND's status. COMMAND and its signals: child.py.
 """
 
+from __future__ import annotations
+
 import argparse
 import getpass
 import logging
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from typing import Optional, Sequence
 
 from .child import Child
 from .cli import (EX_LOST, EX_NOEXEC, EX_NOTFOUND, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE, EX_USAGE,
@@ -105,7 +108,7 @@ example:
 """
 
 
-def _run_parser(prog):
+def make_parser(prog: str = "lockrun") -> argparse.ArgumentParser:
     p = ArgumentParser(prog=prog, description=_RUN_DESCRIPTION, epilog=_RUN_EPILOG,
                        usage="%(prog)s [options] [--] COMMAND [ARGS...]",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -248,7 +251,7 @@ class _Runner:
 
     def run(self, argv):
         try:
-            args = _run_parser(self.prog).parse_args(argv)
+            args = make_parser(self.prog).parse_args(argv)
             command = list(args.command)
             if command and command[0] == "--":
                 command = command[1:]
@@ -464,7 +467,7 @@ class _Runner:
             return EX_NOEXEC
 
 
-def main_run(argv=None, prog="lockrun"):
+def main_run(argv: Optional[Sequence[str]] = None, prog: str = "lockrun") -> int:
     """The lockrun command; returns its exit status."""
     if argv is None:
         argv = sys.argv[1:]
@@ -477,7 +480,7 @@ def main_run(argv=None, prog="lockrun"):
         return EX_SOFTWARE
 
 
-def main(argv=None):
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """``python3 -m lockcli run ...``: the lockrun command."""
     if argv is None:
         argv = sys.argv[1:]

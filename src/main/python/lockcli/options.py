@@ -5,7 +5,10 @@ A member goes on the wire only when the caller gave it, so that a plain call sta
 what older servers accept.
 """
 
+from __future__ import annotations
+
 import numbers
+from typing import Any, Dict, Optional
 
 #: highest priority; 0 (the default) is the lowest, higher is granted first
 MAX_PRIORITY = 9
@@ -17,13 +20,14 @@ EXCLUSIVE = "exclusive"
 PRIORITY = "priority"
 
 
-def _whole(name, value):
+def _whole(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError("%s must be a whole number, got %r" % (name, value))
     return int(value)
 
 
-def ticket_options(permits=None, exclusive=None, priority=None):
+def ticket_options(permits: Optional[int] = None, exclusive: Optional[bool] = None,
+                   priority: Optional[int] = None) -> Dict[str, Any]:
     """The options struct (a dict) for the given options; members that are None are left
     out, and so is exclusive=False (the default: nothing to ask). ValueError, naming the argument, for permits < 1, a priority outside 0..MAX_PRIORITY,
     or permits together with exclusive (exclusive takes every slot: there is nothing to count)."""

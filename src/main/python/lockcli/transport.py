@@ -6,6 +6,8 @@ subclass (faults.py) whose message never shows a password. Thread-safe: calls ma
 the same time each get a connection of their own (pool.py).
 """
 
+from __future__ import annotations
+
 import base64
 import http.client
 import logging
@@ -15,12 +17,13 @@ import sys
 import urllib.parse
 import xml.parsers.expat
 import xmlrpc.client
+from typing import Any, Optional, Sequence, Tuple
 
 from .faults import (FAULT_NAMES, FAULT_NOT_ALLOWED, FAULT_UNAUTHENTICATED, LockError, LockFault,
                      LockHttpError, LockNoAnswer, LockUnreachable)
 from .pool import Pool
 
-__version__ = "1.0"
+__version__ = "0.1.0"      # the lockcli distribution's version, as pom.xml's (PythonWheelTest)
 
 log = logging.getLogger("lockcli")
 log.addHandler(logging.NullHandler())
@@ -35,7 +38,7 @@ _MAX_ANSWER = 16 << 20
 _CLOSED = (ConnectionError, http.client.RemoteDisconnected, ssl.SSLZeroReturnError, ssl.SSLEOFError)
 
 
-def redact_url(url):
+def redact_url(url: str) -> str:
     """The URL without the password of its user info (for messages and logs)."""
     try:
         parts = urllib.parse.urlsplit(url)
@@ -47,7 +50,7 @@ def redact_url(url):
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-def check_url(url):
+def check_url(url: str) -> urllib.parse.SplitResult:
     """The parts of a lockserver URL; ValueError (without the password) if it is not one."""
     try:
         parts = urllib.parse.urlsplit(url)
@@ -59,7 +62,7 @@ def check_url(url):
     return parts
 
 
-def split_userinfo(parts):
+def split_userinfo(parts: urllib.parse.SplitResult) -> Tuple[str, Optional[str], Optional[str]]:
     """(URL without user info, user or None, password or None), percent-decoded."""
     host = parts.netloc.rpartition("@")[2]
     endpoint = urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
@@ -79,7 +82,7 @@ def _shown_url(endpoint, user, has_password):
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
-def tls_context(cafile=None):
+def tls_context(cafile: Optional[str] = None) -> ssl.SSLContext:
     """An SSL context verifying the server's certificate and host name.
 
     ``cafile``: PEM file of the CA certificate(s) to trust (e.g. the server's own
@@ -98,7 +101,7 @@ def _basic_auth(user, password):
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def fmt_seconds(value):
+def fmt_seconds(value: float) -> str:
     """12 -> '12', 0.5 -> '0.5', 1.25 -> '1.25'."""
     text = "%.3f" % value
     return text.rstrip("0").rstrip(".") if "." in text else text
@@ -114,7 +117,9 @@ class Transport:
     sent, or None), ``ssl_context`` (for https, else as given).
     """
 
-    def __init__(self, url, username=None, password=None, cafile=None, ssl_context=None, logger=None):
+    def __init__(self, url: str, username: Optional[str] = None, password: Optional[str] = None,
+                 cafile: Optional[str] = None, ssl_context: Optional[ssl.SSLContext] = None,
+                 logger: Optional[logging.Logger] = None) -> None:
         parts = check_url(url)
         endpoint, url_user, url_password = split_userinfo(parts)
         if username is not None:
@@ -147,11 +152,11 @@ class Transport:
             self._headers["Authorization"] = _basic_auth(user, "" if secret is None else secret)
         self._pool = Pool(parts.netloc.rpartition("@")[2], ssl_context if https else None)
 
-    def close(self):
+    def close(self) -> None:
         """Close the idle kept-alive connections; a later call opens a new one."""
         self._pool.clear()
 
-    def call(self, method, args, timeout):
+    def call(self, method: str, args: Sequence[Any], timeout: float) -> Any:
         """One XML-RPC call; its result, else a LockError (or a subclass).
 
         ``timeout``: the socket timeout in seconds (connect, send, each read).

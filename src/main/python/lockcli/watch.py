@@ -4,14 +4,18 @@ lock.watch(lock, since, timeout) answers as soon as the lock's version differs f
 ``since`` ("" at first), or after ``timeout`` seconds with the state as it is.
 """
 
+from __future__ import annotations
+
 import queue
 import threading
+from typing import Any, Callable, Dict, Iterable, Optional
 
 #: seconds one lock.watch call may block (the server may cap it lower)
 WATCH_WAIT = 30
 
 
-def follow(ask, names, show, count=None):
+def follow(ask: Callable[[str, str], Dict[str, Any]], names: Iterable[str],
+           show: Callable[[Dict[str, Any]], object], count: Optional[int] = None) -> None:
     """Calls ``show(struct)`` for the first answer of each lock in ``names`` and then for
     each change of its version, in the order they come, from the calling thread.
 

@@ -8,6 +8,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,9 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Runs one module of src/test/python with a real python3 (lockcli from src/main/python) and
- * asserts that it ran tests, skipped none, and that each one reported ok. The output goes to
- * target/NAME.log and to stdout (kept in target/surefire-reports).
+ * Runs one module of src/test/python with a real python3 (lockcli from src/main/python, or the
+ * one installed in a venv) and asserts that it ran tests, skipped none, and that each one
+ * reported ok. The output goes to target/NAME.log and to stdout (kept in target/surefire-reports).
  */
 final class PythonSuite {
     /** Client settings of the developer's environment that must not reach a suite. */
@@ -28,15 +29,39 @@ final class PythonSuite {
     }
 
     static void assertAllPass(String module, Map<String, String> env, Duration limit) throws Exception {
-        Path log = Path.of("target", module.replace(".py", "") + ".log");
+        run("python3", Path.of("target", module.replace(".py", "") + ".log"), module, env, limit);
+    }
+
+    /**
+     * As {@link #assertAllPass(String, Map, Duration)} with the lockcli a venv has installed: its
+     * python runs the module, src/main/python stays off PYTHONPATH, and the module runs the venv's
+     * lockrun and lockctl (LOCKCLI_BIN, see src/test/python/client_under_test.py). Log:
+     * target/installed-NAME.log.
+     */
+    static void assertAllPassInstalled(Path venv, String module, Map<String, String> env, Duration limit)
+            throws Exception {
+        Path bin = venv.toAbsolutePath().resolve("bin");
+        Map<String, String> installed = new HashMap<>(env);
+        installed.put("LOCKCLI_BIN", bin.toString());
+        installed.put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
+        run(bin.resolve("python").toString(), Path.of("target", "installed-" + module.replace(".py", "") + ".log"),
+                module, installed, limit);
+    }
+
+    private static void run(String python, Path log, String module, Map<String, String> env, Duration limit)
+            throws Exception {
         Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder("python3", "-m", "unittest", "discover", "-s", "src/test/python",
+        ProcessBuilder pb = new ProcessBuilder(python, "-m", "unittest", "discover", "-s", "src/test/python",
                 "-p", module, "-v").redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> e = pb.environment();
         LEAKS.forEach(e::remove);
         e.putAll(env);
-        e.put("PYTHONPATH", Path.of("src", "main", "python").toAbsolutePath() + File.pathSeparator
-                + e.getOrDefault("PYTHONPATH", ""));
+        if (env.containsKey("LOCKCLI_BIN")) {
+            e.remove("PYTHONPATH");
+        } else {
+            e.put("PYTHONPATH", Path.of("src", "main", "python").toAbsolutePath() + File.pathSeparator
+                    + e.getOrDefault("PYTHONPATH", ""));
+        }
         e.put("PYTHONDONTWRITEBYTECODE", "1");
         Process p = pb.start();
         boolean finished = p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
