@@ -84,7 +84,8 @@ public final class RpcEndpoint extends Handler.Wrapper {
                     binding.name() + " takes POST");
         } else if (!binding.accepts(type)) {
             binding.refuse(request, response, callback, HttpStatus.UNSUPPORTED_MEDIA_TYPE_415,
-                    binding.name() + " takes " + binding.mediaType() + ", not " + (type == null ? "none" : type));
+                    binding.name() + " takes " + binding.mediaType() + (type == null ? "; send Content-Type: "
+                            + binding.mediaType() : ", not " + type));
         } else if (headers.contains(HttpHeader.CONTENT_ENCODING)) {
             binding.refuse(request, response, callback, HttpStatus.UNSUPPORTED_MEDIA_TYPE_415,
                     binding.name() + " takes an unencoded body, not " + headers.get(HttpHeader.CONTENT_ENCODING));
