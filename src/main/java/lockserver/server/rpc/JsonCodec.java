@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import lockserver.core.LockException;
@@ -101,41 +102,36 @@ final class JsonCodec {
             if (t == null) {
                 throw malformed("the body ends inside the array");
             }
-            switch (t) {
-                case VALUE_STRING:
-                    return text(in.getString());
-                case VALUE_NUMBER_INT:
-                    return in.getNumberType() == JsonParser.NumberType.INT ? (Object) in.getIntValue()
-                            : in.getBigIntegerValue();
-                case VALUE_NUMBER_FLOAT:
+            return switch (t) {
+                case VALUE_STRING -> text(in.getString());
+                case VALUE_NUMBER_INT -> in.getNumberType() == JsonParser.NumberType.INT
+                        ? (Object) in.getIntValue() : in.getBigIntegerValue();
+                case VALUE_NUMBER_FLOAT -> {
                     double d = in.getDoubleValue();
-                    return Double.isFinite(d) ? (Object) d : outOfRange(in.getString());
-                case VALUE_TRUE:
-                    return Boolean.TRUE;
-                case VALUE_FALSE:
-                    return Boolean.FALSE;
-                case VALUE_NULL:
-                    return null;
-                case START_ARRAY: {
+                    yield Double.isFinite(d) ? (Object) d : outOfRange(in.getString());
+                }
+                case VALUE_TRUE -> Boolean.TRUE;
+                case VALUE_FALSE -> Boolean.FALSE;
+                case VALUE_NULL -> null;
+                case START_ARRAY -> {
                     deeper(depth);
                     List<Object> items = new ArrayList<>();
                     for (JsonToken i = in.nextToken(); i != JsonToken.END_ARRAY; i = in.nextToken()) {
                         items.add(value(in, i, depth + 1));
                     }
-                    return items.toArray();
+                    yield items.toArray();
                 }
-                case START_OBJECT: {
+                case START_OBJECT -> {
                     deeper(depth);
                     Map<String, Object> members = new HashMap<>();
                     for (JsonToken i = in.nextToken(); i != JsonToken.END_OBJECT; i = in.nextToken()) {
                         String name = text(in.currentName());
                         members.put(name, value(in, in.nextToken(), depth + 1));
                     }
-                    return members;
+                    yield members;
                 }
-                default:
-                    throw malformed("unexpected " + describe(t));
-            }
+                default -> throw malformed("unexpected " + describe(t));
+            };
         }
 
         private void deeper(int depth) {
@@ -182,7 +178,7 @@ final class JsonCodec {
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
             case VALUE_TRUE, VALUE_FALSE -> "a boolean";
             case VALUE_NULL -> "null";
-            default -> t.name().toLowerCase(java.util.Locale.ROOT);
+            default -> t.name().toLowerCase(Locale.ROOT);
         };
     }
 

@@ -192,7 +192,7 @@ public final class RpcEndpoint extends Handler.Wrapper {
             XmlRpcRequest quick;
             try {
                 quick = binding.readQuick(context, path, body, filled);
-            } catch (LockException refused) {
+            } catch (RuntimeException refused) { // a fault, or a bug the binding answers as fault 99
                 respond(binding.render(context, null, refused));
                 return;
             }
