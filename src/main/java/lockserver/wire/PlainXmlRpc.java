@@ -570,7 +570,7 @@ public final class PlainXmlRpc {
     }
 
     /** Whether XML 1.0 allows the code point in a document. */
-    static boolean isXmlChar(int cp) {
+    public static boolean isXmlChar(int cp) {
         return cp == 0x9 || cp == 0xA || cp == 0xD || cp >= 0x20 && cp <= 0xD7FF
                 || cp >= 0xE000 && cp <= 0xFFFD || cp >= 0x10000 && cp <= 0x10FFFF;
     }

@@ -89,7 +89,7 @@ final class Args {
 
     private static String typeName(Object v) {
         if (v == null) {
-            return "nil";
+            return "null"; // JSON's null; XML-RPC's nil is refused when read
         } else if (v instanceof Object[] || v instanceof java.util.List) {
             return "an array";
         } else if (v instanceof java.util.Map) {
@@ -106,6 +106,10 @@ final class Args {
             return "base64";
         } else if (v instanceof java.util.Date) {
             return "a dateTime";
+        } else if (v instanceof java.math.BigInteger) {
+            return "an integer beyond the int range"; // from JSON, as JsonCodec reads it
+        } else if (v instanceof java.math.BigDecimal) {
+            return "a number beyond the double range";
         }
         return v.getClass().getSimpleName();
     }

@@ -1,9 +1,7 @@
 package lockserver.server.rpc;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.Charset;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -24,12 +22,13 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The one door of {@code /RPC2}: every call, in every configuration, takes this path.
+ * The one door of {@code /RPC2} and {@code /v1/<method>}: every call, in every configuration
+ * and either binding (XML-RPC or JSON, see {@link Binding}), takes this path.
  * <ol>
- * <li>The request's limits are checked once: POST only (405), an XML content type (415),
+ * <li>The request's limits are checked once: POST only (405), the binding's content type (415),
  *     no content encoding (415), a declared length within MAX_REQUEST_BYTES (413, before
  *     the body is read); a chunked body over the cap or one cut off is fault 8.</li>
- * <li>The body is read without blocking, then decoded by {@link RpcEngine}.</li>
+ * <li>The body is read without blocking, then decoded by the binding.</li>
  * <li>The method runs: on the thread that read it when it is quick (one lock's state)
  *     and needs no password hash checked, else on the pool. Authentication, arguments and
  *     the journal's promise are {@link LockService}'s.</li>
@@ -44,6 +43,7 @@ public final class RpcEndpoint extends Handler.Wrapper {
 
     private final LockService service;
     private final RpcEngine engine;
+    private final JsonBinding json;
     private final int maxRequestBytes;
     private final SlowRequestGuard slowRequests;
     private final Executor pool;
@@ -53,6 +53,7 @@ public final class RpcEndpoint extends Handler.Wrapper {
         super(others);
         this.service = service;
         this.engine = new RpcEngine(service, metrics);
+        this.json = new JsonBinding(engine);
         this.maxRequestBytes = maxRequestBytes;
         this.slowRequests = slowRequests;
         this.pool = pool;
@@ -65,7 +66,9 @@ public final class RpcEndpoint extends Handler.Wrapper {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        if (!PATH.equals(Request.getPathInContext(request))) {
+        String path = Request.getPathInContext(request);
+        Binding binding = PATH.equals(path) ? engine : path.startsWith(JsonBinding.PREFIX) ? json : null;
+        if (binding == null) {
             onPool(() -> {
                 if (!super.handle(request, response, callback)) {
                     Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
@@ -77,39 +80,20 @@ public final class RpcEndpoint extends Handler.Wrapper {
         String type = headers.get(HttpHeader.CONTENT_TYPE); // raw: Jetty's parsed form throws on unknown charsets
         long length = request.getLength();
         if (!HttpMethod.POST.is(request.getMethod())) {
-            Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405,
-                    "XML-RPC takes POST");
-        } else if (type != null && !isXml(type)) {
-            Response.writeError(request, response, callback, HttpStatus.UNSUPPORTED_MEDIA_TYPE_415,
-                    "XML-RPC takes text/xml, not " + type);
+            binding.refuse(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405,
+                    binding.name() + " takes POST");
+        } else if (!binding.accepts(type)) {
+            binding.refuse(request, response, callback, HttpStatus.UNSUPPORTED_MEDIA_TYPE_415,
+                    binding.name() + " takes " + binding.mediaType() + (type == null ? "; send Content-Type: "
+                            + binding.mediaType() : ", not " + type));
         } else if (headers.contains(HttpHeader.CONTENT_ENCODING)) {
-            Response.writeError(request, response, callback, HttpStatus.UNSUPPORTED_MEDIA_TYPE_415,
-                    "XML-RPC takes an unencoded body, not " + headers.get(HttpHeader.CONTENT_ENCODING));
+            binding.refuse(request, response, callback, HttpStatus.UNSUPPORTED_MEDIA_TYPE_415,
+                    binding.name() + " takes an unencoded body, not " + headers.get(HttpHeader.CONTENT_ENCODING));
         } else if (length > maxRequestBytes) {
-            Response.writeError(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413,
+            binding.refuse(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413,
                     "request body of " + length + " bytes is larger than MAX_REQUEST_BYTES=" + maxRequestBytes);
         } else {
-            new Call(request, response, callback, length).read();
-        }
-        return true;
-    }
-
-    /** text/xml or application/xml, with no charset or one this JVM knows. */
-    static boolean isXml(String contentType) {
-        String[] parts = contentType.split(";");
-        String media = parts[0].trim().toLowerCase(Locale.ROOT);
-        if (!media.equals("text/xml") && !media.equals("application/xml")) {
-            return false;
-        }
-        for (int i = 1; i < parts.length; i++) {
-            String[] kv = parts[i].split("=", 2);
-            if (kv.length == 2 && kv[0].trim().equalsIgnoreCase("charset")) {
-                try {
-                    return Charset.isSupported(kv[1].trim().replace("\"", ""));
-                } catch (IllegalArgumentException illegalName) {
-                    return false;
-                }
-            }
+            new Call(request, response, callback, binding, path, length).read();
         }
         return true;
     }
@@ -138,16 +122,20 @@ public final class RpcEndpoint extends Handler.Wrapper {
         private final Request request;
         private final Response response;
         private final Callback callback;
+        private final Binding binding;
+        private final String path;
         private final Connection connection;
         private final SlowRequestGuard.State guard;
         private final long declared; // the Content-Length, or -1 (chunked)
         private byte[] body;
         private int filled;
 
-        Call(Request request, Response response, Callback callback, long length) {
+        Call(Request request, Response response, Callback callback, Binding binding, String path, long length) {
             this.request = request;
             this.response = response;
             this.callback = callback;
+            this.binding = binding;
+            this.path = path;
             this.connection = request.getConnectionMetaData().getConnection();
             this.guard = slowRequests.begin(connection);
             this.declared = length;
@@ -164,7 +152,7 @@ public final class RpcEndpoint extends Handler.Wrapper {
                 if (Content.Chunk.isFailure(chunk)) {
                     // cut off or too slow (the client may be gone)
                     slowRequests.end(connection, guard);
-                    respond(engine.render(context(), null, Faults.unreadable(
+                    respond(binding.render(context(), null, binding.unreadable(
                             "the request body could not be read whole (cut off or too slow)")));
                     return;
                 }
@@ -172,7 +160,7 @@ public final class RpcEndpoint extends Handler.Wrapper {
                 if (filled + bytes.remaining() > maxRequestBytes) {
                     chunk.release();
                     slowRequests.end(connection, guard);
-                    respond(engine.render(context(), null, Faults.unreadable(
+                    respond(binding.render(context(), null, binding.unreadable(
                             "request body larger than MAX_REQUEST_BYTES=" + maxRequestBytes)));
                     return;
                 }
@@ -198,28 +186,35 @@ public final class RpcEndpoint extends Handler.Wrapper {
                     request.getHeaders().get(HttpHeader.AUTHORIZATION));
         }
 
-        /** Runs a quick plain call here, anything else on the pool. */
+        /** Runs a quick call read quickly here, anything else on the pool. */
         private void dispatch() {
             CallContext context = context();
-            XmlRpcRequest plain = RpcEngine.readPlain(context, body, filled);
-            if (plain != null && service.isQuick(plain.getMethodName(), context)) {
-                run(context, plain);
+            XmlRpcRequest quick;
+            try {
+                quick = binding.readQuick(context, path, body, filled);
+            } catch (RuntimeException refused) { // a fault, or a bug the binding answers as fault 99
+                respond(binding.render(context, null, refused));
+                return;
+            }
+            if (quick != null && service.isQuick(quick.getMethodName(), context)) {
+                run(context, quick);
                 return;
             }
             try {
-                pool.execute(() -> run(context, plain));
+                pool.execute(() -> run(context, quick));
             } catch (RejectedExecutionException stopping) {
-                respond(engine.render(context, null, new LockException(Fault.SHUTTING_DOWN,
+                respond(binding.render(context, null, new LockException(Fault.SHUTTING_DOWN,
                         "the server is shutting down; call again after its restart")));
             }
         }
 
-        private void run(CallContext context, XmlRpcRequest plain) {
+        private void run(CallContext context, XmlRpcRequest quick) {
             CompletableFuture<ByteSink> answer;
             try {
-                answer = engine.answer(context, plain != null ? plain : engine.parse(context, body, filled));
+                answer = engine.answer(context, quick != null ? quick : binding.read(context, path, body, filled),
+                        binding);
             } catch (Throwable t) {
-                answer = CompletableFuture.completedFuture(engine.render(context, null, t));
+                answer = CompletableFuture.completedFuture(binding.render(context, null, t));
             }
             body = null;
             if (answer.isDone()) {
@@ -238,7 +233,7 @@ public final class RpcEndpoint extends Handler.Wrapper {
         private void respond(ByteSink answer) {
             response.setStatus(HttpStatus.OK_200);
             HttpFields.Mutable headers = response.getHeaders();
-            headers.put(HttpHeader.CONTENT_TYPE, "text/xml; charset=UTF-8");
+            headers.put(HttpHeader.CONTENT_TYPE, binding.answerType());
             headers.put(HttpHeader.CONTENT_LENGTH, answer.size());
             response.write(true, ByteBuffer.wrap(answer.array(), 0, answer.size()), callback);
         }

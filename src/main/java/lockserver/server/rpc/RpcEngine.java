@@ -3,8 +3,10 @@ package lockserver.server.rpc;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.Charset;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import javax.xml.XMLConstants;
@@ -27,6 +29,9 @@ import org.apache.xmlrpc.parser.XmlRpcRequestParser;
 import org.apache.xmlrpc.server.XmlRpcHandlerMapping;
 import org.apache.xmlrpc.server.XmlRpcServerConfigImpl;
 import org.apache.xmlrpc.server.XmlRpcStreamServer;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 import org.xml.sax.Attributes;
 import org.xml.sax.ContentHandler;
 import org.xml.sax.ErrorHandler;
@@ -39,13 +44,13 @@ import org.xml.sax.helpers.XMLFilterImpl;
 /**
  * The XML-RPC server of {@code /RPC2}, built on Apache XML-RPC's {@link XmlRpcStreamServer}:
  * decodes a request document, executes it through the method table, and renders the
- * answer or the fault. Extensions are off; the parser refuses any DOCTYPE, elements
+ * answer or the fault. Every binding's calls are executed here, by {@link #answer}. Extensions are off; the parser refuses any DOCTYPE, elements
  * nested deeper than {@link ShapeCheck#MAX_DEPTH} and a value holding two values. Plain
  * documents are read and written by {@link PlainXmlRpc}; anything else goes to the
  * library's parser unchanged, which alone decides what is refused. Never throws at a
  * caller: every failure becomes a fault through {@link Faults}. Thread-safe.
  */
-final class RpcEngine extends XmlRpcStreamServer {
+final class RpcEngine extends XmlRpcStreamServer implements Binding {
     private static final Logger log = LogManager.getLogger(RpcEngine.class);
     private static final SAXParserFactory PARSERS = newParserFactory();
     /** Parsers are costly to make and safe to reuse one request at a time, so each thread keeps one. */
@@ -70,14 +75,55 @@ final class RpcEngine extends XmlRpcStreamServer {
         setHandlerMapping(methods);
     }
 
+    @Override
+    public String name() {
+        return "XML-RPC";
+    }
+
+    @Override
+    public String mediaType() {
+        return "text/xml";
+    }
+
+    /** text/xml or application/xml, with no charset or one this JVM knows; or no Content-Type at all. */
+    @Override
+    public boolean accepts(String contentType) {
+        if (contentType == null) {
+            return true;
+        }
+        String[] parts = contentType.split(";");
+        String media = parts[0].trim().toLowerCase(Locale.ROOT);
+        if (!media.equals("text/xml") && !media.equals("application/xml")) {
+            return false;
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String[] kv = parts[i].split("=", 2);
+            if (kv.length == 2 && kv[0].trim().equalsIgnoreCase("charset")) {
+                try {
+                    return Charset.isSupported(kv[1].trim().replace("\"", ""));
+                } catch (IllegalArgumentException illegalName) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String answerType() {
+        return "text/xml; charset=UTF-8";
+    }
+
     /** The call in a plain document, or null when the document is not one PlainXmlRpc reads. */
-    static XmlRpcRequest readPlain(CallContext context, byte[] doc, int length) {
+    @Override
+    public XmlRpcRequest readQuick(CallContext context, String path, byte[] doc, int length) {
         PlainXmlRpc.Call plain = PlainXmlRpc.readCall(doc, length);
         return plain == null ? null : request(context, plain.method(), plain.params());
     }
 
     /** Reads any request document with the library's parser; a fault 8 if it is not a valid call. */
-    XmlRpcRequest parse(CallContext context, byte[] doc, int length) {
+    @Override
+    public XmlRpcRequest read(CallContext context, String path, byte[] doc, int length) {
         XmlRpcRequestParser parser = new XmlRpcRequestParser(context, getTypeFactory());
         try {
             SAXParser sax = PARSER.get();
@@ -99,22 +145,23 @@ final class RpcEngine extends XmlRpcStreamServer {
         return request(context, parser.getMethodName(), params);
     }
 
-    /** Executes a call; the answer document, now or, for a call that waits, later. Never fails. */
-    CompletableFuture<ByteSink> answer(CallContext context, XmlRpcRequest call) {
+    /** Executes a call; the answer in {@code binding}'s form, now or, for a call that waits, later. Never fails. */
+    CompletableFuture<ByteSink> answer(CallContext context, XmlRpcRequest call, Binding binding) {
         Object result;
         try {
             result = execute(call);
         } catch (Throwable t) {
-            return CompletableFuture.completedFuture(render(context, null, t));
+            return CompletableFuture.completedFuture(binding.render(context, null, t));
         }
         if (result instanceof CompletableFuture<?> pending) {
-            return pending.handle((value, failure) -> render(context, value, failure));
+            return pending.handle((value, failure) -> binding.render(context, value, failure));
         }
-        return CompletableFuture.completedFuture(render(context, result, null));
+        return CompletableFuture.completedFuture(binding.render(context, result, null));
     }
 
     /** The answer document: the result, or the fault {@link Faults} makes of the error. */
-    ByteSink render(CallContext context, Object result, Throwable error) {
+    @Override
+    public ByteSink render(CallContext context, Object result, Throwable error) {
         ByteSink out = new ByteSink(512);
         if (error == null && PlainXmlRpc.writeResult(result, out)) {
             return out;
@@ -138,12 +185,28 @@ final class RpcEngine extends XmlRpcStreamServer {
     }
 
     @Override
-    protected void writeError(XmlRpcStreamRequestConfig config, OutputStream out, Throwable error)
-            throws XmlRpcException {
+    public LockException unreadable(String why) {
+        return Faults.unreadable(why);
+    }
+
+    @Override
+    public void refuse(Request request, Response response, Callback callback, int status, String message) {
+        Response.writeError(request, response, callback, status, message);
+    }
+
+    /** The fault a client gets for {@code error}, in any binding; counted and logged here. */
+    LockException fault(Throwable error) {
         LockException fault = Faults.of(error instanceof CompletionException && error.getCause() != null
                 ? error.getCause() : error);
         metrics.fault(fault.fault());
         log.debug("fault {} {}: {}", fault.fault().code, fault.fault(), fault.getMessage());
+        return fault;
+    }
+
+    @Override
+    protected void writeError(XmlRpcStreamRequestConfig config, OutputStream out, Throwable error)
+            throws XmlRpcException {
+        LockException fault = fault(error);
         super.writeError(config, out, new XmlRpcException(fault.fault().code, fault.getMessage()));
     }
 
@@ -152,7 +215,8 @@ final class RpcEngine extends XmlRpcStreamServer {
         // writeError logs; the library's own logger would print a stack trace for every bad request
     }
 
-    private static XmlRpcRequest request(XmlRpcRequestConfig config, String method, List<?> params) {
+    /** A call as every binding hands it to the method table. */
+    static XmlRpcRequest request(XmlRpcRequestConfig config, String method, List<?> params) {
         return new XmlRpcRequest() {
             @Override
             public XmlRpcRequestConfig getConfig() {

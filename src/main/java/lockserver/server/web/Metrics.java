@@ -51,7 +51,7 @@ public final class Metrics {
     private final Counter requests = Counter.builder().name("lockserver_requests_total").withoutExemplars()
             .help("XML-RPC calls by method").labelNames("method").register(prometheus);
     private final Counter faults = Counter.builder().name("lockserver_faults_total").withoutExemplars()
-            .help("XML-RPC faults answered, by fault").labelNames("fault").register(prometheus);
+            .help("Faults answered (XML-RPC and JSON), by fault").labelNames("fault").register(prometheus);
     private final Histogram ticks = Histogram.builder().name("lockserver_lifecycle_tick_seconds").withoutExemplars()
             .help("Time a lifecycle tick took to end what was due and hand the slots on").classicOnly()
             .classicUpperBounds(0.001, 0.002, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5).register(prometheus);
