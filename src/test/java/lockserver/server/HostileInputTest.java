@@ -1,30 +1,29 @@
 package lockserver.server;
 
+import static lockserver.server.HostileCorpus.fault;
+import static lockserver.server.HostileCorpus.faultOrClose;
+import static lockserver.server.HostileCorpus.ok;
+import static lockserver.server.HostileCorpus.status;
+import static lockserver.server.HostileFixture.IDLE_TIMEOUT_SECONDS;
+import static lockserver.server.HostileFixture.MAX_WAIT_SECONDS;
+import static lockserver.server.RawHttp.chunked;
+import static lockserver.server.RawHttp.concat;
+import static lockserver.server.RawHttp.utf8;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
-import java.io.ByteArrayOutputStream;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.function.Consumer;
-import lockserver.client.LockClient;
 import lockserver.client.LockInfo;
-import lockserver.client.TicketInfo;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
-import org.junit.rules.TemporaryFolder;
+import lockserver.server.HostileCorpus.Case;
+import lockserver.server.HostileCorpus.Expect;
+import lockserver.server.HostileCorpus.Req;
 import org.junit.ClassRule;
-import lockserver.server.auth.PasswordHash;
-import java.util.Base64;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.Parameterized;
@@ -36,154 +35,36 @@ import org.junit.runners.Parameterized.Parameters;
  * trace in the answer; and after every case a holder's slot and the queue behind it are
  * untouched and the server still answers.
  *
- * <p>The fixture (one lock of size 1, a holder that claimed its grant, one queued ticket)
- * is made once; each case is one test named after it, so a failure names its input.
+ * <p>The fixture (one lock of size 1, a holder that claimed its grant, one queued ticket;
+ * see {@link HostileFixture}) is made once; each case is one test named after it, so a
+ * failure names its input.
  */
 @RunWith(Parameterized.class)
 public class HostileInputTest {
-    static final int MAX_WAIT_SECONDS = 1;
-    static final int IDLE_TIMEOUT_SECONDS = 2;
     static final int CAP = 65_536; // MAX_REQUEST_BYTES left at its default
     static final String EX = "xmlns:ex=\"http://ws.apache.org/xmlrpc/namespaces/extensions\"";
     static final String T32 = "0123456789abcdef0123456789abcdef";
 
-    static LockServer server;
-    static LockClient client;
-    static String holder;
-    static long holderToken;
-    static String queued;
-
-    /** The server runs as the package runs it with users: journal on (fsync always), Basic auth on every call. */
     @ClassRule
-    public static TemporaryFolder data = new TemporaryFolder();
-    static final String PASSWORD = "hostile-" + Long.toHexString(new java.util.Random().nextLong());
-    static final byte[] AUTHORIZATION = ("Authorization: Basic " + Base64.getEncoder().encodeToString(
-            ("operator:" + PASSWORD).getBytes(StandardCharsets.UTF_8)) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    public static HostileFixture fixture = new HostileFixture("\n[lock other]\nSIZE=1\n");
 
-    @BeforeClass
-    public static void start() throws Exception {
-        server = TestServers.start(TestServers.withGeneral("MAX_WAIT_TIME=" + MAX_WAIT_SECONDS,
-                "IDLE_TIMEOUT=" + IDLE_TIMEOUT_SECONDS, "DATA_DIR=" + data.getRoot(), "JOURNAL_FSYNC=always")
-                + "\n[lock single]\nSIZE=1\n\n[lock other]\nSIZE=1\n\n[user operator]\nROLE=admin\nPASSWORD="
-                + PasswordHash.create(PASSWORD.toCharArray()) + "\n");
-        client = new LockClient(server.url().toString().replace("://", "://operator:" + PASSWORD + "@"));
-        holder = client.query("single", "holder");
-        TicketInfo h = client.check(holder); // claims the grant
-        assertTrue(h.isGranted());
-        holderToken = h.token();
-        queued = client.query("single", "queued");
-        assertEquals(1, client.check(queued).position());
-    }
-
-    @AfterClass
-    public static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+    /** The ticket of lock "other" a case made by naming @OTHER@ (cases run one at a time). */
+    static String other;
 
     // ---------------------------------------------------------------- the corpus
 
-    /** What one case sends, built when it runs (the fixture's tickets exist only then). */
-    interface Req {
-        byte[] build(Ctx ctx);
-    }
-
-    /** What a case may refer to: @HOLDER@, @QUEUED@ and @OTHER@ (a fresh ticket of lock "other"). */
-    static final class Ctx {
-        String other;
-
-        String fill(String text) {
-            String s = text.replace("@HOLDER@", holder).replace("@QUEUED@", queued);
-            if (s.contains("@OTHER@")) {
-                other = client.query("other", "other lock's ticket");
-                s = s.replace("@OTHER@", other);
-            }
-            return s;
+    /** {@code text} with the fixture's tickets filled in; @OTHER@ makes a fresh ticket of lock "other". */
+    static String fill(String text) {
+        String s = fixture.fill(text);
+        if (s.contains("@OTHER@")) {
+            other = fixture.client.query("other", "other lock's ticket");
+            s = s.replace("@OTHER@", other);
         }
-    }
-
-    /** The expected answer: an HTTP status other than 200, a fault code, or a successful call. */
-    static final class Expect {
-        final Set<Integer> statuses;
-        final Set<Integer> faults;
-        final String okContains;
-        final boolean closeAllowed;
-
-        private Expect(Set<Integer> statuses, Set<Integer> faults, String okContains, boolean closeAllowed) {
-            this.statuses = statuses;
-            this.faults = faults;
-            this.okContains = okContains;
-            this.closeAllowed = closeAllowed;
-        }
-
-        @Override
-        public String toString() {
-            return statuses != null ? "HTTP " + statuses : faults != null ? "fault " + faults
-                    + (closeAllowed ? " or a clean close" : "") : "success containing " + okContains;
-        }
-    }
-
-    static Expect status(Integer... s) {
-        return new Expect(new TreeSet<>(Arrays.asList(s)), null, null, false);
-    }
-
-    static Expect fault(Integer... codes) {
-        return new Expect(null, new TreeSet<>(Arrays.asList(codes)), null, false);
-    }
-
-    static Expect faultOrClose(Integer... codes) {
-        return new Expect(null, new TreeSet<>(Arrays.asList(codes)), null, true);
-    }
-
-    static Expect ok(String contains) {
-        return new Expect(null, null, contains, false);
+        return s;
     }
 
     static final String TRUE = "<boolean>1</boolean>";
     static final String FALSE = "<boolean>0</boolean>";
-
-    static final class Case {
-        final String name;
-        final Req req;
-        final Expect expect;
-        boolean halfClose;
-        double maxSeconds = 3;
-        Consumer<Ctx> after = c -> { };
-        /** Substrings the answer must not contain, besides the stack-trace markers. */
-        final List<String> mustNotContain = new ArrayList<>();
-
-        Case(String name, Req req, Expect expect) {
-            this.name = name;
-            this.req = req;
-            this.expect = expect;
-        }
-
-        Case halfClose() {
-            halfClose = true;
-            return this;
-        }
-
-        Case within(double seconds) {
-            maxSeconds = seconds;
-            return this;
-        }
-
-        Case then(Consumer<Ctx> check) {
-            after = check;
-            return this;
-        }
-
-        Case without(String s) {
-            mustNotContain.add(s);
-            return this;
-        }
-
-        @Override
-        public String toString() {
-            return name + " -> " + expect;
-        }
-    }
 
     static String call(String method, String... values) {
         StringBuilder b = new StringBuilder("<?xml version=\"1.0\"?><methodCall><methodName>").append(method)
@@ -203,45 +84,19 @@ public class HostileInputTest {
     }
 
     static Req typed(String contentType, String body) {
-        return ctx -> RawHttp.post("/RPC2", contentType, ctx.fill(body).getBytes(StandardCharsets.UTF_8));
+        return () -> RawHttp.post("/RPC2", contentType, fill(body).getBytes(StandardCharsets.UTF_8));
     }
 
     static Req bytes(String contentType, byte[] body) {
-        return ctx -> RawHttp.post("/RPC2", contentType, body);
+        return () -> RawHttp.post("/RPC2", contentType, body);
     }
 
     static Req raw(String head, byte[] body) {
-        return ctx -> RawHttp.request(head, body);
+        return () -> RawHttp.request(head, body);
     }
 
     static Req raw(String head) {
         return raw(head, new byte[0]);
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            b.writeBytes(p);
-        }
-        return b.toByteArray();
-    }
-
-    static byte[] chunked(byte[] body, int chunk, boolean terminate) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int off = 0; off < body.length; off += chunk) {
-            int n = Math.min(chunk, body.length - off);
-            b.writeBytes(utf8(Integer.toHexString(n) + "\r\n"));
-            b.write(body, off, n);
-            b.writeBytes(utf8("\r\n"));
-        }
-        if (terminate) {
-            b.writeBytes(utf8("0\r\n\r\n"));
-        }
-        return b.toByteArray();
     }
 
     static String nested(String open, String close, int depth, String inner, boolean closed) {
@@ -521,12 +376,13 @@ public class HostileInputTest {
 
         // --- tickets
         c.add(new Case("releasing a ticket of another lock frees only that lock",
-                xml(call("lock.release", str("@OTHER@"))), ok(TRUE)).then(ctx -> {
-                    assertTrue(client.check(ctx.other).isGone());
-                    assertEquals(new LockInfo("other", 1, 0, 0, 0, 0, ""), TestServers.unversioned(client.status("other")));
+                xml(call("lock.release", str("@OTHER@"))), ok(TRUE)).then(() -> {
+                    assertTrue(fixture.client.check(other).isGone());
+                    assertEquals(new LockInfo("other", 1, 0, 0, 0, 0, ""),
+                            TestServers.unversioned(fixture.client.status("other")));
                 }));
-        c.add(new Case("holder's ticket in upper case", ctx -> xml(call("lock.release",
-                str(holder.toUpperCase(java.util.Locale.ROOT)))).build(ctx), fault(2)));
+        c.add(new Case("holder's ticket in upper case", () -> xml(call("lock.release",
+                str(fixture.holder.toUpperCase(java.util.Locale.ROOT)))).build(), fault(2)));
         c.add(new Case("queued ticket with a trailing newline", xml(call("lock.release", str("@QUEUED@\n"))),
                 fault(2)));
         c.add(new Case("queued ticket with surrounding spaces", xml(call("lock.release", str(" @QUEUED@ "))),
@@ -571,7 +427,7 @@ public class HostileInputTest {
         c.add(new Case("URI of 100 KB", raw("POST /RPC2?" + "q".repeat(100_000) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + "Content-Type: text/xml\r\nContent-Length: " + pingBytes.length, pingBytes), status(414)));
         c.add(new Case("GET of an unknown path", raw("GET /no/such/path HTTP/1.1\r\nHost: 127.0.0.1"), status(404)));
-        c.add(new Case("POST to an unknown path", ctx -> RawHttp.post("/no/such/path", "text/xml", pingBytes),
+        c.add(new Case("POST to an unknown path", () -> RawHttp.post("/no/such/path", "text/xml", pingBytes),
                 status(404, 405)));
         c.add(new Case("path traversal", raw("GET /../../../../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1"),
                 status(400, 404)).without("root:"));
@@ -581,16 +437,12 @@ public class HostileInputTest {
                 + "text/xml\r\nContent-Length: -1", pingBytes), status(400)));
         c.add(new Case("Content-Length beyond 64 bits", raw("POST /RPC2 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 + "Content-Type: text/xml\r\nContent-Length: 99999999999999999999999", pingBytes), status(400, 413)));
-        c.add(new Case("control characters in the request line", ctx -> concat(new byte[] {0, 1, 2},
+        c.add(new Case("control characters in the request line", () -> concat(new byte[] {0, 1, 2},
                 utf8("garbage\r\n\r\n")), status(400)));
-        c.add(new Case("TLS ClientHello on the plain port", ctx -> concat(new byte[] {0x16, 0x03, 0x01, 0x00,
+        c.add(new Case("TLS ClientHello on the plain port", () -> concat(new byte[] {0x16, 0x03, 0x01, 0x00,
                 (byte) 0xa5, 0x01, 0x00, 0x00, (byte) 0xa1, 0x03, 0x03}, new byte[100]), status(400)));
 
-        List<Object[]> out = new ArrayList<>();
-        for (Case k : c) {
-            out.add(new Object[] {k});
-        }
-        return out;
+        return HostileCorpus.parameters(c);
     }
 
     // ---------------------------------------------------------------- running one case
@@ -603,47 +455,29 @@ public class HostileInputTest {
 
     @Test
     public void answersClearlyAndLosesNothing() throws Exception {
-        Ctx ctx = new Ctx();
-        byte[] request = withCredentials(k.req.build(ctx));
-        RawHttp.Response r;
-        try {
-            r = RawHttp.exchange(server.port(), request, k.halfClose, (int) (k.maxSeconds * 1000) + 2_000);
-        } catch (SocketTimeoutException e) {
-            fail(k.name + ": no answer within " + (k.maxSeconds + 2) + " s (the server hangs)");
-            return;
-        }
-        String where = k.name + ": " + r.describe();
-
-        // no stack traces, no Java class names, whatever the answer
-        for (String marker : List.of("Exception", "\tat ", "java.")) {
-            assertFalse(where + "\n  leaks '" + marker + "'", r.body().contains(marker));
-        }
-        for (String s : k.mustNotContain) {
-            assertFalse(where + "\n  must not contain '" + abbreviate(s) + "'", r.body().contains(s));
-        }
-        assertTrue(where + "\n  took longer than " + k.maxSeconds + " s", r.seconds() <= k.maxSeconds);
-
+        RawHttp.Response r = k.send(fixture.port(), withCredentials(k.req.build()), HostileCorpus.STACK_TRACE);
+        String where = k.where(r);
         Expect e = k.expect;
         if (r.closedWithoutAnswer()) {
-            assertTrue(where + "\n  closed without an answer, expected " + e, e.closeAllowed);
-        } else if (e.statuses != null) {
-            assertTrue(where + "\n  expected " + e, e.statuses.contains(r.status()));
+            assertTrue(where + "\n  closed without an answer, expected " + e, e.closeAllowed());
+        } else if (e.statuses() != null) {
+            assertTrue(where + "\n  expected " + e, e.statuses().contains(r.status()));
         } else {
             assertEquals(where + "\n  expected " + e, 200, r.status());
             Integer code = r.faultCode();
-            if (e.faults != null) {
+            if (e.faults() != null) {
                 assertNotNull(where + "\n  not a fault, expected " + e, code);
-                assertTrue(where + "\n  expected " + e, e.faults.contains(code));
+                assertTrue(where + "\n  expected " + e, e.faults().contains(code));
                 String message = r.faultString();
                 assertNotNull(where + "\n  fault without a faultString", message);
                 assertFalse(where + "\n  fault message is empty", message.isBlank());
             } else {
                 assertNull(where + "\n  unexpected fault, expected " + e, code);
-                assertTrue(where + "\n  expected " + e, r.body().contains(e.okContains));
+                assertTrue(where + "\n  expected " + e, r.body().contains(e.okContains()));
             }
         }
-        k.after.accept(ctx);
-        assertFixtureIntact(k.name);
+        k.after.run();
+        fixture.assertIntact(k.name);
     }
 
     /** The request with the operator's credentials after its request line (if it has one). */
@@ -655,22 +489,7 @@ public class HostileInputTest {
         if (end + 1 >= request.length || !new String(request, 0, end, StandardCharsets.ISO_8859_1).contains(" HTTP/1.")) {
             return request;
         }
-        return concat(Arrays.copyOf(request, end + 2), AUTHORIZATION, Arrays.copyOfRange(request, end + 2, request.length));
-    }
-
-    /** The holder still holds with its token, the queued ticket is still first, the server answers. */
-    static void assertFixtureIntact(String after) {
-        TicketInfo h = client.check(holder);
-        assertEquals("after '" + after + "': holder state", "granted", h.state());
-        assertEquals("after '" + after + "': holder token", holderToken, h.token());
-        TicketInfo q = client.check(queued);
-        assertEquals("after '" + after + "': queued ticket state", "queued", q.state());
-        assertEquals("after '" + after + "': queued ticket position", 1, q.position());
-        assertEquals("after '" + after + "'", new LockInfo("single", 1, 1, 1, 1, 0, ""), TestServers.unversioned(client.status("single")));
-        assertTrue("after '" + after + "': server.ping", client.ping());
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+        return concat(Arrays.copyOf(request, end + 2), utf8(fixture.authorization() + "\r\n"),
+                Arrays.copyOfRange(request, end + 2, request.length));
     }
 }

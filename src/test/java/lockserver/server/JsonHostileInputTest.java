@@ -1,41 +1,36 @@
 package lockserver.server;
 
+import static lockserver.server.HostileCorpus.fault;
+import static lockserver.server.HostileCorpus.ok;
+import static lockserver.server.HostileCorpus.status;
+import static lockserver.server.RawHttp.chunked;
+import static lockserver.server.RawHttp.concat;
+import static lockserver.server.RawHttp.utf8;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
-import java.io.ByteArrayOutputStream;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import lockserver.client.LockClient;
-import lockserver.client.LockInfo;
-import lockserver.client.TicketInfo;
-import lockserver.server.auth.PasswordHash;
-import org.junit.AfterClass;
-import org.junit.BeforeClass;
+import lockserver.server.HostileCorpus.Case;
+import lockserver.server.HostileCorpus.Expect;
+import lockserver.server.HostileCorpus.Req;
 import org.junit.ClassRule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 import org.junit.runner.RunWith;
 import org.junit.runners.Parameterized;
 import org.junit.runners.Parameterized.Parameters;
 
 /**
  * HostileInputTest's questions asked of the JSON binding: hostile and malformed requests
- * to {@code /v1/<method>}, sent as raw bytes to a live server. Every case gets its exact
- * HTTP status or fault code in a JSON body, promptly and without a stack trace; after
- * every case a holder's slot and the queue behind it are untouched and the server answers.
+ * to {@code /v1/<method>}, sent as raw bytes to a live server (the same fixture). Every
+ * case gets its exact HTTP status or fault code in a JSON body, promptly and without a
+ * stack trace; after every case a holder's slot and the queue behind it are untouched and
+ * the server answers.
  */
 @RunWith(Parameterized.class)
 public class JsonHostileInputTest {
@@ -44,116 +39,15 @@ public class JsonHostileInputTest {
     static final String T32 = "0123456789abcdef0123456789abcdef";
     static final Pattern FAULT = Pattern.compile("\\A\\{\"fault\":\\{\"code\":(\\d+),\"message\":\"(.*)\"}}\n\\z",
             Pattern.DOTALL);
+    static final List<String> LEAKS = List.of("Exception", "\tat ", "java.", "jackson", "Jackson");
 
     @ClassRule
-    public static TemporaryFolder data = new TemporaryFolder();
-    static final String PASSWORD = "hostile-" + Long.toHexString(new java.util.Random().nextLong());
-    static final String AUTHORIZATION = "Authorization: Basic " + Base64.getEncoder().encodeToString(
-            ("operator:" + PASSWORD).getBytes(StandardCharsets.UTF_8));
-
-    static LockServer server;
-    static LockClient client;
-    static String holder;
-    static long holderToken;
-    static String queued;
-
-    @BeforeClass
-    public static void start() throws Exception {
-        server = TestServers.start(TestServers.withGeneral("MAX_WAIT_TIME=1", "IDLE_TIMEOUT=2",
-                "DATA_DIR=" + data.getRoot(), "JOURNAL_FSYNC=always")
-                + "\n[lock single]\nSIZE=1\n\n[user operator]\nROLE=admin\nPASSWORD="
-                + PasswordHash.create(PASSWORD.toCharArray()) + "\n");
-        client = new LockClient(server.url().toString().replace("://", "://operator:" + PASSWORD + "@"));
-        holder = client.query("single", "holder");
-        TicketInfo h = client.check(holder); // claims the grant
-        assertTrue(h.isGranted());
-        holderToken = h.token();
-        queued = client.query("single", "queued");
-        assertEquals(1, client.check(queued).position());
-    }
-
-    @AfterClass
-    public static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+    public static HostileFixture fixture = new HostileFixture("");
 
     // ---------------------------------------------------------------- the corpus
 
-    /** What one case sends, built when it runs (the fixture's tickets exist only then). */
-    interface Req {
-        byte[] build();
-    }
-
-    /** An HTTP status other than 200 (with a fault 8 body), a fault code, or a result containing a text. */
-    record Expect(Set<Integer> statuses, Set<Integer> faults, String okContains) {
-        @Override
-        public String toString() {
-            return statuses != null ? "HTTP " + statuses : faults != null ? "fault " + faults
-                    : "a result containing " + okContains;
-        }
-    }
-
-    static Expect status(Integer... s) {
-        return new Expect(new TreeSet<>(Arrays.asList(s)), null, null);
-    }
-
-    static Expect fault(Integer... codes) {
-        return new Expect(null, new TreeSet<>(Arrays.asList(codes)), null);
-    }
-
-    static Expect ok(String contains) {
-        return new Expect(null, null, contains);
-    }
-
-    static final class Case {
-        final String name;
-        final Req req;
-        final Expect expect;
-        double maxSeconds = 3;
-        String without;
-
-        Case(String name, Req req, Expect expect) {
-            this.name = name;
-            this.req = req;
-            this.expect = expect;
-        }
-
-        Case within(double seconds) {
-            maxSeconds = seconds;
-            return this;
-        }
-
-        Case without(String s) {
-            without = s;
-            return this;
-        }
-
-        @Override
-        public String toString() {
-            return name + " -> " + expect;
-        }
-    }
-
-    static String fill(String s) {
-        return s.replace("@HOLDER@", holder).replace("@QUEUED@", queued);
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            b.writeBytes(p);
-        }
-        return b.toByteArray();
-    }
-
     static String head(String method, String path, String... headers) {
-        return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + AUTHORIZATION
+        return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + fixture.authorization()
                 + (headers.length == 0 ? "" : "\r\n" + String.join("\r\n", headers));
     }
 
@@ -163,7 +57,7 @@ public class JsonHostileInputTest {
     }
 
     static Req typed(String method, String contentType, String body) {
-        return () -> bytes(method, contentType, utf8(fill(body))).build();
+        return () -> bytes(method, contentType, utf8(fixture.fill(body))).build();
     }
 
     static Req bytes(String method, String contentType, byte[] body) {
@@ -173,21 +67,6 @@ public class JsonHostileInputTest {
 
     static Req raw(String head, byte[] body) {
         return () -> RawHttp.request(head, body);
-    }
-
-    /** {@code body} in chunks of {@code chunk} bytes; the final empty chunk only if {@code terminate}. */
-    static byte[] chunked(byte[] body, int chunk, boolean terminate) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(body.length + body.length / chunk * 8 + 16);
-        for (int off = 0; off < body.length; off += chunk) {
-            int n = Math.min(chunk, body.length - off);
-            b.writeBytes(utf8(Integer.toHexString(n) + "\r\n"));
-            b.write(body, off, n);
-            b.writeBytes(utf8("\r\n"));
-        }
-        if (terminate) {
-            b.writeBytes(utf8("0\r\n\r\n"));
-        }
-        return b.toByteArray();
     }
 
     /** A lock.status call whose argument is a string of {@code n} bytes: a well-formed body of that size. */
@@ -378,17 +257,13 @@ public class JsonHostileInputTest {
         c.add(new Case("lock.status", json("lock.status", "[\"single\"]"), ok("\"granted\":1")));
         c.add(new Case("well-formed name of no lock", json("lock.status", "[\"NoSuchLock\"]"), fault(1)));
         c.add(new Case("holder's ticket in upper case", () -> json("lock.release",
-                "[\"" + holder.toUpperCase(java.util.Locale.ROOT) + "\"]").build(), fault(2)));
+                "[\"" + fixture.holder.toUpperCase(java.util.Locale.ROOT) + "\"]").build(), fault(2)));
         c.add(new Case("queued ticket with surrounding spaces", json("lock.release", "[\" @QUEUED@ \"]"), fault(2)));
         c.add(new Case("well-formed ticket nobody holds", json("lock.release", "[\"" + T32 + "\"]"), ok("false")));
         c.add(new Case("lock.wait of the queued ticket times out", json("lock.wait", "[\"@QUEUED@\", 0]"),
                 ok("false")));
 
-        List<Object[]> out = new ArrayList<>();
-        for (Case k : c) {
-            out.add(new Object[] {k});
-        }
-        return out;
+        return HostileCorpus.parameters(c);
     }
 
     // ---------------------------------------------------------------- running one case
@@ -401,21 +276,8 @@ public class JsonHostileInputTest {
 
     @Test
     public void answersInJsonAndLosesNothing() throws Exception {
-        RawHttp.Response r;
-        try {
-            r = RawHttp.exchange(server.port(), k.req.build(), false, (int) (k.maxSeconds * 1000) + 2_000);
-        } catch (SocketTimeoutException e) {
-            fail(k.name + ": no answer within " + (k.maxSeconds + 2) + " s (the server hangs)");
-            return;
-        }
-        String where = k.name + ": " + r.describe();
-        for (String marker : List.of("Exception", "\tat ", "java.", "jackson", "Jackson")) {
-            assertFalse(where + "\n  leaks '" + marker + "'", r.body().contains(marker));
-        }
-        if (k.without != null) {
-            assertFalse(where + "\n  echoes its input", r.body().contains(k.without));
-        }
-        assertTrue(where + "\n  took longer than " + k.maxSeconds + " s", r.seconds() <= k.maxSeconds);
+        RawHttp.Response r = k.send(fixture.port(), k.req.build(), LEAKS);
+        String where = k.where(r);
         assertFalse(where + "\n  closed without an answer", r.closedWithoutAnswer());
         assertEquals(where, "application/json; charset=utf-8", r.headers().get("content-type"));
 
@@ -440,19 +302,6 @@ public class JsonHostileInputTest {
                 assertTrue(where + "\n  expected " + e, r.body().contains(e.okContains()));
             }
         }
-        assertFixtureIntact(k.name);
-    }
-
-    /** The holder still holds with its token, the queued ticket is still first, the server answers. */
-    static void assertFixtureIntact(String after) {
-        TicketInfo h = client.check(holder);
-        assertEquals("after '" + after + "': holder state", "granted", h.state());
-        assertEquals("after '" + after + "': holder token", holderToken, h.token());
-        TicketInfo q = client.check(queued);
-        assertEquals("after '" + after + "': queued ticket state", "queued", q.state());
-        assertEquals("after '" + after + "': queued ticket position", 1, q.position());
-        assertEquals("after '" + after + "'", new LockInfo("single", 1, 1, 1, 1, 0, ""),
-                TestServers.unversioned(client.status("single")));
-        assertNotNull("after '" + after + "': server.ping", client.ping() ? "" : null);
+        fixture.assertIntact(k.name);
     }
 }

@@ -68,6 +68,33 @@ final class RawHttp {
                 + "Content-Length: " + body.length, body);
     }
 
+    /** {@code body} in chunks of {@code chunk} bytes; the final empty chunk only if {@code terminate}. */
+    static byte[] chunked(byte[] body, int chunk, boolean terminate) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(body.length + body.length / chunk * 8 + 16);
+        for (int off = 0; off < body.length; off += chunk) {
+            int n = Math.min(chunk, body.length - off);
+            b.writeBytes(utf8(Integer.toHexString(n) + "\r\n"));
+            b.write(body, off, n);
+            b.writeBytes(utf8("\r\n"));
+        }
+        if (terminate) {
+            b.writeBytes(utf8("0\r\n\r\n"));
+        }
+        return b.toByteArray();
+    }
+
+    static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            b.writeBytes(p);
+        }
+        return b.toByteArray();
+    }
+
     /**
      * Sends {@code bytes} to the server and reads one response. With {@code halfClose} the
      * sending side is shut down after the bytes (the server sees end of stream); without it

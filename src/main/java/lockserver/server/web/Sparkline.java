@@ -1,5 +1,7 @@
 package lockserver.server.web;
 
+import java.util.Arrays;
+
 /**
  * Inline SVG charts for the status page, drawn on the server: no script, nothing loaded,
  * colours as presentation attributes (the page policy allows no style attribute). Each
@@ -17,18 +19,9 @@ final class Sparkline {
      */
     static void steps(StringBuilder h, String cls, String lock, int[] samples, int window, int limit,
                       int width, int height, String colour, String title) {
-        int max = 0;
-        for (int v : samples) {
-            max = Math.max(max, v);
-        }
+        int max = (int) open(h, cls, lock, Arrays.stream(samples).asLongStream().toArray(), width, height, title);
+        h.append(" data-limit=\"").append(limit).append("\">");
         int n = samples.length;
-        open(h, cls, lock, width, height, title);
-        h.append(" data-values=\"");
-        for (int i = 0; i < n; i++) {
-            h.append(i == 0 ? "" : ",").append(samples[i]);
-        }
-        h.append("\" data-last=\"").append(n == 0 ? "" : Integer.toString(samples[n - 1]))
-                .append("\" data-max=\"").append(max).append("\" data-limit=\"").append(limit).append("\">");
         title(h, title);
         background(h, width, height);
         double top = Math.max(1, Math.max(limit, max));
@@ -60,18 +53,9 @@ final class Sparkline {
     /** One bar per value (oldest first) in {@code slots} places, newest at the right edge. */
     static void bars(StringBuilder h, String cls, String lock, long[] values, int slots, int width, int height,
                      String colour, String title) {
-        long max = 0;
-        for (long v : values) {
-            max = Math.max(max, v);
-        }
+        long max = open(h, cls, lock, values, width, height, title);
+        h.append('>');
         int n = values.length;
-        open(h, cls, lock, width, height, title);
-        h.append(" data-values=\"");
-        for (int i = 0; i < n; i++) {
-            h.append(i == 0 ? "" : ",").append(values[i]);
-        }
-        h.append("\" data-last=\"").append(n == 0 ? "" : Long.toString(values[n - 1]))
-                .append("\" data-max=\"").append(max).append("\">");
         title(h, title);
         background(h, width, height);
         double step = (double) width / slots;
@@ -84,11 +68,26 @@ final class Sparkline {
         h.append("</svg>");
     }
 
-    private static void open(StringBuilder h, String cls, String lock, int width, int height, String title) {
+    /**
+     * Starts the chart's {@code <svg>} tag with the data attributes of {@code values}, leaving the
+     * tag open for the caller's own; returns the largest value (0 when there is none).
+     */
+    private static long open(StringBuilder h, String cls, String lock, long[] values, int width, int height,
+                             String title) {
         h.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"").append(cls).append("\" data-lock=\"")
                 .append(StatusPage.escape(lock)).append("\" width=\"").append(width).append("\" height=\"")
                 .append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
                 .append("\" role=\"img\" aria-label=\"").append(StatusPage.escape(title)).append('"');
+        int n = values.length;
+        long max = 0;
+        h.append(" data-values=\"");
+        for (int i = 0; i < n; i++) {
+            h.append(i == 0 ? "" : ",").append(values[i]);
+            max = Math.max(max, values[i]);
+        }
+        h.append("\" data-last=\"").append(n == 0 ? "" : Long.toString(values[n - 1]))
+                .append("\" data-max=\"").append(max).append('"');
+        return max;
     }
 
     private static void title(StringBuilder h, String title) {

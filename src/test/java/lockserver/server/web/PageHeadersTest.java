@@ -36,6 +36,14 @@ public class PageHeadersTest {
         return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** GETs {@code path}, asserting its status and the header policy. */
+    private HttpResponse<String> getWithPolicy(String path, int status) throws Exception {
+        HttpResponse<String> r = get(path);
+        assertEquals(status, r.statusCode());
+        assertPolicy(r);
+        return r;
+    }
+
     private static void assertPolicy(HttpResponse<String> r) {
         String csp = r.headers().firstValue("Content-Security-Policy").orElse("(none)");
         assertTrue(csp, csp.startsWith("default-src 'none'; style-src 'sha256-"));
@@ -47,9 +55,7 @@ public class PageHeadersTest {
     @Test
     public void statusPageSendsTheHeaderPolicyAndItsStylesheetsHash() throws Exception {
         for (String path : new String[] {"/", "/status"}) {
-            HttpResponse<String> r = get(path);
-            assertEquals(200, r.statusCode());
-            assertPolicy(r);
+            HttpResponse<String> r = getWithPolicy(path, 200);
             String body = r.body();
             String style = body.substring(body.indexOf("<style>") + 7, body.indexOf("</style>"));
             String hash = Base64.getEncoder().encodeToString(
@@ -64,16 +70,12 @@ public class PageHeadersTest {
 
     @Test
     public void metricsSendTheHeaderPolicy() throws Exception {
-        HttpResponse<String> r = get("/metrics");
-        assertEquals(200, r.statusCode());
-        assertPolicy(r);
+        HttpResponse<String> r = getWithPolicy("/metrics", 200);
         assertTrue(r.body(), r.body().contains("lockserver_lock_size{lock=\"DefaultLock\"} 6"));
     }
 
     @Test
     public void aMissingPageIsSentWithTheHeaderPolicyToo() throws Exception {
-        HttpResponse<String> r = get("/nothing-here");
-        assertEquals(404, r.statusCode());
-        assertPolicy(r);
+        getWithPolicy("/nothing-here", 404);
     }
 }
