@@ -7,6 +7,8 @@ Each process loops: acquire a random lock of k0..k(NAMES-1), release it. Two cli
                       each Lock keeps one keep-alive HTTP connection (4 calls a cycle)
   --client keepalive  raw xmlrpc.client.ServerProxy, one per process, which keeps its HTTP/1.1
                       connection alive: lock.query, lock.wait, lock.release (3 calls a cycle)
+  --client json       the same 3 calls as JSON at /v1/<method> (http.client, one kept-alive
+                      connection per process): the same door as keepalive, the other codec
 Prints one ROW line: cycles/s and requests/s over the measured window, the server's CPU and
 RSS (from /proc/PID) and the CPU the Python processes used.
 """
@@ -70,6 +72,29 @@ def worker(args, t_start, t_end, out):
             lock.release()
             return 4
         error_types = (lockcli.LockError,)
+    elif args.client == "json":
+        import http.client
+        import json
+        import urllib.parse
+        u = urllib.parse.urlsplit(args.url)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        headers = {"Content-Type": "application/json"}
+
+        def call(method, *params):
+            conn.request("POST", "/v1/" + method, json.dumps(params), headers)
+            answer = json.loads(conn.getresponse().read())
+            if isinstance(answer, dict) and "fault" in answer:
+                raise OSError("fault %(code)s: %(message)s" % answer["fault"])
+            return answer
+
+        def cycle(name):
+            ticket = call("lock.query", name, "bench py")
+            ok = call("lock.wait", ticket, 10)
+            call("lock.release", ticket)
+            if not ok:
+                raise TimeoutError(name)
+            return 3
+        error_types = (OSError, http.client.HTTPException, ValueError)
     else:
         import xmlrpc.client
         proxy = xmlrpc.client.ServerProxy(args.url)
@@ -115,7 +140,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--names", type=int, default=10000)
-    ap.add_argument("--client", choices=("lockcli", "keepalive"), default="keepalive")
+    ap.add_argument("--client", choices=("lockcli", "keepalive", "json"), default="keepalive")
     ap.add_argument("--lockcli", default=os.path.join(os.path.dirname(__file__), "..", "src", "main", "python"))
     args = ap.parse_args()
 

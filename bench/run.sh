@@ -449,7 +449,7 @@ fi
 
 # --------------------------------------------------- 5. Python clients
 if has 5; then
-    for how in lockcli keepalive; do
+    for how in lockcli keepalive json; do
         echo "# scenario 5: 4 Python processes, $how" >&2
         quiet
         start_server memory 1 256
