@@ -35,9 +35,8 @@ public final class NamedSemaphore {
     private LockSettings settings;
     private final WaitQueue queue = new WaitQueue();
     private final TicketList granted = new TicketList();
-    private final TicketList cooling = new TicketList(); // ended holders whose slots LOCK_DELAY keeps closed
-    private int used;    // slots taken by granted tickets
-    private int delayed; // slots taken by cooling tickets
+    private final LockDelay delay;
+    private int used; // slots taken by granted tickets
     private long lastToken;
     private long version;
     private List<CompletableFuture<Boolean>> watchers; // lock.watch calls waiting for the next change
@@ -55,6 +54,7 @@ public final class NamedSemaphore {
         this.clock = context.clock;
         this.expiryQueue = context.expiryQueue;
         this.counts = context.countsFor(name);
+        this.delay = new LockDelay(expiryQueue);
     }
 
     public String name() {
@@ -284,7 +284,7 @@ public final class NamedSemaphore {
                 return false;
             }
             t.revokeReason = reason;
-            t.revokeAt = plus(clock.nanoTime(), afterNanos);
+            t.revokeAt = Deadlines.plus(clock.nanoTime(), afterNanos);
             expiryQueue.schedule(t, deadline(t));
             context.listener.revoked(name, t.id, reason, afterNanos);
             return true;
@@ -326,13 +326,13 @@ public final class NamedSemaphore {
             int position = held ? 0 : queue.ahead(t, settings.agingNanos()) + 1;
             return new TicketView(t.id, name, t.state, position, held ? t.token : 0, t.info,
                     held ? now - t.grantedAt : 0, Math.max(0, deadline(t) - now), slots(t), t.exclusive,
-                    t.priority, t.revokeReason == null ? "" : t.revokeReason, revokeIn(t, now));
+                    t.priority, t.revokeReason == null ? "" : t.revokeReason, Deadlines.revokeIn(t, now));
         }
     }
 
     public LockStatus status() {
         synchronized (this) {
-            return new LockStatus(name, settings.size(), granted.size(), queue.size(), used, delayed, version);
+            return new LockStatus(name, settings.size(), granted.size(), queue.size(), used, delay.slots(), version);
         }
     }
 
@@ -352,8 +352,9 @@ public final class NamedSemaphore {
             synchronized (this) {
                 try {
                     if (t.state == TicketState.GONE) {
-                        if (t.cooling) {
-                            endCooling(t, now);
+                        if (t.cooling && delay.end(t, now)) {
+                            changed();
+                            grantWaiting(now);
                         }
                         return; // released since it came up
                     }
@@ -372,9 +373,10 @@ public final class NamedSemaphore {
                     // filed it again since, that was for a time already past (it is due), so it comes
                     // up at the next tick and is dropped as gone
                     removeUnfiled(t);
-                    long delay = settings.lockDelayNanos();
-                    if (wasGranted && delay > 0 && cause != Expiry.Cause.REVOKED) {
-                        startCooling(t, plus(now, delay)); // before any grant: its slots stay taken
+                    long delayNanos = settings.lockDelayNanos();
+                    if (wasGranted && delayNanos > 0 && cause != Expiry.Cause.REVOKED) {
+                        delay.start(t, Deadlines.plus(now, delayNanos)); // before any grant: its slots stay taken
+                        changed();
                     }
                     expired.add(name, t.id, t.info, cause);
                     try {
@@ -394,31 +396,8 @@ public final class NamedSemaphore {
     /** Whether {@code t} is still here and one of its deadlines is at or before {@code now}. */
     boolean isDue(Ticket t, long now) {
         synchronized (this) {
-            return t.state == TicketState.GONE ? t.cooling && now >= t.coolUntil : dueCause(t, now) != null;
+            return t.state == TicketState.GONE ? LockDelay.isOver(t, now) : dueCause(t, now) != null;
         }
-    }
-
-    /** Keeps the slots of {@code t}, a holder being ended, closed until {@code until}: it may still be at work. */
-    private void startCooling(Ticket t, long until) {
-        t.cooling = true;
-        t.coolUntil = until;
-        delayed += t.held;
-        cooling.addLast(t);
-        changed();
-        expiryQueue.schedule(t, until);
-    }
-
-    /** Opens the slots of a cooling ticket if its delay is over, else files it again. */
-    private void endCooling(Ticket t, long now) {
-        if (now < t.coolUntil) {
-            expiryQueue.schedule(t, t.coolUntil);
-            return;
-        }
-        cooling.remove(t);
-        delayed -= t.held;
-        t.cooling = false;
-        changed();
-        grantWaiting(now);
     }
 
     /** Files {@code t} again if it is still here; for a lifecycle that took it from the queue but could not look at it. */
@@ -426,8 +405,8 @@ public final class NamedSemaphore {
         synchronized (this) {
             if (t.state != TicketState.GONE) {
                 expiryQueue.schedule(t, deadline(t));
-            } else if (t.cooling) {
-                expiryQueue.schedule(t, t.coolUntil);
+            } else {
+                delay.refile(t);
             }
         }
     }
@@ -444,12 +423,8 @@ public final class NamedSemaphore {
             for (Ticket t : queue.inOrder(settings.agingNanos())) {
                 waiting.add(holder(t, now - t.queuedAt, now));
             }
-            List<LockDetail.Delay> delays = new ArrayList<>(cooling.size());
-            for (Ticket t : cooling) {
-                delays.add(new LockDetail.Delay(t.id, t.held, Math.max(0, t.coolUntil - now)));
-            }
             return new LockDetail(name, settings, retired, List.copyOf(holders), List.copyOf(waiting), used,
-                    List.copyOf(delays));
+                    delay.delays(now));
         }
     }
 
@@ -458,16 +433,12 @@ public final class NamedSemaphore {
                 ? WaitQueue.effectivePriority(t, now, settings.agingNanos()) : t.priority;
         return new LockDetail.Holder(t.id, t.info, t.token, t.claimed, age, now - t.lastSeen,
                 Math.max(0, deadline(t) - now), slots(t), priority, t.revokeReason == null ? "" : t.revokeReason,
-                revokeIn(t, now));
+                Deadlines.revokeIn(t, now));
     }
 
     /** The slots {@code t} takes if granted, else would take if granted now. */
     private int slots(Ticket t) {
         return t.state == TicketState.GRANTED ? t.held : t.exclusive ? settings.size() : t.permits;
-    }
-
-    private static long revokeIn(Ticket t, long now) {
-        return t.revokeReason == null ? 0 : Math.max(0, t.revokeAt - now);
     }
 
     boolean configured() {
@@ -576,39 +547,12 @@ public final class NamedSemaphore {
     }
 
     private Expiry.Cause dueCause(Ticket t, long now) {
-        if (t.revokeReason != null && now >= t.revokeAt) {
-            return Expiry.Cause.REVOKED;
-        }
-        if (t.state == TicketState.GRANTED) {
-            if (!t.claimed && now >= plus(t.graceFrom, settings.graceNanos())) {
-                return Expiry.Cause.GRACE;
-            }
-            if (now >= plus(t.grantedAt, settings.maxHoldNanos())) {
-                return Expiry.Cause.MAX_LOCK_TIME;
-            }
-        }
-        return now >= plus(t.lastSeen, settings.idleNanos()) ? Expiry.Cause.IDLE : null;
+        return Deadlines.dueCause(t, settings, now);
     }
 
     /** The earliest time at which {@code t} may have to end; Long.MAX_VALUE stands for never. */
     private long deadline(Ticket t) {
-        long at = plus(t.lastSeen, settings.idleNanos());
-        if (t.revokeReason != null) {
-            at = Math.min(at, t.revokeAt);
-        }
-        if (t.state == TicketState.GRANTED) {
-            at = Math.min(at, plus(t.grantedAt, settings.maxHoldNanos()));
-            if (!t.claimed) {
-                at = Math.min(at, plus(t.graceFrom, settings.graceNanos()));
-            }
-        }
-        return at;
-    }
-
-    /** {@code time + nanos} for nanos > 0, held at Long.MAX_VALUE instead of wrapping (settings may be huge). */
-    private static long plus(long time, long nanos) {
-        long sum = time + nanos;
-        return sum < time ? Long.MAX_VALUE : sum;
+        return Deadlines.deadline(t, settings);
     }
 
     private void claimUnderLock(Ticket t) {
@@ -673,11 +617,8 @@ public final class NamedSemaphore {
             for (Ticket t : queue) {
                 waiting.add(image(t));
             }
-            List<LockImage.CoolingImage> cooled = new ArrayList<>(cooling.size());
-            for (Ticket t : cooling) {
-                cooled.add(new LockImage.CoolingImage(t.id, t.queuedAt, t.held, t.coolUntil));
-            }
-            return new LockImage(name, settings, configured, retired, lastToken, version, holders, waiting, cooled);
+            return new LockImage(name, settings, configured, retired, lastToken, version, holders, waiting,
+                    delay.images());
         }
     }
 
@@ -710,16 +651,7 @@ public final class NamedSemaphore {
                 queue.add(t);
                 expiryQueue.schedule(t, deadline(t));
             }
-            for (LockImage.CoolingImage c : image.cooling()) {
-                Ticket t = new Ticket(c.id(), -1, "", null, SlotRequest.ONE, this, c.queuedAt());
-                t.state = TicketState.GONE;
-                t.held = c.slots();
-                t.cooling = true;
-                t.coolUntil = c.until();
-                delayed += t.held;
-                cooling.addLast(t);
-                expiryQueue.schedule(t, t.coolUntil);
-            }
+            delay.load(image.cooling(), this);
         }
     }
 
@@ -786,7 +718,7 @@ public final class NamedSemaphore {
         Ticket t;
         while ((t = queue.head(settings.agingNanos())) != null) {
             int need = t.exclusive ? settings.size() : t.permits;
-            if (used + delayed + need > settings.size()) {
+            if (used + delay.slots() + need > settings.size()) {
                 break;
             }
             queue.remove(t);
