@@ -38,13 +38,12 @@ public final class NamedSemaphore {
     private final LockDelay delay;
     private int used; // slots taken by granted tickets
     private long lastToken;
-    private long version;
-    private List<CompletableFuture<Boolean>> watchers; // lock.watch calls waiting for the next change
     private Map<String, Ticket> byKey; // live tickets by their retry key; null until a query brings one
     private boolean closed;
     private boolean retired;     // removed from the config: drains, then leaves the registry
     private final boolean configured; // created from the config file (not by lock.create)
     private final Wakes woken = new Wakes(); // waits to complete once the lock is released
+    private final Watchers watchers = new Watchers(woken); // the version, and lock.watch calls
 
     NamedSemaphore(String name, LockSettings settings, boolean configured, SemaphoreContext context) {
         this.name = name;
@@ -96,7 +95,7 @@ public final class NamedSemaphore {
                     Ticket t = new Ticket(madeId == null ? context.tickets.id(slot, random) : madeId, slot, info, key,
                             request, this, now);
                     queue.add(t);
-                    changed();
+                    watchers.changed();
                     context.tickets.put(t);
                     rememberKey(t);
                     expiryQueue.schedule(t, deadline(t));
@@ -188,15 +187,6 @@ public final class NamedSemaphore {
         }
     }
 
-    /** The status has changed: a new version, and every watcher is answered once the lock is released. */
-    private void changed() {
-        version++;
-        if (watchers != null && !watchers.isEmpty()) {
-            woken.add(watchers, true);
-            watchers.clear();
-        }
-    }
-
     /**
      * Completes with true once the version is past {@code since} (at once if it is already),
      * or with false after {@code timeoutNanos} or on close. Holds no thread; never completes
@@ -205,14 +195,11 @@ public final class NamedSemaphore {
     CompletableFuture<Boolean> watch(long since, long timeoutNanos) {
         CompletableFuture<Boolean> f;
         synchronized (this) {
+            long version = watchers.version();
             if (version != since || closed || timeoutNanos <= 0) {
                 return CompletableFuture.completedFuture(version != since);
             }
-            if (watchers == null) {
-                watchers = new ArrayList<>(1);
-            }
-            f = new CompletableFuture<>();
-            watchers.add(f);
+            f = watchers.add();
         }
         f.whenComplete((changed, error) -> {
             synchronized (this) {
@@ -332,7 +319,8 @@ public final class NamedSemaphore {
 
     public LockStatus status() {
         synchronized (this) {
-            return new LockStatus(name, settings.size(), granted.size(), queue.size(), used, delay.slots(), version);
+            return new LockStatus(name, settings.size(), granted.size(), queue.size(), used, delay.slots(),
+                    watchers.version());
         }
     }
 
@@ -353,7 +341,7 @@ public final class NamedSemaphore {
                 try {
                     if (t.state == TicketState.GONE) {
                         if (t.cooling && delay.end(t, now)) {
-                            changed();
+                            watchers.changed();
                             grantWaiting(now);
                         }
                         return; // released since it came up
@@ -376,7 +364,7 @@ public final class NamedSemaphore {
                     long delayNanos = settings.lockDelayNanos();
                     if (wasGranted && delayNanos > 0 && cause != Expiry.Cause.REVOKED) {
                         delay.start(t, Deadlines.plus(now, delayNanos)); // before any grant: its slots stay taken
-                        changed();
+                        watchers.changed();
                     }
                     expired.add(name, t.id, t.info, cause);
                     try {
@@ -472,7 +460,7 @@ public final class NamedSemaphore {
                     if (!newSettings.equals(settings)) {
                         long now = clock.nanoTime();
                         if (newSettings.size() != settings.size()) {
-                            changed();
+                            watchers.changed();
                         }
                         settings = newSettings;
                         ended = endTooLarge(now);
@@ -512,10 +500,7 @@ public final class NamedSemaphore {
                     for (Ticket t : queue) {
                         wakeParked(t, false);
                     }
-                    if (watchers != null) {
-                        woken.add(watchers, false);
-                        watchers.clear();
-                    }
+                    watchers.close();
                 } finally {
                     wakes = woken.take(); // in the same hold: each call completes what it woke
                 }
@@ -594,7 +579,7 @@ public final class NamedSemaphore {
                         context.tickets.put(t);
                         expiryQueue.schedule(t, deadline(t));
                     }
-                    changed();
+                    watchers.changed();
                     endTooLarge(now);
                     grantWaiting(now);
                 } finally {
@@ -617,7 +602,7 @@ public final class NamedSemaphore {
             for (Ticket t : queue) {
                 waiting.add(image(t));
             }
-            return new LockImage(name, settings, configured, retired, lastToken, version, holders, waiting,
+            return new LockImage(name, settings, configured, retired, lastToken, watchers.version(), holders, waiting,
                     delay.images());
         }
     }
@@ -632,7 +617,7 @@ public final class NamedSemaphore {
     void load(LockImage image) {
         synchronized (this) {
             lastToken = image.lastToken();
-            version = image.version();
+            watchers.load(image.version());
             retired = image.retired();
             for (LockImage.TicketImage i : image.granted()) {
                 Ticket t = loadTicket(i);
@@ -699,7 +684,7 @@ public final class NamedSemaphore {
             queue.remove(t);
         }
         t.state = TicketState.GONE;
-        changed();
+        watchers.changed();
         context.tickets.remove(t);
         if (t.key != null) {
             byKey.remove(t.key, t);
@@ -730,7 +715,7 @@ public final class NamedSemaphore {
             t.held = need;
             used += need;
             granted.addLast(t);
-            changed();
+            watchers.changed();
             expiryQueue.schedule(t, deadline(t)); // grace and maximum lock time count from now
             wakeParked(t, true);
             counts.granted(now - t.queuedAt);
