@@ -553,7 +553,7 @@ public final class NamedSemaphore {
      * {@code lastToken}. Queued tickets that ask for more slots than the lock now has are
      * ended, as by {@link #reconfigure}.
      */
-    void restore(java.util.List<RestoredTicket> restored, long lastTokenSeen) {
+    void restore(List<RestoredTicket> restored, long lastTokenSeen) {
         Wakes.Wake[] wakes = Wakes.NONE;
         try {
             synchronized (this) {
@@ -561,23 +561,11 @@ public final class NamedSemaphore {
                     long now = clock.nanoTime();
                     lastToken = Math.max(lastToken, lastTokenSeen);
                     for (RestoredTicket r : restored) {
-                        // its id has no slot here
-                        Ticket t = new Ticket(r.id(), -1, r.info(), null, r.request(), this, now);
+                        Ticket t = SemaphoreImage.ticket(r, settings.size(), this, now);
                         if (r.granted()) {
-                            t.state = TicketState.GRANTED;
-                            t.grantedAt = now - r.heldNanos();
-                            t.graceFrom = t.grantedAt;
-                            t.token = r.token();
-                            t.claimed = r.claimed();
-                            t.held = r.request().slots(settings.size());
-                            used += t.held;
                             lastToken = Math.max(lastToken, r.token());
-                            granted.addLast(t);
-                        } else {
-                            queue.add(t);
                         }
-                        context.tickets.put(t);
-                        expiryQueue.schedule(t, deadline(t));
+                        adopt(t);
                     }
                     watchers.changed();
                     endTooLarge(now);
@@ -594,23 +582,10 @@ public final class NamedSemaphore {
     /** This lock exactly as it stands, for a cluster's snapshot. */
     LockImage image() {
         synchronized (this) {
-            List<LockImage.TicketImage> holders = new ArrayList<>(granted.size());
-            for (Ticket t : granted) {
-                holders.add(image(t));
-            }
-            List<LockImage.TicketImage> waiting = new ArrayList<>(queue.size());
-            for (Ticket t : queue) {
-                waiting.add(image(t));
-            }
-            return new LockImage(name, settings, configured, retired, lastToken, watchers.version(), holders, waiting,
+            return new LockImage(name, settings, configured, retired, lastToken, watchers.version(),
+                    SemaphoreImage.images(granted, granted.size()), SemaphoreImage.images(queue, queue.size()),
                     delay.images());
         }
-    }
-
-    private static LockImage.TicketImage image(Ticket t) {
-        return new LockImage.TicketImage(t.id, t.info, t.key, new SlotRequest(t.permits, t.exclusive, t.priority),
-                t.queuedAt, t.lastSeen, t.grantedAt, t.graceFrom, t.token, t.claimed, t.held, t.revokeReason,
-                t.revokeAt);
     }
 
     /** Puts back the tickets and counters of {@code image} exactly; on a lock that is new and empty. */
@@ -620,34 +595,26 @@ public final class NamedSemaphore {
             watchers.load(image.version());
             retired = image.retired();
             for (LockImage.TicketImage i : image.granted()) {
-                Ticket t = loadTicket(i);
-                t.state = TicketState.GRANTED;
-                t.grantedAt = i.grantedAt();
-                t.graceFrom = i.graceFrom();
-                t.token = i.token();
-                t.claimed = i.claimed();
-                t.held = i.held();
-                used += t.held;
-                granted.addLast(t);
-                expiryQueue.schedule(t, deadline(t));
+                adopt(SemaphoreImage.ticket(i, true, this));
             }
             for (LockImage.TicketImage i : image.queue()) {
-                Ticket t = loadTicket(i);
-                queue.add(t);
-                expiryQueue.schedule(t, deadline(t));
+                adopt(SemaphoreImage.ticket(i, false, this));
             }
             delay.load(image.cooling(), this);
         }
     }
 
-    private Ticket loadTicket(LockImage.TicketImage i) {
-        Ticket t = new Ticket(i.id(), -1, i.info(), i.key(), i.request(), this, i.queuedAt());
-        t.lastSeen = i.lastSeen();
-        t.revokeReason = i.revoke();
-        t.revokeAt = i.revokeAt();
+    /** Takes in {@code t}, made from an image or a journal's record, as a holder or a waiter. */
+    private void adopt(Ticket t) {
+        if (t.state == TicketState.GRANTED) {
+            used += t.held;
+            granted.addLast(t);
+        } else {
+            queue.add(t);
+        }
         context.tickets.put(t);
         rememberKey(t);
-        return t;
+        expiryQueue.schedule(t, deadline(t));
     }
 
     private void rememberKey(Ticket t) {
