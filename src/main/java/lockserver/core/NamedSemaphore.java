@@ -3,10 +3,7 @@ package lockserver.core;
 import lockserver.wire.Fault;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +35,7 @@ public final class NamedSemaphore {
     private final LockDelay delay;
     private int used; // slots taken by granted tickets
     private long lastToken;
-    private Map<String, Ticket> byKey; // live tickets by their retry key; null until a query brings one
+    private final RetryKeys keys = new RetryKeys();
     private boolean closed;
     private boolean retired;     // removed from the config: drains, then leaves the registry
     private final boolean configured; // created from the config file (not by lock.create)
@@ -77,7 +74,7 @@ public final class NamedSemaphore {
                         throw new LockException(Fault.UNKNOWN_LOCK,
                                 "lock '" + name + "' was removed from the config and takes no new queries");
                     }
-                    Ticket same = key == null || byKey == null ? null : byKey.get(key);
+                    Ticket same = keys.get(key);
                     if (same != null) {
                         same.lastSeen = clock.nanoTime(); // a retry is a sign of life
                         return same;
@@ -97,7 +94,7 @@ public final class NamedSemaphore {
                     queue.add(t);
                     watchers.changed();
                     context.tickets.put(t);
-                    rememberKey(t);
+                    keys.remember(t);
                     expiryQueue.schedule(t, deadline(t));
                     try {
                         context.listener.queued(name, t.id, info, request);
@@ -309,11 +306,8 @@ public final class NamedSemaphore {
                     claimUnderLock(t);
                 }
             }
-            boolean held = t.state == TicketState.GRANTED;
-            int position = held ? 0 : queue.ahead(t, settings.agingNanos()) + 1;
-            return new TicketView(t.id, name, t.state, position, held ? t.token : 0, t.info,
-                    held ? now - t.grantedAt : 0, Math.max(0, deadline(t) - now), slots(t), t.exclusive,
-                    t.priority, t.revokeReason == null ? "" : t.revokeReason, Deadlines.revokeIn(t, now));
+            int position = t.state == TicketState.GRANTED ? 0 : queue.ahead(t, settings.agingNanos()) + 1;
+            return TicketViews.view(t, name, position, settings, now);
         }
     }
 
@@ -405,28 +399,15 @@ public final class NamedSemaphore {
             long now = clock.nanoTime();
             List<LockDetail.Holder> holders = new ArrayList<>(granted.size());
             for (Ticket t : granted) {
-                holders.add(holder(t, now - t.grantedAt, now));
+                holders.add(TicketViews.holder(t, now - t.grantedAt, settings, now));
             }
             List<LockDetail.Holder> waiting = new ArrayList<>(queue.size());
             for (Ticket t : queue.inOrder(settings.agingNanos())) {
-                waiting.add(holder(t, now - t.queuedAt, now));
+                waiting.add(TicketViews.holder(t, now - t.queuedAt, settings, now));
             }
             return new LockDetail(name, settings, retired, List.copyOf(holders), List.copyOf(waiting), used,
                     delay.delays(now));
         }
-    }
-
-    private LockDetail.Holder holder(Ticket t, long age, long now) {
-        long priority = t.state == TicketState.QUEUED
-                ? WaitQueue.effectivePriority(t, now, settings.agingNanos()) : t.priority;
-        return new LockDetail.Holder(t.id, t.info, t.token, t.claimed, age, now - t.lastSeen,
-                Math.max(0, deadline(t) - now), slots(t), priority, t.revokeReason == null ? "" : t.revokeReason,
-                Deadlines.revokeIn(t, now));
-    }
-
-    /** The slots {@code t} takes if granted, else would take if granted now. */
-    private int slots(Ticket t) {
-        return t.state == TicketState.GRANTED ? t.held : t.exclusive ? settings.size() : t.permits;
     }
 
     boolean configured() {
@@ -613,17 +594,8 @@ public final class NamedSemaphore {
             queue.add(t);
         }
         context.tickets.put(t);
-        rememberKey(t);
+        keys.remember(t);
         expiryQueue.schedule(t, deadline(t));
-    }
-
-    private void rememberKey(Ticket t) {
-        if (t.key != null) {
-            if (byKey == null) {
-                byKey = new HashMap<>();
-            }
-            byKey.put(t.key, t);
-        }
     }
 
     private boolean isEmpty() {
@@ -653,9 +625,7 @@ public final class NamedSemaphore {
         t.state = TicketState.GONE;
         watchers.changed();
         context.tickets.remove(t);
-        if (t.key != null) {
-            byKey.remove(t.key, t);
-        }
+        keys.forget(t);
         wakeParked(t, false);
         leaveIfDrained();
     }
