@@ -14,12 +14,13 @@ import java.util.concurrent.TimeUnit;
  * LOCK_DELAY keeps their slots closed); after every operation, either the head of the
  * {@link WaitQueue} needs more slots than are free or the queue is empty, so freed slots go
  * to the next waiter at once and nobody overtakes a waiter that needs many; fencing tokens
- * grow with every grant; the version grows with every change of {@link #status}. Thread-safe: all state below is guarded by this object's
- * monitor (a lock in the object itself: the lifecycle takes thousands of locks a tick, each
- * on cold memory, and a ReentrantLock is two more objects to reach), and nothing is done
- * under it but bookkeeping (no I/O, no logging). Waits are completed only after the lock is
- * released, so what depends on them may run at once on the completing thread without
- * holding this lock.
+ * grow with every grant; the version grows with every change of {@link #status}.
+ * Thread-safe: all state below, and the helpers it owns ({@link LockDelay},
+ * {@link Watchers}, {@link RetryKeys}), is guarded by this object's monitor (a lock in the
+ * object itself: the lifecycle takes thousands of locks a tick, each on cold memory, and a
+ * ReentrantLock is two more objects to reach), and nothing is done under it but
+ * bookkeeping (no I/O, no logging). Waits are completed only after the lock is released,
+ * so what depends on them may run at once on the completing thread without holding this lock.
  */
 public final class NamedSemaphore {
     private final String name;
