@@ -3,10 +3,7 @@ package lockserver.core;
 import lockserver.wire.Fault;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -17,12 +14,13 @@ import java.util.concurrent.TimeUnit;
  * LOCK_DELAY keeps their slots closed); after every operation, either the head of the
  * {@link WaitQueue} needs more slots than are free or the queue is empty, so freed slots go
  * to the next waiter at once and nobody overtakes a waiter that needs many; fencing tokens
- * grow with every grant; the version grows with every change of {@link #status}. Thread-safe: all state below is guarded by this object's
- * monitor (a lock in the object itself: the lifecycle takes thousands of locks a tick, each
- * on cold memory, and a ReentrantLock is two more objects to reach), and nothing is done
- * under it but bookkeeping (no I/O, no logging). Waits are completed only after the lock is
- * released, so what depends on them may run at once on the completing thread without
- * holding this lock.
+ * grow with every grant; the version grows with every change of {@link #status}.
+ * Thread-safe: all state below, and the helpers it owns ({@link LockDelay},
+ * {@link Watchers}, {@link RetryKeys}), is guarded by this object's monitor (a lock in the
+ * object itself: the lifecycle takes thousands of locks a tick, each on cold memory, and a
+ * ReentrantLock is two more objects to reach), and nothing is done under it but
+ * bookkeeping (no I/O, no logging). Waits are completed only after the lock is released,
+ * so what depends on them may run at once on the completing thread without holding this lock.
  */
 public final class NamedSemaphore {
     private final String name;
@@ -35,17 +33,15 @@ public final class NamedSemaphore {
     private LockSettings settings;
     private final WaitQueue queue = new WaitQueue();
     private final TicketList granted = new TicketList();
-    private final TicketList cooling = new TicketList(); // ended holders whose slots LOCK_DELAY keeps closed
-    private int used;    // slots taken by granted tickets
-    private int delayed; // slots taken by cooling tickets
+    private final LockDelay delay;
+    private int used; // slots taken by granted tickets
     private long lastToken;
-    private long version;
-    private List<CompletableFuture<Boolean>> watchers; // lock.watch calls waiting for the next change
-    private Map<String, Ticket> byKey; // live tickets by their retry key; null until a query brings one
+    private final RetryKeys keys = new RetryKeys();
     private boolean closed;
     private boolean retired;     // removed from the config: drains, then leaves the registry
     private final boolean configured; // created from the config file (not by lock.create)
     private final Wakes woken = new Wakes(); // waits to complete once the lock is released
+    private final Watchers watchers = new Watchers(woken); // the version, and lock.watch calls
 
     NamedSemaphore(String name, LockSettings settings, boolean configured, SemaphoreContext context) {
         this.name = name;
@@ -55,6 +51,7 @@ public final class NamedSemaphore {
         this.clock = context.clock;
         this.expiryQueue = context.expiryQueue;
         this.counts = context.countsFor(name);
+        this.delay = new LockDelay(expiryQueue);
     }
 
     public String name() {
@@ -78,7 +75,7 @@ public final class NamedSemaphore {
                         throw new LockException(Fault.UNKNOWN_LOCK,
                                 "lock '" + name + "' was removed from the config and takes no new queries");
                     }
-                    Ticket same = key == null || byKey == null ? null : byKey.get(key);
+                    Ticket same = keys.get(key);
                     if (same != null) {
                         same.lastSeen = clock.nanoTime(); // a retry is a sign of life
                         return same;
@@ -96,9 +93,9 @@ public final class NamedSemaphore {
                     Ticket t = new Ticket(madeId == null ? context.tickets.id(slot, random) : madeId, slot, info, key,
                             request, this, now);
                     queue.add(t);
-                    changed();
+                    watchers.changed();
                     context.tickets.put(t);
-                    rememberKey(t);
+                    keys.remember(t);
                     expiryQueue.schedule(t, deadline(t));
                     try {
                         context.listener.queued(name, t.id, info, request);
@@ -188,15 +185,6 @@ public final class NamedSemaphore {
         }
     }
 
-    /** The status has changed: a new version, and every watcher is answered once the lock is released. */
-    private void changed() {
-        version++;
-        if (watchers != null && !watchers.isEmpty()) {
-            woken.add(watchers, true);
-            watchers.clear();
-        }
-    }
-
     /**
      * Completes with true once the version is past {@code since} (at once if it is already),
      * or with false after {@code timeoutNanos} or on close. Holds no thread; never completes
@@ -205,14 +193,11 @@ public final class NamedSemaphore {
     CompletableFuture<Boolean> watch(long since, long timeoutNanos) {
         CompletableFuture<Boolean> f;
         synchronized (this) {
+            long version = watchers.version();
             if (version != since || closed || timeoutNanos <= 0) {
                 return CompletableFuture.completedFuture(version != since);
             }
-            if (watchers == null) {
-                watchers = new ArrayList<>(1);
-            }
-            f = new CompletableFuture<>();
-            watchers.add(f);
+            f = watchers.add();
         }
         f.whenComplete((changed, error) -> {
             synchronized (this) {
@@ -284,7 +269,7 @@ public final class NamedSemaphore {
                 return false;
             }
             t.revokeReason = reason;
-            t.revokeAt = plus(clock.nanoTime(), afterNanos);
+            t.revokeAt = Deadlines.plus(clock.nanoTime(), afterNanos);
             expiryQueue.schedule(t, deadline(t));
             context.listener.revoked(name, t.id, reason, afterNanos);
             return true;
@@ -322,17 +307,15 @@ public final class NamedSemaphore {
                     claimUnderLock(t);
                 }
             }
-            boolean held = t.state == TicketState.GRANTED;
-            int position = held ? 0 : queue.ahead(t, settings.agingNanos()) + 1;
-            return new TicketView(t.id, name, t.state, position, held ? t.token : 0, t.info,
-                    held ? now - t.grantedAt : 0, Math.max(0, deadline(t) - now), slots(t), t.exclusive,
-                    t.priority, t.revokeReason == null ? "" : t.revokeReason, revokeIn(t, now));
+            int position = t.state == TicketState.GRANTED ? 0 : queue.ahead(t, settings.agingNanos()) + 1;
+            return TicketViews.view(t, name, position, settings, now);
         }
     }
 
     public LockStatus status() {
         synchronized (this) {
-            return new LockStatus(name, settings.size(), granted.size(), queue.size(), used, delayed, version);
+            return new LockStatus(name, settings.size(), granted.size(), queue.size(), used, delay.slots(),
+                    watchers.version());
         }
     }
 
@@ -352,8 +335,9 @@ public final class NamedSemaphore {
             synchronized (this) {
                 try {
                     if (t.state == TicketState.GONE) {
-                        if (t.cooling) {
-                            endCooling(t, now);
+                        if (t.cooling && delay.end(t, now)) {
+                            watchers.changed();
+                            grantWaiting(now);
                         }
                         return; // released since it came up
                     }
@@ -372,9 +356,10 @@ public final class NamedSemaphore {
                     // filed it again since, that was for a time already past (it is due), so it comes
                     // up at the next tick and is dropped as gone
                     removeUnfiled(t);
-                    long delay = settings.lockDelayNanos();
-                    if (wasGranted && delay > 0 && cause != Expiry.Cause.REVOKED) {
-                        startCooling(t, plus(now, delay)); // before any grant: its slots stay taken
+                    long delayNanos = settings.lockDelayNanos();
+                    if (wasGranted && delayNanos > 0 && cause != Expiry.Cause.REVOKED) {
+                        delay.start(t, Deadlines.plus(now, delayNanos)); // before any grant: its slots stay taken
+                        watchers.changed();
                     }
                     expired.add(name, t.id, t.info, cause);
                     try {
@@ -394,31 +379,8 @@ public final class NamedSemaphore {
     /** Whether {@code t} is still here and one of its deadlines is at or before {@code now}. */
     boolean isDue(Ticket t, long now) {
         synchronized (this) {
-            return t.state == TicketState.GONE ? t.cooling && now >= t.coolUntil : dueCause(t, now) != null;
+            return t.state == TicketState.GONE ? LockDelay.isOver(t, now) : dueCause(t, now) != null;
         }
-    }
-
-    /** Keeps the slots of {@code t}, a holder being ended, closed until {@code until}: it may still be at work. */
-    private void startCooling(Ticket t, long until) {
-        t.cooling = true;
-        t.coolUntil = until;
-        delayed += t.held;
-        cooling.addLast(t);
-        changed();
-        expiryQueue.schedule(t, until);
-    }
-
-    /** Opens the slots of a cooling ticket if its delay is over, else files it again. */
-    private void endCooling(Ticket t, long now) {
-        if (now < t.coolUntil) {
-            expiryQueue.schedule(t, t.coolUntil);
-            return;
-        }
-        cooling.remove(t);
-        delayed -= t.held;
-        t.cooling = false;
-        changed();
-        grantWaiting(now);
     }
 
     /** Files {@code t} again if it is still here; for a lifecycle that took it from the queue but could not look at it. */
@@ -426,8 +388,8 @@ public final class NamedSemaphore {
         synchronized (this) {
             if (t.state != TicketState.GONE) {
                 expiryQueue.schedule(t, deadline(t));
-            } else if (t.cooling) {
-                expiryQueue.schedule(t, t.coolUntil);
+            } else {
+                delay.refile(t);
             }
         }
     }
@@ -438,36 +400,15 @@ public final class NamedSemaphore {
             long now = clock.nanoTime();
             List<LockDetail.Holder> holders = new ArrayList<>(granted.size());
             for (Ticket t : granted) {
-                holders.add(holder(t, now - t.grantedAt, now));
+                holders.add(TicketViews.holder(t, now - t.grantedAt, settings, now));
             }
             List<LockDetail.Holder> waiting = new ArrayList<>(queue.size());
             for (Ticket t : queue.inOrder(settings.agingNanos())) {
-                waiting.add(holder(t, now - t.queuedAt, now));
-            }
-            List<LockDetail.Delay> delays = new ArrayList<>(cooling.size());
-            for (Ticket t : cooling) {
-                delays.add(new LockDetail.Delay(t.id, t.held, Math.max(0, t.coolUntil - now)));
+                waiting.add(TicketViews.holder(t, now - t.queuedAt, settings, now));
             }
             return new LockDetail(name, settings, retired, List.copyOf(holders), List.copyOf(waiting), used,
-                    List.copyOf(delays));
+                    delay.delays(now));
         }
-    }
-
-    private LockDetail.Holder holder(Ticket t, long age, long now) {
-        long priority = t.state == TicketState.QUEUED
-                ? WaitQueue.effectivePriority(t, now, settings.agingNanos()) : t.priority;
-        return new LockDetail.Holder(t.id, t.info, t.token, t.claimed, age, now - t.lastSeen,
-                Math.max(0, deadline(t) - now), slots(t), priority, t.revokeReason == null ? "" : t.revokeReason,
-                revokeIn(t, now));
-    }
-
-    /** The slots {@code t} takes if granted, else would take if granted now. */
-    private int slots(Ticket t) {
-        return t.state == TicketState.GRANTED ? t.held : t.exclusive ? settings.size() : t.permits;
-    }
-
-    private static long revokeIn(Ticket t, long now) {
-        return t.revokeReason == null ? 0 : Math.max(0, t.revokeAt - now);
     }
 
     boolean configured() {
@@ -501,7 +442,7 @@ public final class NamedSemaphore {
                     if (!newSettings.equals(settings)) {
                         long now = clock.nanoTime();
                         if (newSettings.size() != settings.size()) {
-                            changed();
+                            watchers.changed();
                         }
                         settings = newSettings;
                         ended = endTooLarge(now);
@@ -541,10 +482,7 @@ public final class NamedSemaphore {
                     for (Ticket t : queue) {
                         wakeParked(t, false);
                     }
-                    if (watchers != null) {
-                        woken.add(watchers, false);
-                        watchers.clear();
-                    }
+                    watchers.close();
                 } finally {
                     wakes = woken.take(); // in the same hold: each call completes what it woke
                 }
@@ -576,39 +514,12 @@ public final class NamedSemaphore {
     }
 
     private Expiry.Cause dueCause(Ticket t, long now) {
-        if (t.revokeReason != null && now >= t.revokeAt) {
-            return Expiry.Cause.REVOKED;
-        }
-        if (t.state == TicketState.GRANTED) {
-            if (!t.claimed && now >= plus(t.graceFrom, settings.graceNanos())) {
-                return Expiry.Cause.GRACE;
-            }
-            if (now >= plus(t.grantedAt, settings.maxHoldNanos())) {
-                return Expiry.Cause.MAX_LOCK_TIME;
-            }
-        }
-        return now >= plus(t.lastSeen, settings.idleNanos()) ? Expiry.Cause.IDLE : null;
+        return Deadlines.dueCause(t, settings, now);
     }
 
     /** The earliest time at which {@code t} may have to end; Long.MAX_VALUE stands for never. */
     private long deadline(Ticket t) {
-        long at = plus(t.lastSeen, settings.idleNanos());
-        if (t.revokeReason != null) {
-            at = Math.min(at, t.revokeAt);
-        }
-        if (t.state == TicketState.GRANTED) {
-            at = Math.min(at, plus(t.grantedAt, settings.maxHoldNanos()));
-            if (!t.claimed) {
-                at = Math.min(at, plus(t.graceFrom, settings.graceNanos()));
-            }
-        }
-        return at;
-    }
-
-    /** {@code time + nanos} for nanos > 0, held at Long.MAX_VALUE instead of wrapping (settings may be huge). */
-    private static long plus(long time, long nanos) {
-        long sum = time + nanos;
-        return sum < time ? Long.MAX_VALUE : sum;
+        return Deadlines.deadline(t, settings);
     }
 
     private void claimUnderLock(Ticket t) {
@@ -624,7 +535,7 @@ public final class NamedSemaphore {
      * {@code lastToken}. Queued tickets that ask for more slots than the lock now has are
      * ended, as by {@link #reconfigure}.
      */
-    void restore(java.util.List<RestoredTicket> restored, long lastTokenSeen) {
+    void restore(List<RestoredTicket> restored, long lastTokenSeen) {
         Wakes.Wake[] wakes = Wakes.NONE;
         try {
             synchronized (this) {
@@ -632,25 +543,13 @@ public final class NamedSemaphore {
                     long now = clock.nanoTime();
                     lastToken = Math.max(lastToken, lastTokenSeen);
                     for (RestoredTicket r : restored) {
-                        // its id has no slot here
-                        Ticket t = new Ticket(r.id(), -1, r.info(), null, r.request(), this, now);
+                        Ticket t = SemaphoreImage.ticket(r, settings.size(), this, now);
                         if (r.granted()) {
-                            t.state = TicketState.GRANTED;
-                            t.grantedAt = now - r.heldNanos();
-                            t.graceFrom = t.grantedAt;
-                            t.token = r.token();
-                            t.claimed = r.claimed();
-                            t.held = r.request().slots(settings.size());
-                            used += t.held;
                             lastToken = Math.max(lastToken, r.token());
-                            granted.addLast(t);
-                        } else {
-                            queue.add(t);
                         }
-                        context.tickets.put(t);
-                        expiryQueue.schedule(t, deadline(t));
+                        adopt(t);
                     }
-                    changed();
+                    watchers.changed();
                     endTooLarge(now);
                     grantWaiting(now);
                 } finally {
@@ -665,81 +564,39 @@ public final class NamedSemaphore {
     /** This lock exactly as it stands, for a cluster's snapshot. */
     LockImage image() {
         synchronized (this) {
-            List<LockImage.TicketImage> holders = new ArrayList<>(granted.size());
-            for (Ticket t : granted) {
-                holders.add(image(t));
-            }
-            List<LockImage.TicketImage> waiting = new ArrayList<>(queue.size());
-            for (Ticket t : queue) {
-                waiting.add(image(t));
-            }
-            List<LockImage.CoolingImage> cooled = new ArrayList<>(cooling.size());
-            for (Ticket t : cooling) {
-                cooled.add(new LockImage.CoolingImage(t.id, t.queuedAt, t.held, t.coolUntil));
-            }
-            return new LockImage(name, settings, configured, retired, lastToken, version, holders, waiting, cooled);
+            return new LockImage(name, settings, configured, retired, lastToken, watchers.version(),
+                    SemaphoreImage.images(granted, granted.size()), SemaphoreImage.images(queue, queue.size()),
+                    delay.images());
         }
-    }
-
-    private static LockImage.TicketImage image(Ticket t) {
-        return new LockImage.TicketImage(t.id, t.info, t.key, new SlotRequest(t.permits, t.exclusive, t.priority),
-                t.queuedAt, t.lastSeen, t.grantedAt, t.graceFrom, t.token, t.claimed, t.held, t.revokeReason,
-                t.revokeAt);
     }
 
     /** Puts back the tickets and counters of {@code image} exactly; on a lock that is new and empty. */
     void load(LockImage image) {
         synchronized (this) {
             lastToken = image.lastToken();
-            version = image.version();
+            watchers.load(image.version());
             retired = image.retired();
             for (LockImage.TicketImage i : image.granted()) {
-                Ticket t = loadTicket(i);
-                t.state = TicketState.GRANTED;
-                t.grantedAt = i.grantedAt();
-                t.graceFrom = i.graceFrom();
-                t.token = i.token();
-                t.claimed = i.claimed();
-                t.held = i.held();
-                used += t.held;
-                granted.addLast(t);
-                expiryQueue.schedule(t, deadline(t));
+                adopt(SemaphoreImage.ticket(i, true, this));
             }
             for (LockImage.TicketImage i : image.queue()) {
-                Ticket t = loadTicket(i);
-                queue.add(t);
-                expiryQueue.schedule(t, deadline(t));
+                adopt(SemaphoreImage.ticket(i, false, this));
             }
-            for (LockImage.CoolingImage c : image.cooling()) {
-                Ticket t = new Ticket(c.id(), -1, "", null, SlotRequest.ONE, this, c.queuedAt());
-                t.state = TicketState.GONE;
-                t.held = c.slots();
-                t.cooling = true;
-                t.coolUntil = c.until();
-                delayed += t.held;
-                cooling.addLast(t);
-                expiryQueue.schedule(t, t.coolUntil);
-            }
+            delay.load(image.cooling(), this);
         }
     }
 
-    private Ticket loadTicket(LockImage.TicketImage i) {
-        Ticket t = new Ticket(i.id(), -1, i.info(), i.key(), i.request(), this, i.queuedAt());
-        t.lastSeen = i.lastSeen();
-        t.revokeReason = i.revoke();
-        t.revokeAt = i.revokeAt();
+    /** Takes in {@code t}, made from an image or a journal's record, as a holder or a waiter. */
+    private void adopt(Ticket t) {
+        if (t.state == TicketState.GRANTED) {
+            used += t.held;
+            granted.addLast(t);
+        } else {
+            queue.add(t);
+        }
         context.tickets.put(t);
-        rememberKey(t);
-        return t;
-    }
-
-    private void rememberKey(Ticket t) {
-        if (t.key != null) {
-            if (byKey == null) {
-                byKey = new HashMap<>();
-            }
-            byKey.put(t.key, t);
-        }
+        keys.remember(t);
+        expiryQueue.schedule(t, deadline(t));
     }
 
     private boolean isEmpty() {
@@ -767,11 +624,9 @@ public final class NamedSemaphore {
             queue.remove(t);
         }
         t.state = TicketState.GONE;
-        changed();
+        watchers.changed();
         context.tickets.remove(t);
-        if (t.key != null) {
-            byKey.remove(t.key, t);
-        }
+        keys.forget(t);
         wakeParked(t, false);
         leaveIfDrained();
     }
@@ -786,7 +641,7 @@ public final class NamedSemaphore {
         Ticket t;
         while ((t = queue.head(settings.agingNanos())) != null) {
             int need = t.exclusive ? settings.size() : t.permits;
-            if (used + delayed + need > settings.size()) {
+            if (used + delay.slots() + need > settings.size()) {
                 break;
             }
             queue.remove(t);
@@ -798,7 +653,7 @@ public final class NamedSemaphore {
             t.held = need;
             used += need;
             granted.addLast(t);
-            changed();
+            watchers.changed();
             expiryQueue.schedule(t, deadline(t)); // grace and maximum lock time count from now
             wakeParked(t, true);
             counts.granted(now - t.queuedAt);
