@@ -338,6 +338,7 @@ public final class NamedSemaphore {
                         if (t.cooling && delay.end(t, now)) {
                             watchers.changed();
                             grantWaiting(now);
+                            leaveIfDrained(); // a retired lock stays while its slots cool
                         }
                         return; // released since it came up
                     }
@@ -445,14 +446,17 @@ public final class NamedSemaphore {
                             watchers.changed();
                         }
                         settings = newSettings;
-                        ended = endTooLarge(now);
-                        for (Ticket t : queue) {
-                            expiryQueue.schedule(t, deadline(t));
+                        try {
+                            ended = endTooLarge(now);
+                        } finally { // the new times and slots apply even if the listener failed
+                            for (Ticket t : queue) {
+                                expiryQueue.schedule(t, deadline(t));
+                            }
+                            for (Ticket t : granted) {
+                                expiryQueue.schedule(t, deadline(t));
+                            }
+                            grantWaiting(now);
                         }
-                        for (Ticket t : granted) {
-                            expiryQueue.schedule(t, deadline(t));
-                        }
-                        grantWaiting(now);
                     }
                     return ended;
                 } finally {
@@ -464,7 +468,7 @@ public final class NamedSemaphore {
         }
     }
 
-    /** Stops taking queries; the lock leaves the registry once its tickets are gone. */
+    /** Stops taking queries; the lock leaves the registry once its tickets are gone and its delayed slots open. */
     void retire() {
         synchronized (this) {
             retired = true;
@@ -505,10 +509,22 @@ public final class NamedSemaphore {
         if (tooLarge == null) {
             return 0;
         }
+        RuntimeException failed = null; // every one is ended even if the listener fails on one
         for (Ticket t : tooLarge) {
             counts.add(LockCounts.EXPIRIES + Expiry.Cause.RESIZED.ordinal());
             remove(t);
-            context.listener.expired(name, t.id, Expiry.Cause.RESIZED, false);
+            try {
+                context.listener.expired(name, t.id, Expiry.Cause.RESIZED, false);
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
         }
         return tooLarge.size();
     }
@@ -550,8 +566,11 @@ public final class NamedSemaphore {
                         adopt(t);
                     }
                     watchers.changed();
-                    endTooLarge(now);
-                    grantWaiting(now);
+                    try {
+                        endTooLarge(now);
+                    } finally {
+                        grantWaiting(now); // the queue goes on even if the listener failed
+                    }
                 } finally {
                     wakes = woken.take(); // in the same hold: each call completes what it woke
                 }
@@ -599,8 +618,9 @@ public final class NamedSemaphore {
         expiryQueue.schedule(t, deadline(t));
     }
 
+    /** No ticket and no cooling slot: a retired lock may leave (one added again meanwhile keeps its delay). */
     private boolean isEmpty() {
-        return queue.isEmpty() && granted.isEmpty();
+        return queue.isEmpty() && granted.isEmpty() && delay.slots() == 0;
     }
 
     private void leaveIfDrained() {

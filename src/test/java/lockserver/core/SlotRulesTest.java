@@ -217,6 +217,70 @@ public class SlotRulesTest {
     }
 
     @Test
+    public void aRemovedLockStaysWhileItsSlotsCoolSoOneAddedAgainKeepsTheDelay() {
+        configure(settings(1, 0, 20 * SECOND));
+        String holder = query(1, 0); // never claimed: withdrawn after the 5 s grace, its slot cools
+        clock.advanceNanos(5 * SECOND + ROUNDING);
+        registry.tick();
+        assertEquals(List.of(holder + " GRACE"), ended);
+
+        registry.configure(Map.of()); // removed while its slot cools: it stays, taking no queries
+        assertEquals(1, registry.status("L").delayed());
+        configure(settings(1, 0, 20 * SECOND)); // added again within the delay
+        String next = query(1, 0);
+        assertEquals(TicketState.QUEUED, state(next));
+
+        clock.advanceNanos(10 * SECOND);
+        registry.tick();
+        assertEquals("the delay goes on", TicketState.QUEUED, state(next));
+        clock.advanceNanos(10 * SECOND + ROUNDING);
+        registry.tick();
+        assertEquals(TicketState.GRANTED, state(next));
+    }
+
+    @Test
+    public void aRemovedLockLeavesWhenItsLastSlotStopsCooling() {
+        configure(settings(1, 0, 20 * SECOND));
+        query(1, 0);
+        clock.advanceNanos(5 * SECOND + ROUNDING);
+        registry.tick();
+        registry.configure(Map.of());
+        assertEquals(1, registry.list().size());
+
+        clock.advanceNanos(20 * SECOND + ROUNDING);
+        registry.tick();
+        assertEquals(List.of(), registry.list());
+    }
+
+    @Test
+    public void aListenerFailingOnAResizedTicketStopsNeitherTheOthersNorTheQueue() {
+        List<String> told = new ArrayList<>();
+        LockRegistry failing = new LockRegistry(clock, new LockListener() {
+            @Override
+            public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
+                told.add(ticket);
+                throw new IllegalStateException("journal full");
+            }
+        });
+        failing.configure(Map.of("L", settings(4, 0, 0)));
+        String holder = failing.query("L", "", null, new SlotRequest(2, false, 0));
+        String three = failing.query("L", "", null, new SlotRequest(3, false, 0));
+        String four = failing.query("L", "", null, new SlotRequest(4, false, 0));
+        String one = failing.query("L", "", null, new SlotRequest(1, false, 0));
+        try {
+            failing.configure(Map.of("L", settings(2, 0, 0)));
+            fail("the listener's failure was swallowed");
+        } catch (IllegalStateException expected) {
+            assertEquals(1, expected.getSuppressed().length);
+        }
+        assertEquals(List.of(three, four), told);
+        assertEquals(TicketState.GONE, failing.peek(three).state());
+        assertEquals(TicketState.GONE, failing.peek(four).state());
+        assertTrue(failing.release(holder));
+        assertEquals("the queue goes on at the new size", TicketState.GRANTED, failing.peek(one).state());
+    }
+
+    @Test
     public void permitsAboveSizeAreRefused() {
         try {
             query(4, 0);
