@@ -197,15 +197,11 @@ public class OperationsTest {
     }
 
     @Test
-    public void metricsAreGzippedWhenAskedAndRpcAnswersAreNot() throws Exception {
-        URI uri = server.url().resolve("/metrics");
-        HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
-                .header("Accept-Encoding", "gzip").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(200, r.statusCode());
-        assertEquals("gzip", r.headers().firstValue("Content-Encoding").orElse("none"));
-        String page = new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(r.body()))
-                .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(page, page.contains("lockserver_lock_size{lock=\"san02\"} 2"));
+    public void pagesAreGzippedWhenAskedAndRpcAnswersAreNot() throws Exception {
+        String metrics = gunzipped("/metrics");
+        assertTrue(metrics, metrics.contains("lockserver_lock_size{lock=\"san02\"} 2"));
+        String status = gunzipped("/"); // hundreds of KB with hundreds of locks and their charts
+        assertTrue(status, status.contains("<svg") && status.contains("san02"));
 
         byte[] ping = "<?xml version=\"1.0\"?><methodCall><methodName>server.ping</methodName><params/></methodCall>"
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -215,6 +211,21 @@ public class OperationsTest {
         assertEquals(200, rpc.statusCode());
         assertTrue(rpc.headers().firstValue("Content-Encoding").isEmpty());
         assertTrue(rpc.body(), rpc.body().contains("<boolean>1</boolean>"));
+        HttpResponse<String> json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.url().resolve("/v1/server.ping"))
+                .header("Accept-Encoding", "gzip").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("[]")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, json.statusCode());
+        assertTrue(json.headers().firstValue("Content-Encoding").isEmpty());
+        assertEquals("true", json.body().trim());
+    }
+
+    private String gunzipped(String path) throws Exception {
+        HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.url().resolve(path))
+                .header("Accept-Encoding", "gzip").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode());
+        assertEquals(path, "gzip", r.headers().firstValue("Content-Encoding").orElse("none"));
+        return new String(new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(r.body()))
+                .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private HttpResponse<String> get(String path) throws Exception {
