@@ -356,12 +356,13 @@ public final class NamedSemaphore {
                     // the expiry queue gave it up when it came up; if a grant on another thread has
                     // filed it again since, that was for a time already past (it is due), so it comes
                     // up at the next tick and is dropped as gone
-                    removeUnfiled(t);
+                    unlink(t);
                     long delayNanos = settings.lockDelayNanos();
                     if (wasGranted && delayNanos > 0 && cause != Expiry.Cause.REVOKED) {
                         delay.start(t, Deadlines.plus(now, delayNanos)); // before any grant: its slots stay taken
                         watchers.changed();
                     }
+                    leaveIfDrained(); // after the delay started: a retired lock stays while slots cool
                     expired.add(name, t.id, t.info, cause);
                     try {
                         context.listener.expired(name, t.id, cause, wasGranted);
@@ -637,6 +638,12 @@ public final class NamedSemaphore {
 
     /** {@link #remove} for a ticket not in the expiry queue: saves the queue's lock on every expiry. */
     private void removeUnfiled(Ticket t) {
+        unlink(t);
+        leaveIfDrained();
+    }
+
+    /** {@link #removeUnfiled} without letting a retired lock leave: the caller does that. */
+    private void unlink(Ticket t) {
         if (t.state == TicketState.GRANTED) {
             granted.remove(t);
             used -= t.held;
@@ -648,7 +655,6 @@ public final class NamedSemaphore {
         context.tickets.remove(t);
         keys.forget(t);
         wakeParked(t, false);
-        leaveIfDrained();
     }
 
     /**

@@ -239,6 +239,24 @@ public class SlotRulesTest {
     }
 
     @Test
+    public void aRemovedLockWhoseLastHolderExpiresStaysWhileTheSlotCools() {
+        configure(settings(1, 0, 20 * SECOND));
+        String holder = query(1, 0); // never claimed
+        registry.configure(Map.of()); // removed first: it drains
+        clock.advanceNanos(5 * SECOND + ROUNDING);
+        registry.tick(); // the holder is withdrawn: the lock holds no ticket, but its slot cools
+        assertEquals(List.of(holder + " GRACE"), ended);
+        assertEquals(1, registry.status("L").delayed());
+
+        configure(settings(1, 0, 20 * SECOND));
+        String next = query(1, 0);
+        assertEquals(TicketState.QUEUED, state(next));
+        clock.advanceNanos(20 * SECOND + ROUNDING);
+        registry.tick();
+        assertEquals(TicketState.GRANTED, state(next));
+    }
+
+    @Test
     public void aRemovedLockLeavesWhenItsLastSlotStopsCooling() {
         configure(settings(1, 0, 20 * SECOND));
         query(1, 0);
