@@ -14,6 +14,7 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -35,11 +36,16 @@ import org.eclipse.jetty.util.Callback;
  * <li>The answer is sent when its future completes: at once, when a wait is granted, or
  *     when the journal has the change. No thread waits for any of them.</li>
  * </ol>
+ * Every answer says {@code X-Content-Type-Options: nosniff}; those of the two bindings, and
+ * refusals, also a Content-Security-Policy that lets a browser load and frame nothing.
  * Everything else (the status page, /metrics) goes to the handler it wraps, on the pool.
  * Declared non-blocking, so Jetty runs it on the selector thread with no hand-off.
  */
 public final class RpcEndpoint extends Handler.Wrapper {
     public static final String PATH = "/RPC2";
+    private static final PreEncodedHttpField NOSNIFF = new PreEncodedHttpField("X-Content-Type-Options", "nosniff");
+    private static final PreEncodedHttpField NOTHING = new PreEncodedHttpField("Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'");
 
     private final LockService service;
     private final RpcEngine engine;
@@ -68,14 +74,18 @@ public final class RpcEndpoint extends Handler.Wrapper {
     public boolean handle(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         Binding binding = PATH.equals(path) ? engine : path.startsWith(JsonBinding.PREFIX) ? json : null;
+        HttpFields.Mutable answer = response.getHeaders();
+        answer.put(NOSNIFF);
         if (binding == null) {
             onPool(() -> {
                 if (!super.handle(request, response, callback)) {
+                    answer.put(NOTHING);
                     Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
                 }
             }, request, response, callback);
             return true;
         }
+        answer.put(NOTHING);
         HttpFields headers = request.getHeaders();
         String type = headers.get(HttpHeader.CONTENT_TYPE); // raw: Jetty's parsed form throws on unknown charsets
         long length = request.getLength();
@@ -113,6 +123,7 @@ public final class RpcEndpoint extends Handler.Wrapper {
                 }
             });
         } catch (RejectedExecutionException stopping) {
+            response.getHeaders().put(NOTHING);
             Response.writeError(request, response, callback, HttpStatus.SERVICE_UNAVAILABLE_503);
         }
     }

@@ -85,11 +85,15 @@ final class RpcEngine extends XmlRpcStreamServer implements Binding {
         return "text/xml";
     }
 
-    /** text/xml or application/xml, with no charset or one this JVM knows; or no Content-Type at all. */
+    /**
+     * text/xml or application/xml, with no charset or one this JVM knows. Not a body without a
+     * Content-Type: a web page may send one to any origin with no preflight (and the browser's
+     * cached credentials), as it may send text/plain; XML-RPC clients always say text/xml.
+     */
     @Override
     public boolean accepts(String contentType) {
         if (contentType == null) {
-            return true;
+            return false;
         }
         String[] parts = contentType.split(";");
         String media = parts[0].trim().toLowerCase(Locale.ROOT);

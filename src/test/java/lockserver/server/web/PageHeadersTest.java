@@ -78,4 +78,24 @@ public class PageHeadersTest {
     public void aMissingPageIsSentWithTheHeaderPolicyToo() throws Exception {
         getWithPolicy("/nothing-here", 404);
     }
+
+    @Test
+    public void theBindingsAndTheirRefusalsLetABrowserLoadNothing() throws Exception {
+        for (String path : new String[] {"/RPC2", "/v1/lock.list"}) {
+            HttpResponse<String> refused = get(path); // GET: 405, before any body is read
+            assertEquals(path, 405, refused.statusCode());
+            assertNothingLoads(path, refused);
+        }
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                server.url().resolve("/v1/server.ping")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("[]")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals("true", answer.body().trim());
+        assertNothingLoads("an answer", answer);
+    }
+
+    private static void assertNothingLoads(String what, HttpResponse<String> r) {
+        assertEquals(what, "default-src 'none'; frame-ancestors 'none'",
+                r.headers().firstValue("Content-Security-Policy").orElse("(none)"));
+        assertEquals(what, "nosniff", r.headers().firstValue("X-Content-Type-Options").orElse("(none)"));
+    }
 }
