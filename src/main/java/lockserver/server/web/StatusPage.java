@@ -26,11 +26,16 @@ public final class StatusPage extends PageServlet {
     private static final int REFRESH_SECONDS = 5;
     private static final int OPEN = 3; // the busiest locks shown open
     private static final int ROWS = 8; // holders or waiters shown per lock
+    /** By share of slots taken (held, or closed by LOCK_DELAY), then queue length, then name. */
     static final Comparator<LockDetail> BUSIEST_FIRST = (a, b) -> {
-        int c = Long.compare((long) b.used() * a.settings().size(), (long) a.used() * b.settings().size());
+        int c = Long.compare((long) taken(b) * a.settings().size(), (long) taken(a) * b.settings().size());
         c = c != 0 ? c : Integer.compare(b.queue().size(), a.queue().size());
         return c != 0 ? c : a.name().compareTo(b.name());
     };
+    private static int taken(LockDetail lock) {
+        return lock.used() + lock.delayed();
+    }
+
     private final transient Supplier<LockRegistry> registry;
     private final transient History history;
     private final transient Supplier<ClusterStatus> cluster; // null on a single server
@@ -93,7 +98,7 @@ public final class StatusPage extends PageServlet {
                 .append("</span>");
         Sparkline.steps(h, "spark", lock.name(), series.used(), History.SAMPLES, size, 120, 18, "#2b6cb0",
                 lock.name() + ": slots used in the last hour");
-        h.append("<span class=\"").append(lock.used() + lock.delayed() >= size ? "full" : "free").append("\">")
+        h.append("<span class=\"").append(taken(lock) >= size ? "full" : "free").append("\">")
                 .append(lock.used()).append(" of ").append(size).append(" slots in use</span> by ")
                 .append(lock.holders().size()).append(" holder(s), ").append(lock.queue().size()).append(" queued");
         if (lock.delayed() > 0) {
