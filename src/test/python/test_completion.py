@@ -143,6 +143,12 @@ class LockNameCompletionTest(unittest.TestCase):
     def test_no_lock_names_when_no_server_answers(self):
         self.assertEqual(complete("%s --url http://127.0.0.1:9/RPC2 status " % LOCKCTL), set())
 
+    def test_a_name_with_a_colon_is_offered_from_after_its_last_colon(self):
+        # readline replaces only what follows the last ':' of the word (a COMP_WORDBREAKS character)
+        self.assertEqual(complete("%s --url %s status db:pri" % (LOCKCTL, URL)), {"primary"})
+        self.assertEqual(complete("%s --url %s --lock db:" % (LOCKRUN, URL)), {"primary"})
+        self.assertEqual(complete("%s --url %s status d" % (LOCKCTL, URL)), {"db:primary"})
+
     def test_only_the_first_argument_of_status_is_a_lock(self):
         self.assertEqual(complete("%s --url %s status DefaultLock Def" % (LOCKCTL, URL)), set())
 
