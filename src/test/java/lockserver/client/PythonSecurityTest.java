@@ -31,49 +31,56 @@ public class PythonSecurityTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
-    private LockServer server;
-    private Path ca;
+    private SecureServer secure;
+
+    /** A TLS server with alice and bob, and the environment test_security.py reads to reach it. */
+    record SecureServer(LockServer server, Map<String, String> env) {
+        /** Starts one with its keystore and CA file in {@code dir}. */
+        static SecureServer start(Path dir) throws Exception {
+            Path keystore = dir.resolve("server.p12");
+            Path ca = dir.resolve("ca.pem");
+            String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+            run(keytool, "-genkeypair", "-alias", "lockserver", "-keyalg", "EC", "-groupname", "secp256r1",
+                    "-validity", "2", "-dname", "CN=lockserver python test", "-ext", "san=ip:127.0.0.1,dns:localhost",
+                    "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
+            run(keytool, "-exportcert", "-rfc", "-alias", "lockserver", "-keystore", keystore.toString(),
+                    "-storepass", "changeit", "-file", ca.toString());
+            String ini = TestServers.withGeneral("TLS_KEYSTORE=" + keystore, "TLS_KEYSTORE_PASSWORD=changeit",
+                    "ALLOW_REMOTE_CREATE=true")
+                    + "\n[lock san02]\nSIZE=2\n"
+                    + "\n[user alice]\nPASSWORD=" + passwordHash(ALICE_PASSWORD)
+                    + "\nROLE=client\nLOCKS=DefaultLock\n"
+                    + "\n[user bob]\nPASSWORD=" + passwordHash(BOB_PASSWORD) + "\nROLE=admin\n";
+            LockServer server = TestServers.start(ini);
+            assertTrue(server.url().toString(), server.url().toString().startsWith("https://127.0.0.1:"));
+            Map<String, String> env = new HashMap<>();
+            env.put("LOCKSERVER_SECURE_URL", server.url().toString()); // https://127.0.0.1:PORT/RPC2, no credentials
+            env.put("LOCKSERVER_CAFILE", ca.toAbsolutePath().toString()); // the server's certificate, PEM
+            env.put("LOCKSERVER_TEST_CLIENT", "alice");
+            env.put("LOCKSERVER_TEST_CLIENT_PASSWORD", ALICE_PASSWORD);
+            env.put("LOCKSERVER_TEST_CLIENT_LOCK", "DefaultLock");
+            env.put("LOCKSERVER_TEST_OTHER_LOCK", "san02");
+            env.put("LOCKSERVER_TEST_ADMIN", "bob");
+            env.put("LOCKSERVER_TEST_ADMIN_PASSWORD", BOB_PASSWORD);
+            return new SecureServer(server, Map.copyOf(env));
+        }
+    }
 
     @Before
     public void start() throws Exception {
-        Path dir = tmp.newFolder("tls").toPath();
-        Path keystore = dir.resolve("server.p12");
-        ca = dir.resolve("ca.pem");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        run(keytool, "-genkeypair", "-alias", "lockserver", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-validity", "2", "-dname", "CN=lockserver python test", "-ext", "san=ip:127.0.0.1,dns:localhost",
-                "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
-        run(keytool, "-exportcert", "-rfc", "-alias", "lockserver", "-keystore", keystore.toString(),
-                "-storepass", "changeit", "-file", ca.toString());
-        String ini = TestServers.withGeneral("TLS_KEYSTORE=" + keystore, "TLS_KEYSTORE_PASSWORD=changeit",
-                "ALLOW_REMOTE_CREATE=true")
-                + "\n[lock san02]\nSIZE=2\n"
-                + "\n[user alice]\nPASSWORD=" + passwordHash(ALICE_PASSWORD)
-                + "\nROLE=client\nLOCKS=DefaultLock\n"
-                + "\n[user bob]\nPASSWORD=" + passwordHash(BOB_PASSWORD) + "\nROLE=admin\n";
-        server = TestServers.start(ini);
-        assertTrue(server.url().toString(), server.url().toString().startsWith("https://127.0.0.1:"));
+        secure = SecureServer.start(tmp.newFolder("tls").toPath());
     }
 
     @After
     public void stop() throws Exception {
-        if (server != null) {
-            server.close();
+        if (secure != null) {
+            secure.server().close();
         }
     }
 
     @Test
     public void pythonSecurityTestsPassAgainstTlsServerWithUsers() throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("LOCKSERVER_SECURE_URL", server.url().toString()); // https://127.0.0.1:PORT/RPC2, no credentials
-        env.put("LOCKSERVER_CAFILE", ca.toAbsolutePath().toString()); // the server's certificate, PEM
-        env.put("LOCKSERVER_TEST_CLIENT", "alice");
-        env.put("LOCKSERVER_TEST_CLIENT_PASSWORD", ALICE_PASSWORD);
-        env.put("LOCKSERVER_TEST_CLIENT_LOCK", "DefaultLock");
-        env.put("LOCKSERVER_TEST_OTHER_LOCK", "san02");
-        env.put("LOCKSERVER_TEST_ADMIN", "bob");
-        env.put("LOCKSERVER_TEST_ADMIN_PASSWORD", BOB_PASSWORD);
-        PythonSuite.assertAllPass("test_security.py", env, Duration.ofMinutes(2));
+        PythonSuite.assertAllPass("test_security.py", secure.env(), Duration.ofMinutes(2));
     }
 
     /** A [user] PASSWORD value. */

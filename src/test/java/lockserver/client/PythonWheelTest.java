@@ -139,10 +139,22 @@ public class PythonWheelTest {
     }
 
     @Test
-    public void libraryAndLockrunTestsPassAgainstTheInstall() throws Exception {
+    public void libraryLockrunAndLockctlTestsPassAgainstTheInstall() throws Exception {
         Map<String, String> env = Map.of("LOCKSERVER_URL", server.url().toString());
         PythonSuite.assertAllPassInstalled(VENV, "test_lockcli.py", env, LIMIT);
         PythonSuite.assertAllPassInstalled(VENV, "test_semantics.py", env, LIMIT);
+        PythonSuite.assertAllPassInstalled(VENV, "test_lockctl.py", env, LIMIT);
+    }
+
+    @Test
+    public void securityTestsPassAgainstTheInstall() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target"), "py-tls");
+        PythonSecurityTest.SecureServer secure = PythonSecurityTest.SecureServer.start(dir);
+        try {
+            PythonSuite.assertAllPassInstalled(VENV, "test_security.py", secure.env(), LIMIT);
+        } finally {
+            secure.server().close();
+        }
     }
 
     @Test
