@@ -517,11 +517,7 @@ public final class NamedSemaphore {
             try {
                 context.listener.expired(name, t.id, Expiry.Cause.RESIZED, false);
             } catch (RuntimeException e) {
-                if (failed == null) {
-                    failed = e;
-                } else {
-                    failed.addSuppressed(e);
-                }
+                failed = firstWithRest(failed, e);
             }
         }
         if (failed != null) {
@@ -686,15 +682,20 @@ public final class NamedSemaphore {
             try {
                 context.listener.granted(name, t.id, t.token, now - t.queuedAt);
             } catch (RuntimeException e) {
-                if (failed == null) {
-                    failed = e;
-                } else {
-                    failed.addSuppressed(e);
-                }
+                failed = firstWithRest(failed, e);
             }
         }
         if (failed != null) {
             throw failed;
         }
+    }
+
+    /** The first of the listener's failures, carrying the later ones as suppressed. */
+    private static RuntimeException firstWithRest(RuntimeException first, RuntimeException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 }
