@@ -1,15 +1,14 @@
 package lockserver.client;
 
 import lockserver.server.auth.PasswordHash;
-import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import lockserver.server.LockServer;
+import lockserver.server.TestCertificate;
 import lockserver.server.TestServers;
 import org.junit.After;
 import org.junit.Before;
@@ -37,16 +36,9 @@ public class PythonSecurityTest {
     record SecureServer(LockServer server, Map<String, String> env) {
         /** Starts one with its keystore and CA file in {@code dir}. */
         static SecureServer start(Path dir) throws Exception {
-            Path keystore = dir.resolve("server.p12");
-            Path ca = dir.resolve("ca.pem");
-            String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-            run(keytool, "-genkeypair", "-alias", "lockserver", "-keyalg", "EC", "-groupname", "secp256r1",
-                    "-validity", "2", "-dname", "CN=lockserver python test", "-ext", "san=ip:127.0.0.1,dns:localhost",
-                    "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
-            run(keytool, "-exportcert", "-rfc", "-alias", "lockserver", "-keystore", keystore.toString(),
-                    "-storepass", "changeit", "-file", ca.toString());
-            String ini = TestServers.withGeneral("TLS_KEYSTORE=" + keystore, "TLS_KEYSTORE_PASSWORD=changeit",
-                    "ALLOW_REMOTE_CREATE=true")
+            TestCertificate cert = TestCertificate.selfSigned(dir, "lockserver python test");
+            Path ca = cert.ca();
+            String ini = TestServers.withGeneral(cert.serverSettings(), "ALLOW_REMOTE_CREATE=true")
                     + "\n[lock san02]\nSIZE=2\n"
                     + "\n[user alice]\nPASSWORD=" + passwordHash(ALICE_PASSWORD)
                     + "\nROLE=client\nLOCKS=DefaultLock\n"
@@ -86,12 +78,5 @@ public class PythonSecurityTest {
     /** A [user] PASSWORD value. */
     private static String passwordHash(String password) {
         return PasswordHash.create(password.toCharArray());
-    }
-
-    private static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(out, 0, p.exitValue());
     }
 }

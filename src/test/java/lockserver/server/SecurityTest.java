@@ -155,17 +155,9 @@ public class SecurityTest {
 
     @Test
     public void tlsServerIsReachedOnlyByClientsTrustingItsCertificate() throws Exception {
-        Path dir = tmp.newFolder("tls").toPath();
-        Path keystore = dir.resolve("server.p12");
-        Path ca = dir.resolve("server.pem");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        run(keytool, "-genkeypair", "-alias", "lockserver", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-validity", "2", "-dname", "CN=lockserver test", "-ext", "san=ip:127.0.0.1,dns:localhost",
-                "-keystore", keystore.toString(), "-storetype", "PKCS12", "-storepass", "changeit");
-        run(keytool, "-exportcert", "-rfc", "-alias", "lockserver", "-keystore", keystore.toString(),
-                "-storepass", "changeit", "-file", ca.toString());
-        try (LockServer tls = TestServers.start(TestServers.withGeneral("TLS_KEYSTORE=" + keystore,
-                "TLS_KEYSTORE_PASSWORD=changeit"))) {
+        TestCertificate cert = TestCertificate.selfSigned(tmp.newFolder("tls").toPath(), "lockserver test");
+        Path ca = cert.ca();
+        try (LockServer tls = TestServers.start(TestServers.withGeneral(cert.serverSettings()))) {
             assertTrue(tls.url().toString(), tls.url().toString().startsWith("https://127.0.0.1:"));
             LockClient trusting = new LockClient(tls.url().toString(), Duration.ofSeconds(5), LockClient.trusting(ca));
             try (Lock lock = new Lock(trusting, "DefaultLock")) {
@@ -184,12 +176,5 @@ public class SecurityTest {
                 assertEquals(LockServerException.UNREACHABLE, e.faultCode());
             }
         }
-    }
-
-    private static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(out, 0, p.exitValue());
     }
 }
