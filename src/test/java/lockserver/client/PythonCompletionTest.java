@@ -19,7 +19,7 @@ public class PythonCompletionTest {
 
     @Before
     public void start() throws Exception {
-        server = TestServers.start(TestServers.issueConfig() + "\n[lock db:primary]\nSIZE=1\n"); // a colon: a word break
+        server = TestServers.start(TestServers.issueConfig());
     }
 
     @After

@@ -74,7 +74,7 @@ public class MainProcessTest {
         String waitCall = "<?xml version=\"1.0\"?><methodCall><methodName>lock.wait</methodName><params><param><value>"
                 + waiter + "</value></param><param><value><int>25</int></value></param></params></methodCall>";
         CompletableFuture<HttpResponse<String>> blocked = HttpClient.newHttpClient().sendAsync(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/RPC2"))
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/RPC2")).header("Content-Type", "text/xml")
                         .POST(HttpRequest.BodyPublishers.ofString(waitCall)).build(),
                 HttpResponse.BodyHandlers.ofString());
         // the wait must have reached the server before the signal: watch its request counter
