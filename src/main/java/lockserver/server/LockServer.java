@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import lockserver.core.Clock;
 import lockserver.core.ExpiryLog;
 import lockserver.core.LockListener;
@@ -70,6 +71,7 @@ public final class LockServer implements AutoCloseable {
     private final Locks locks;
     private final SlowRequestGuard slowRequests;
     private boolean closed; // guarded by this
+    private final AtomicBoolean failed = new AtomicBoolean();
 
     private LockServer(ServerConfig config, Clock clock) throws IOException {
         this.config = config;
@@ -80,7 +82,7 @@ public final class LockServer implements AutoCloseable {
             registry = null;
             cluster = ClusterNode.start(() -> this.config);
             locks = new ClusterLocks(cluster);
-            lifecycle = new LifecycleThread(expired -> cluster.tickIfLeader(), history::sample,
+            lifecycle = new LifecycleThread(expired -> clusterTick(), history::sample,
                     config.lifecyclePeriodNanos());
         } else {
             cluster = null;
@@ -273,6 +275,26 @@ public final class LockServer implements AutoCloseable {
     /** Blocks until the server stops. */
     public void join() throws InterruptedException {
         jetty.join();
+    }
+
+    /**
+     * The lifecycle of a cluster node: the leader's tick. A node whose Raft server stopped on
+     * its own stops as a whole, so that its service manager starts it again and it catches up
+     * from its files: it must not go on answering from a replica nothing updates any more.
+     */
+    private void clusterTick() {
+        if (!cluster.stoppedOnItsOwn()) {
+            cluster.tickIfLeader();
+        } else if (failed.compareAndSet(false, true)) {
+            log.error("the Raft server of this cluster node stopped (the cause is logged above): stopping the "
+                    + "node; started again, it catches up from its files and the leader");
+            closeSoon();
+        }
+    }
+
+    /** Whether the server stopped because it failed, not because it was asked to. */
+    public boolean failed() {
+        return failed.get();
     }
 
     /** Stops the server as {@link #close} does, on a thread of its own: the call asking for it is answered first. */

@@ -20,6 +20,8 @@ public final class Main {
     static final int EX_USAGE = 64;
     static final int EX_CONFIG = 78;
     static final int EX_UNAVAILABLE = 69;
+    /** the server stopped because it failed (a cluster node whose Raft server stopped): start it again */
+    static final int EX_SOFTWARE = 70;
     private static final String USAGE = "usage: lockserver [--config FILE] [--check] [--version] [--hash-password]";
 
     private Main() {
@@ -108,7 +110,7 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return 0;
+        return server.failed() ? EX_SOFTWARE : 0;
     }
 
     /**

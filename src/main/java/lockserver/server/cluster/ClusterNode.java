@@ -96,6 +96,7 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
     private final AtomicBoolean takingOver = new AtomicBoolean();
     private volatile long takenOverInTerm = -1;
     private volatile List<String> settingsDiffer = List.of();
+    private volatile boolean closing;
 
     private ClusterNode(Supplier<ServerConfig> config) throws IOException {
         this.config = config;
@@ -380,6 +381,8 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         m.put("leader", status.leader());
         m.put("term", (int) Math.min(Integer.MAX_VALUE, status.term()));
         m.put("applied", Long.toString(info == null ? -1 : info.getLastAppliedIndex()));
+        m.put("snapshot", Long.toString(machine.snapshotIndex()));
+        m.put("installed", machine.installed());
         Object[] peers = members().stream().map(peer -> {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("node", peer.getId().toString());
@@ -430,8 +433,22 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
     }
 
     /** Hands the lead to another node first if this one leads, so the cluster does not wait for an election. */
+    /**
+     * Whether this node's Raft server stopped although {@link #close} was not called: Ratis
+     * stops a member whose state machine failed, or whose group was removed by an admin
+     * call. Such a node neither takes part in the cluster nor sees its changes any more.
+     */
+    public boolean stoppedOnItsOwn() {
+        if (closing) {
+            return false;
+        }
+        DivisionInfo info = info();
+        return info == null || !info.isAlive();
+    }
+
     @Override
     public void close() throws IOException {
+        closing = true;
         duties.shutdownNow();
         timer.shutdownNow();
         DivisionInfo info = info();

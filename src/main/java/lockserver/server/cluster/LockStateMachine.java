@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import lockserver.core.ExpiryLog;
 import lockserver.core.LockException;
@@ -40,6 +41,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 
 /**
@@ -70,6 +72,7 @@ final class LockStateMachine extends BaseStateMachine {
     private final LogClock clock = new LogClock();
     private final AppliedIndex applied = new AppliedIndex();
     private final AtomicLong lastStamp = new AtomicLong();
+    private final AtomicInteger installed = new AtomicInteger();
     private final SecureRandom random = new SecureRandom();
     private final Events events;
     private volatile LockRegistry registry = LockRegistry.replica(clock);
@@ -88,9 +91,23 @@ final class LockStateMachine extends BaseStateMachine {
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
-        super.initialize(server, groupId, raftStorage);
-        storage.init(raftStorage);
-        reinitialize();
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, raftStorage);
+            storage.init(raftStorage);
+            load();
+        }, IOException.class);
+    }
+
+    /**
+     * Before the leader's snapshot is installed here. Ratis reloads only a state machine in
+     * PAUSED (BaseStateMachine's pause does nothing), and stops the node otherwise.
+     */
+    @Override
+    public void pause() {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
     }
 
     @Override
@@ -98,10 +115,36 @@ final class LockStateMachine extends BaseStateMachine {
         return storage;
     }
 
-    /** Loads the latest snapshot (at start, and after the leader installed one here). */
+    /** After the leader installed its snapshot here: loads it. */
     @Override
     public void reinitialize() throws IOException {
-        SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
+        load();
+        installed.incrementAndGet();
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    /** Snapshots the leader installed here since this node started. */
+    int installed() {
+        return installed.get();
+    }
+
+    /** The index of the latest snapshot this node holds; -1: none. */
+    long snapshotIndex() {
+        SingleFileSnapshotInfo latest = storage.getLatestSnapshot();
+        return latest == null ? -1 : latest.getIndex();
+    }
+
+    /**
+     * Loads the latest snapshot in the directory, not the storage's cached latest: after an
+     * install that is still this node's own older one, and Ratis stops a node whose state
+     * machine reloads to an index before the installed snapshot's (the replica then stayed
+     * behind for good while its HTTP port still answered).
+     */
+    private void load() throws IOException {
+        SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
         if (snapshot == null) {
             return;
         }

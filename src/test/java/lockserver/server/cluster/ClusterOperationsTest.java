@@ -14,7 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import lockserver.server.LockServer;
 import lockserver.server.TestCluster;
+import lockserver.server.config.ClusterConfig;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.xmlrpc.client.XmlRpcClient;
 import org.junit.After;
 import org.junit.Rule;
@@ -24,7 +31,8 @@ import org.junit.rules.TemporaryFolder;
 /**
  * What operators see of a three-node cluster (in this JVM): admin.cluster on every node
  * names the same leader and the three peers; a node whose lock settings differ from the
- * leader's says so; the status page and /metrics show role, leader and term.
+ * leader's says so; the status page and /metrics show role, leader and term; a node added
+ * with admin.peers catches up; a node whose Raft server stops on its own stops as a whole.
  */
 public class ClusterOperationsTest {
     @Rule
@@ -104,6 +112,54 @@ public class ClusterOperationsTest {
             assertEquals(3, e.code);
             assertTrue(e.getMessage(), e.getMessage().contains("'n1@nowhere' is not id@host:port"));
         }
+    }
+
+    /**
+     * A node whose Raft server stops on its own (here an admin call removes the group from
+     * it) stops as a whole and says it failed, so that systemd starts it again; the others go
+     * on, and started again it catches up with what it missed.
+     */
+    @Test(timeout = 120_000)
+    public void aNodeWhoseRaftServerStopsOnItsOwnStopsAndStartedAgainCatchesUp() throws Exception {
+        cluster = new TestCluster(tmp.getRoot().toPath(), 3);
+        for (int i = 1; i <= 3; i++) {
+            cluster.start(i, "[lock L]\nSIZE=2\n");
+        }
+        awaitLeaderTakenOver(leader -> 2);
+        String before = (String) cluster.call(1, "lock.query", "L", "before");
+        LockServer n3 = cluster.node(3);
+        int port = n3.port();
+        List<RaftPeer> peers = new ArrayList<>();
+        ClusterConfig.parsePeers(cluster.peers()).forEach((id, address) ->
+                peers.add(RaftPeer.newBuilder().setId(id).setAddress(address).build()));
+        try (RaftClient admin = RaftClient.newBuilder().setProperties(new RaftProperties())
+                .setRaftGroup(RaftGroup.valueOf(ClusterNode.GROUP, peers)).build()) {
+            assertTrue(admin.getGroupManagementApi(RaftPeerId.valueOf("n3")).remove(ClusterNode.GROUP, false, false)
+                    .isSuccess());
+        }
+        n3.join(); // it stops within a lifecycle period
+        assertTrue("n3 says it failed", n3.failed());
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            org.junit.Assert.fail("n3 still answers on port " + port);
+        } catch (java.net.ConnectException expected) {
+            // stopped: nothing listens there any more
+        }
+
+        String during = (String) cluster.call(1, "lock.query", "L", "while n3 is down"); // two of three serve
+        cluster.start(3, "[lock L]\nSIZE=2\n");
+        assertFalse(cluster.node(3).failed());
+        awaitOn(2, () -> { // admin.status is n3's own copy
+            List<Object> holders = new ArrayList<>();
+            for (Object lock : (Object[]) rpc(2).execute("admin.status", new Object[0])) {
+                for (Object h : (Object[]) ((Map<?, ?>) lock).get("holders")) {
+                    holders.add(((Map<?, ?>) h).get("ticket"));
+                }
+            }
+            if (!holders.containsAll(List.of(before, during))) {
+                throw new org.apache.xmlrpc.XmlRpcException(0, "n3 has not caught up yet: " + holders);
+            }
+            return true;
+        });
     }
 
     private interface Call<T> {
