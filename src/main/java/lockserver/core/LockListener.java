@@ -7,8 +7,8 @@ package lockserver.core;
  * thread instead).
  */
 public interface LockListener {
-    /** A ticket joined the queue, asking for {@code request}. */
-    default void queued(String lock, String ticket, String info, SlotRequest request) {
+    /** A ticket joined the queue, asking for {@code request}; {@code key}: its query's retry key, or null. */
+    default void queued(String lock, String ticket, String info, String key, SlotRequest request) {
     }
 
     /** A ticket was granted after waiting {@code waitedNanos} since its query. */
@@ -25,6 +25,13 @@ public interface LockListener {
 
     /** The lifecycle ended a ticket. */
     default void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
+    }
+
+    /**
+     * The holder {@code ticket}, just ended by the lifecycle, keeps its {@code slots} closed
+     * for {@code delayNanos} (LOCK_DELAY), since it may still be at work.
+     */
+    default void delayed(String lock, String ticket, int slots, long delayNanos) {
     }
 
     /** An admin asked the holder of {@code ticket} to let go; it is ended {@code afterNanos} from now unless released. */

@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -129,29 +130,37 @@ public final class LockRegistry {
     /**
      * Puts back what a journal remembered, before the server takes requests: tickets of a
      * lock no longer configured come back on a retired lock of {@code orphanSettings} that
-     * drains. {@code tickets} are in journal order (so queues keep their order).
+     * drains. {@code tickets} are in journal order (so queues keep their order). Slots
+     * {@code delays} name stay closed on locks that are still there.
      */
-    public synchronized void restore(List<RestoredTicket> tickets, Map<String, Long> lastTokens,
-                                     LockSettings orphanSettings) {
+    public synchronized void restore(List<RestoredTicket> tickets, List<RestoredDelay> delays,
+                                     Map<String, Long> lastTokens, LockSettings orphanSettings) {
         Map<String, List<RestoredTicket>> byLock = new java.util.LinkedHashMap<>();
         for (RestoredTicket t : tickets) {
             byLock.computeIfAbsent(t.lock(), k -> new ArrayList<>()).add(t);
+        }
+        Map<String, List<RestoredDelay>> delaysByLock = new HashMap<>();
+        for (RestoredDelay d : delays) {
+            delaysByLock.computeIfAbsent(d.lock(), k -> new ArrayList<>()).add(d);
+            byLock.computeIfAbsent(d.lock(), k -> new ArrayList<>());
         }
         for (String lock : lastTokens.keySet()) {
             byLock.computeIfAbsent(lock, k -> new ArrayList<>());
         }
         for (Map.Entry<String, List<RestoredTicket>> e : byLock.entrySet()) {
             NamedSemaphore s = locks.get(e.getKey());
+            List<RestoredDelay> cooling = delaysByLock.getOrDefault(e.getKey(), List.of());
+            long lastToken = lastTokens.getOrDefault(e.getKey(), 0L);
             if (s == null) {
                 if (e.getValue().isEmpty()) {
-                    continue; // a lock that is gone and had no tickets left
+                    continue; // a lock that is gone and had no tickets left: nobody can take its slots
                 }
                 s = new NamedSemaphore(e.getKey(), orphanSettings, true, context);
                 locks.put(e.getKey(), s);
-                s.restore(e.getValue(), lastTokens.getOrDefault(e.getKey(), 0L));
+                s.restore(e.getValue(), cooling, lastToken);
                 s.retire();
             } else {
-                s.restore(e.getValue(), lastTokens.getOrDefault(e.getKey(), 0L));
+                s.restore(e.getValue(), cooling, lastToken);
             }
         }
     }

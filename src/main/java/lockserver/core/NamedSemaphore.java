@@ -98,7 +98,7 @@ public final class NamedSemaphore {
                     keys.remember(t);
                     expiryQueue.schedule(t, deadline(t));
                     try {
-                        context.listener.queued(name, t.id, info, request);
+                        context.listener.queued(name, t.id, info, key, request);
                     } catch (RuntimeException | Error e) {
                         remove(t); // not journaled: the client hears of no ticket, so none may stay
                         throw e;
@@ -366,6 +366,9 @@ public final class NamedSemaphore {
                     expired.add(name, t.id, t.info, cause);
                     try {
                         context.listener.expired(name, t.id, cause, wasGranted);
+                        if (t.cooling) {
+                            context.listener.delayed(name, t.id, t.held, delayNanos);
+                        }
                     } finally {
                         grantWaiting(now); // the slot goes on even if the listener failed
                     }
@@ -546,9 +549,10 @@ public final class NamedSemaphore {
      * Puts back tickets a journal remembered, queued ones in their order; each gets a fresh
      * idle time (and the aging of its priority starts again). Fencing tokens go on from
      * {@code lastToken}. Queued tickets that ask for more slots than the lock now has are
-     * ended, as by {@link #reconfigure}.
+     * ended, as by {@link #reconfigure}. Slots LOCK_DELAY kept closed stay closed for what
+     * is left of their delay, at most the lock's LOCK_DELAY now.
      */
-    void restore(List<RestoredTicket> restored, long lastTokenSeen) {
+    void restore(List<RestoredTicket> restored, List<RestoredDelay> delays, long lastTokenSeen) {
         Wakes.Wake[] wakes = Wakes.NONE;
         try {
             synchronized (this) {
@@ -562,6 +566,7 @@ public final class NamedSemaphore {
                         }
                         adopt(t);
                     }
+                    delay.load(SemaphoreImage.cooling(delays, settings, now), this);
                     watchers.changed();
                     try {
                         endTooLarge(now);

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Tickets to and from what outlives a semaphore: a cluster snapshot's {@link LockImage},
  * every field exactly, so that a node loading it ends where the imaged node was; and a
- * journal's {@link RestoredTicket}, its times counted again from the restart. Stateless;
+ * journal's {@link RestoredTicket} and {@link RestoredDelay}, their times counted again from
+ * the restart. Stateless;
  * the semaphore calls it under its monitor and files what it makes.
  */
 final class SemaphoreImage {
@@ -45,7 +46,7 @@ final class SemaphoreImage {
      * of its priority, start again); a grant is as old as it was, with a fresh grace time.
      */
     static Ticket ticket(RestoredTicket r, int size, NamedSemaphore owner, long now) {
-        Ticket t = new Ticket(r.id(), -1, r.info(), null, r.request(), owner, now); // its id has no slot here
+        Ticket t = new Ticket(r.id(), -1, r.info(), r.key(), r.request(), owner, now); // its id has no slot here
         if (r.granted()) {
             t.state = TicketState.GRANTED;
             t.grantedAt = now - r.heldNanos();
@@ -55,5 +56,22 @@ final class SemaphoreImage {
             t.held = r.request().slots(size);
         }
         return t;
+    }
+
+    /**
+     * The slots a journal remembered as closed by LOCK_DELAY, as cooling images from {@code
+     * now}: for what is left of each delay, at most the lock's LOCK_DELAY now (a wall clock
+     * set back cannot lengthen it), and at most its size; those whose delay is over are left out.
+     */
+    static List<LockImage.CoolingImage> cooling(List<RestoredDelay> delays, LockSettings settings, long now) {
+        List<LockImage.CoolingImage> images = new ArrayList<>(delays.size());
+        for (RestoredDelay d : delays) {
+            long left = Math.min(d.remainingNanos(), settings.lockDelayNanos());
+            if (left > 0) {
+                images.add(new LockImage.CoolingImage(d.ticket(), now, Math.min(d.slots(), settings.size()),
+                        Deadlines.plus(now, left)));
+            }
+        }
+        return images;
     }
 }

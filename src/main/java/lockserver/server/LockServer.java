@@ -137,7 +137,8 @@ public final class LockServer implements AutoCloseable {
             return Durability.NONE;
         }
         journal.remoteLocks().forEach((name, size) -> registry.create(name, config.defaultSettings().withSize(size)));
-        registry.restore(journal.restoredTickets(), journal.lastTokens(), config.defaultSettings());
+        registry.restore(journal.restoredTickets(), journal.restoredDelays(), journal.lastTokens(),
+                config.defaultSettings());
         journal.start();
         return journal;
     }

@@ -143,7 +143,7 @@ public class LockRegistryTest {
         AtomicBoolean fail = new AtomicBoolean(true);
         LockRegistry r = new LockRegistry(clock, new LockListener() {
             @Override
-            public void queued(String lock, String ticket, String info, SlotRequest request) {
+            public void queued(String lock, String ticket, String info, String key, SlotRequest request) {
                 if (fail.getAndSet(false)) {
                     throw new IllegalStateException("disk full");
                 }

@@ -134,10 +134,10 @@ public class ReconfigureTest {
     @Test
     public void restoredTicketsComeBackInOrderWithTokensAndRenewAllRestartsTheirIdleTime() {
         registry.restore(List.of(
-                new RestoredTicket("a".repeat(32), "L", "held", true, 41, 5 * SECOND, true, SlotRequest.ONE),
-                new RestoredTicket("b".repeat(32), "L", "q1", false, 0, 0, false, SlotRequest.ONE),
-                new RestoredTicket("c".repeat(32), "gone-lock", "orphan", true, 7, 0, false, SlotRequest.ONE)),
-                Map.of("L", 41L), size(1));
+                new RestoredTicket("a".repeat(32), "L", "held", true, 41, 5 * SECOND, true, SlotRequest.ONE, null),
+                new RestoredTicket("b".repeat(32), "L", "q1", false, 0, 0, false, SlotRequest.ONE, null),
+                new RestoredTicket("c".repeat(32), "gone-lock", "orphan", true, 7, 0, false, SlotRequest.ONE, null)),
+                List.of(), Map.of("L", 41L), size(1));
         assertEquals(Statuses.brief("L", 3, 2, 0), Statuses.brief(registry.status("L"))); // b granted into a free slot
         assertEquals(42, registry.check("b".repeat(32)).token());
         assertEquals(5 * SECOND, registry.peek("a".repeat(32)).heldNanos());

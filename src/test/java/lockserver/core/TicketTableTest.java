@@ -87,8 +87,9 @@ public class TicketTableTest {
         lock("L", 1);
         String restored = "ffffffff" + "0123456789abcdef01234567";
         String other = "00000000" + "89abcdef0123456789abcdef";
-        registry.restore(List.of(new RestoredTicket(restored, "L", "old", true, 5, 0, true, SlotRequest.ONE),
-                new RestoredTicket(other, "L", "queued", false, 0, 0, false, SlotRequest.ONE)), Map.of("L", 5L), null);
+        registry.restore(List.of(new RestoredTicket(restored, "L", "old", true, 5, 0, true, SlotRequest.ONE, null),
+                new RestoredTicket(other, "L", "queued", false, 0, 0, false, SlotRequest.ONE, null)), List.of(),
+                Map.of("L", 5L), null);
         String fresh = registry.query("L", "new");
         assertEquals(3, registry.ticketCount());
         assertEquals(TicketState.GRANTED, registry.check(restored).state());

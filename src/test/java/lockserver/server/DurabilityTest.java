@@ -117,6 +117,49 @@ public class DurabilityTest {
         assertEquals("granted", second.registry().peek(claims).state().wireName());
     }
 
+    /**
+     * A slot the lifecycle freed stays closed for LOCK_DELAY across a restart (for what was
+     * left of it), and a query retried after the restart with the key of one before it gets
+     * the same ticket instead of queuing a second.
+     */
+    @Test(timeout = 30_000)
+    public void lockDelayAndRetryKeysSurviveARestart() throws Exception {
+        Path data = tmp.newFolder("data").toPath();
+        lockserver.core.FakeClock clock = new lockserver.core.FakeClock();
+        String ini = config(data, "always").replaceFirst("(?m)^LIFECYCLE_PERIOD=.*$", "LIFECYCLE_PERIOD=0.01")
+                .replace("[general]\n", "[general]\nDEFAULT_LOCK_LOCK_DELAY=30\n");
+        LockServer first = LockServer.start(ServerConfig.parse("test", new StringReader(ini)), clock);
+        LockRegistry reg = first.registry();
+        String silent = reg.query("DefaultLock", "never looks"); // size 2: both granted
+        String keyed = reg.query("DefaultLock", "keyed", "retry-7");
+        assertTrue(reg.await(keyed, 0));
+        String waiting = reg.query("DefaultLock", "waits");
+        clock.advanceSeconds(11); // past silent's grace time (10 s): ended, its slot cools for 30 s
+        awaitState(reg, silent, lockserver.core.TicketState.GONE);
+        assertEquals(1, reg.status("DefaultLock").delayed());
+        first.close();
+
+        LockServer second = LockServer.start(ServerConfig.parse("test", new StringReader(ini)), clock);
+        open.add(second);
+        LockRegistry again = second.registry();
+        assertEquals(1, again.status("DefaultLock").delayed());
+        assertEquals("queued", again.peek(waiting).state().wireName());
+        assertEquals(keyed, again.query("DefaultLock", "keyed, retried", "retry-7"));
+        assertEquals(2, again.ticketCount());
+        clock.advanceSeconds(31);
+        awaitState(again, waiting, lockserver.core.TicketState.GRANTED);
+        assertEquals(0, again.status("DefaultLock").delayed());
+    }
+
+    /** Polls (the lifecycle thread ticks every 10 ms) until {@code ticket} is in {@code state}. */
+    private static void awaitState(LockRegistry reg, String ticket, lockserver.core.TicketState state) {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (reg.peek(ticket).state() != state) {
+            assertTrue(ticket + " is " + reg.peek(ticket).state() + ", not " + state, System.nanoTime() < giveUp);
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+    }
+
     @Test
     public void unclaimedGrantStaysUnclaimedAndClaimedStaysClaimed() throws Exception {
         Path data = tmp.newFolder("data").toPath();

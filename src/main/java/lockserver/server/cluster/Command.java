@@ -256,7 +256,7 @@ sealed interface Command {
                     long held = in.readLong();
                     boolean claimed = in.readBoolean();
                     tickets.add(new RestoredTicket(id, lock, info, granted, token, held, claimed,
-                            kind == 11 ? readRequest(in) : SlotRequest.ONE));
+                            kind == 11 ? readRequest(in) : SlotRequest.ONE, null)); // retry keys stay behind
                 }
                 yield new Import(tickets, lastTokens, created, defaults, 0);
             }

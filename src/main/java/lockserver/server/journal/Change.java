@@ -10,13 +10,16 @@ import java.util.concurrent.CompletableFuture;
  */
 final class Change extends MpscQueue.Node<Change> {
     enum Kind {
-        /** a ticket joined a queue: ticket, lock, info */
+        /** a ticket joined a queue: ticket, lock, info, request (number), retry key (or null) */
         QUEUED('Q'),
         /** a ticket was granted: ticket, lock, token, at (wall-clock millis) */
         GRANTED('G'),
         /** the holder saw its grant: ticket */
         CLAIMED('C'),
-        /** a ticket ended (released, cancelled, expired): ticket */
+        /**
+         * a ticket ended (released, cancelled, expired): ticket; or a holder's slots kept
+         * closed by LOCK_DELAY: ticket, lock, slots (token), until (wall-clock millis)
+         */
         REMOVED('X'),
         /** lock.create made a lock: lock, size */
         LOCK_CREATED('L'),
@@ -47,8 +50,13 @@ final class Change extends MpscQueue.Node<Change> {
     String ticket;
     String lock;
     String info;
+    String key;
+    /** the token; REMOVED: the slots LOCK_DELAY keeps closed (0: none) */
     long token;
-    /** GRANTED: when, in wall-clock millis; LOCK_CREATED: the size; HEADER: the generation */
+    /**
+     * QUEUED: the request; GRANTED: when, in wall-clock millis; REMOVED: when LOCK_DELAY
+     * opens the slots, in wall-clock millis; LOCK_CREATED: the size; HEADER: the generation
+     */
     long number;
     CompletableFuture<Void> done; // SYNC only
     /** Made for a batch: nobody awaits it, and it goes back to the pool once written. */
@@ -63,14 +71,21 @@ final class Change extends MpscQueue.Node<Change> {
         this.ticket = ticket;
         this.lock = lock;
         this.info = info;
+        this.key = null;
         this.token = token;
         this.number = number;
         return this;
     }
 
+    /** A QUEUED change's retry key. */
+    Change key(String key) {
+        this.key = key;
+        return this;
+    }
+
     /** Drops what it refers to, for reuse. */
     void clear() {
-        ticket = lock = info = null;
+        ticket = lock = info = key = null;
         done = null;
     }
 
@@ -80,7 +95,8 @@ final class Change extends MpscQueue.Node<Change> {
             case QUEUED -> "queued lock=" + lock + " ticket=" + ticket;
             case GRANTED -> "granted lock=" + lock + " ticket=" + ticket + " token=" + token + " at=" + number;
             case CLAIMED -> "claimed ticket=" + ticket;
-            case REMOVED -> "removed ticket=" + ticket;
+            case REMOVED -> token == 0 ? "removed ticket=" + ticket
+                    : "removed ticket=" + ticket + " lock=" + lock + " delayed slots=" + token + " until=" + number;
             case LOCK_CREATED -> "created lock=" + lock + " size=" + number;
             default -> "record " + kind;
         };

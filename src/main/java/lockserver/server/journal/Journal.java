@@ -16,6 +16,7 @@ import java.util.concurrent.locks.LockSupport;
 import lockserver.core.Expiry;
 import lockserver.core.LockException;
 import lockserver.core.LockListener;
+import lockserver.core.RestoredDelay;
 import lockserver.core.RestoredTicket;
 import lockserver.core.SlotRequest;
 import lockserver.wire.Fault;
@@ -85,6 +86,11 @@ public final class Journal implements LockListener, Durability, AutoCloseable {
         return state.restoredTickets(System.currentTimeMillis());
     }
 
+    /** The slots LOCK_DELAY still keeps closed. */
+    public List<RestoredDelay> restoredDelays() {
+        return state.restoredDelays(System.currentTimeMillis());
+    }
+
     public Map<String, Long> lastTokens() {
         return state.lastTokens();
     }
@@ -100,8 +106,8 @@ public final class Journal implements LockListener, Durability, AutoCloseable {
     // ---- listener: runs under lock monitors, only queues ----
 
     @Override
-    public void queued(String lock, String ticket, String info, SlotRequest request) {
-        enqueue(change().set(Change.Kind.QUEUED, ticket, lock, info, 0, JournalFormat.pack(request)));
+    public void queued(String lock, String ticket, String info, String key, SlotRequest request) {
+        enqueue(change().set(Change.Kind.QUEUED, ticket, lock, info, 0, JournalFormat.pack(request)).key(key));
     }
 
     @Override
@@ -122,6 +128,13 @@ public final class Journal implements LockListener, Durability, AutoCloseable {
     @Override
     public void expired(String lock, String ticket, Expiry.Cause cause, boolean wasGranted) {
         enqueue(change().set(Change.Kind.REMOVED, ticket, lock, null, 0, 0));
+    }
+
+    /** Written after the expiry's REMOVED: until when, on the wall clock, the slots stay closed. */
+    @Override
+    public void delayed(String lock, String ticket, int slots, long delayNanos) {
+        long until = System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(delayNanos) + 1; // rounded up
+        enqueue(change().set(Change.Kind.REMOVED, ticket, lock, null, slots, until));
     }
 
     @Override

@@ -146,7 +146,7 @@ final class JournalFiles implements AutoCloseable {
         Path tmp = dir.resolve("snapshot.tmp");
         try (FileChannel f = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            state.writeSnapshot(f, format, next);
+            state.writeSnapshot(f, format, next, System.currentTimeMillis());
             f.force(true);
         }
         FileChannel nextFile = FileChannel.open(journalFile(next), StandardOpenOption.CREATE,

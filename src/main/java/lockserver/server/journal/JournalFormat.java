@@ -14,10 +14,12 @@ import java.util.zip.CRC32C;
 import lockserver.core.SlotRequest;
 
 /**
- * The file format of journal and snapshot, unchanged since 0.1.0: frames of
- * {@code [int length][int crc32c][byte type][utf a][utf b][utf c][long x]}, where type is
- * the {@link Change.Kind} code and a, b, c, x hold the change's fields as
- * {@link #add(Change)} lays them out. A torn or damaged frame ends the readable part.
+ * The file format of journal and snapshot, the same since 0.1.0: frames of
+ * {@code [int length][int crc32c][byte type][utf a][utf b][utf c][long x]([utf d])}, where
+ * type is the {@link Change.Kind} code and a, b, c, x, d hold the change's fields as
+ * {@link #add(Change)} lays them out. A torn or damaged frame ends the readable part. Newer
+ * fields only fill what older versions wrote empty, or follow x (d: a query's retry key),
+ * where older versions do not read: each version reads the other's files.
  * An instance frames into buffers it reuses, so writing makes no garbage per record; it
  * belongs to one thread.
  */
@@ -34,9 +36,11 @@ final class JournalFormat {
     /** Frames a change after those already framed. */
     void add(Change c) throws IOException {
         switch (c.kind) {
-            case QUEUED -> frame(c.kind, c.ticket, c.lock, c.info, c.number);
+            case QUEUED -> frame(c.kind, c.ticket, c.lock, c.info, c.number, c.key);
             case GRANTED -> frame(c.kind, c.ticket, c.lock, Long.toString(c.token), c.number);
-            case CLAIMED, REMOVED -> frame(c.kind, c.ticket, null, null, 0);
+            case CLAIMED -> frame(c.kind, c.ticket, null, null, 0);
+            case REMOVED -> frame(c.kind, c.ticket, c.token == 0 ? null : c.lock,
+                    c.token == 0 ? null : Long.toString(c.token), c.token == 0 ? 0 : c.number);
             case LOCK_CREATED -> frame(c.kind, c.lock, null, null, c.number);
             case LAST_TOKEN -> frame(c.kind, c.lock, null, null, c.token);
             case HEADER -> frame(c.kind, null, null, null, c.number);
@@ -45,12 +49,19 @@ final class JournalFormat {
     }
 
     private void frame(Change.Kind kind, String a, String b, String c, long x) throws IOException {
+        frame(kind, a, b, c, x, null);
+    }
+
+    private void frame(Change.Kind kind, String a, String b, String c, long x, String d) throws IOException {
         body.reset();
         bodyData.writeByte(kind.code);
         bodyData.writeUTF(a == null ? "" : a);
         bodyData.writeUTF(b == null ? "" : b);
         bodyData.writeUTF(c == null ? "" : c);
         bodyData.writeLong(x);
+        if (d != null) {
+            bodyData.writeUTF(d);
+        }
         crc.reset();
         crc.update(body.array(), 0, body.size());
         framesData.writeInt(body.size());
@@ -131,9 +142,11 @@ final class JournalFormat {
         String text = p.readUTF();
         long x = p.readLong();
         switch (kind) {
-            case QUEUED -> c.set(kind, a, b, text, 0, x);
+            case QUEUED -> c.set(kind, a, b, text, 0, x).key(p.available() > 0 ? p.readUTF() : null);
             case GRANTED -> c.set(kind, a, b, null, Long.parseLong(text), x);
-            case CLAIMED, REMOVED -> c.set(kind, a, null, null, 0, 0);
+            case CLAIMED -> c.set(kind, a, null, null, 0, 0);
+            case REMOVED -> c.set(kind, a, b.isEmpty() ? null : b, null, text.isEmpty() ? 0 : Long.parseLong(text),
+                    text.isEmpty() ? 0 : x);
             case LOCK_CREATED -> c.set(kind, null, a, null, 0, x);
             case LAST_TOKEN -> c.set(kind, null, a, null, x, 0);
             case HEADER -> c.set(kind, null, null, null, 0, x);

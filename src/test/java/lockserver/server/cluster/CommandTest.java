@@ -39,9 +39,9 @@ public class CommandTest {
                 new Command.Revoke(ID, "maintenance", 5_000_000_000L, 10),
                 new Command.Create("c", NEWER, 11),
                 new Command.Configure("n1", locks, true, 12),
-                new Command.Import(List.of(new RestoredTicket(ID, "a", "i", true, 4, 5, true, new SlotRequest(2, false, 1))),
+                new Command.Import(List.of(new RestoredTicket(ID, "a", "i", true, 4, 5, true, new SlotRequest(2, false, 1), null)),
                         Map.of("a", 4L), Map.of("c", 3), NEWER, 13),
-                new Command.Import(List.of(new RestoredTicket(ID, "a", "i", false, 0, 0, false, SlotRequest.ONE)),
+                new Command.Import(List.of(new RestoredTicket(ID, "a", "i", false, 0, 0, false, SlotRequest.ONE, null)),
                         Map.of(), Map.of(), PLAIN, 14),
                 new Command.Tick(3, 15));
         assertEquals(all, roundTrip(all));

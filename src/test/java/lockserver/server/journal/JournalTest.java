@@ -12,8 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import lockserver.core.Expiry;
 import lockserver.core.LockException;
+import lockserver.core.RestoredDelay;
 import lockserver.core.RestoredTicket;
 import lockserver.core.SlotRequest;
 import lockserver.wire.Fault;
@@ -35,11 +37,19 @@ public class JournalTest {
         Path dir = tmp.getRoot().toPath();
         Journal journal = Journal.open(dir, Fsync.ALWAYS);
         journal.start();
-        journal.queued("a", id(1), "first", SlotRequest.ONE);
+        journal.queued("a", id(1), "first", "retry-1", SlotRequest.ONE);
         journal.granted("a", id(1), 7, 0);
         journal.claimed("a", id(1));
-        journal.queued("a", id(2), "second", SlotRequest.ONE);
+        journal.queued("a", id(2), "second", null, SlotRequest.ONE);
         journal.lockCreated("made", 3);
+        journal.queued("a", id(3), "ended", null, new SlotRequest(2, false, 0));
+        journal.granted("a", id(3), 8, 0);
+        journal.expired("a", id(3), Expiry.Cause.IDLE, true);
+        journal.delayed("a", id(3), 2, TimeUnit.MINUTES.toNanos(10));
+        journal.queued("a", id(4), "ended, delay over", null, SlotRequest.ONE);
+        journal.granted("a", id(4), 9, 0);
+        journal.expired("a", id(4), Expiry.Cause.GRACE, true);
+        journal.delayed("a", id(4), 1, 0);
         journal.durable().get();
         journal.close();
 
@@ -52,9 +62,18 @@ public class JournalTest {
             assertTrue(holder.granted());
             assertTrue(holder.claimed());
             assertEquals(7, holder.token());
+            assertEquals("retry-1", holder.key());
             assertEquals("second", restored.get(1).info());
             assertFalse(restored.get(1).granted());
-            assertEquals(Long.valueOf(7), again.lastTokens().get("a"));
+            assertEquals(null, restored.get(1).key());
+            assertEquals(Long.valueOf(9), again.lastTokens().get("a"));
+            List<RestoredDelay> delays = again.restoredDelays(); // the second delay is over
+            assertEquals(1, delays.size());
+            assertEquals(id(3), delays.get(0).ticket());
+            assertEquals("a", delays.get(0).lock());
+            assertEquals(2, delays.get(0).slots());
+            long left = delays.get(0).remainingNanos();
+            assertTrue(left + " ns", left > TimeUnit.MINUTES.toNanos(9) && left <= TimeUnit.MINUTES.toNanos(10) + 1_000_000);
             assertEquals(Integer.valueOf(3), again.remoteLocks().get("made"));
         } finally {
             again.close();
@@ -77,7 +96,7 @@ public class JournalTest {
             journal.batch(() -> {
                 for (int i = 0; i < 50; i++) {
                     String id = id(made[0]++);
-                    journal.queued("lock", id, "info " + id, SlotRequest.ONE);
+                    journal.queued("lock", id, "info " + id, null, SlotRequest.ONE);
                     live.add(id);
                 }
                 for (int i = 0; i < 20; i++) {
@@ -111,7 +130,7 @@ public class JournalTest {
         Files.createSymbolicLink(dir.resolve("journal.0"), full);
         Journal journal = Journal.open(dir, Fsync.ALWAYS);
         journal.start();
-        journal.queued("a", id(1), "lost", SlotRequest.ONE);
+        journal.queued("a", id(1), "lost", null, SlotRequest.ONE);
         CompletableFuture<Void> answer = journal.durable();
         try {
             answer.get();
