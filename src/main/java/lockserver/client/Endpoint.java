@@ -73,7 +73,7 @@ final class Endpoint {
             return new LockServerException(e.code, e.getMessage(), e);
         }
         Throwable cause = e.getCause() != null ? e.getCause() : e;
-        if (cause instanceof KeepAliveTransportFactory.AnswerTooLarge) {
+        if (cause instanceof HttpAnswer.TooLarge) {
             return new LockServerException(LockServerException.UNREACHABLE,
                     method + ": " + url + " answered, but " + cause.getMessage(), e);
         }

@@ -1,7 +1,6 @@
 package lockserver.client;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,11 +44,8 @@ import org.xml.sax.XMLReader;
  * timeout never closes one under a request. For https the server's certificate and host
  * name are verified. Responses are parsed with DOCTYPEs refused. Thread-safe.
  *
- * <p>What it reads of one answer is capped, so a broken or hostile server cannot make it read
- * forever or fill the heap: the status line and headers at {@link #MAX_HEAD} (64 KiB), the body
- * at {@link #MAX_RESPONSE} (16 MiB) as sent, whether its end is given by Content-Length, by
- * chunks (their framing counts) or by the close of the connection. An answer over a cap fails
- * the call with {@link AnswerTooLarge} (the client's {@code UNREACHABLE}) and its connection is
+ * <p>Answers are read by {@link HttpAnswer}, within its caps: one over a cap fails the call
+ * with {@link HttpAnswer.TooLarge} (the client's {@code UNREACHABLE}) and its connection is
  * closed, unread.
  */
 final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
@@ -59,8 +55,6 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
     private static final ThreadLocal<javax.xml.parsers.SAXParser> PARSER = new ThreadLocal<>();
     static final Duration MAX_IDLE = Duration.ofSeconds(20);
     private static final int MAX_POOLED = 64;
-    private static final int MAX_HEAD = 64 << 10;
-    private static final int MAX_RESPONSE = 16 << 20;
 
     private final XmlRpcClient client;
     private final int connectTimeoutMillis;
@@ -93,7 +87,7 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
     /** One open connection to the server. */
     private static final class Connection {
         final Socket socket;
-        final Capped in;
+        final HttpAnswer.Input in;
         final OutputStream out;
         final String key; // host:port:scheme it was opened for
         long idleSince;
@@ -108,7 +102,7 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
 
         Connection(Socket socket, String key) throws IOException {
             this.socket = socket;
-            this.in = new Capped(new Buffered(socket.getInputStream()));
+            this.in = HttpAnswer.input(socket.getInputStream());
             this.out = socket.getOutputStream();
             this.key = key;
         }
@@ -242,7 +236,7 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
                         }
                         continue;
                     }
-                    Response r = Response.read(c.in);
+                    HttpAnswer r = HttpAnswer.read(c.in);
                     if (r.keepAlive) {
                         giveBack(c);
                     } else {
@@ -253,7 +247,7 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
                     }
                     responseBody = r.body;
                     return;
-                } catch (Response.NoResponse stale) {
+                } catch (HttpAnswer.NoResponse stale) {
                     c.closeQuietly();
                     // a pooled connection the server had closed: it read nothing, so send again
                     if (fresh || attempt > 0) {
@@ -306,246 +300,6 @@ final class KeepAliveTransportFactory implements XmlRpcTransportFactory {
         @Override
         protected void close() {
             // the connection went back to the pool (or was closed) when the answer was read
-        }
-    }
-
-    /**
-     * A buffered socket input read by one thread at a time: BufferedInputStream's
-     * synchronized read() per header byte was a tenth of the client's CPU.
-     */
-    private static final class Buffered extends InputStream {
-        private final InputStream in;
-        private final byte[] buf = new byte[8192];
-        private int pos;
-        private int lim;
-
-        Buffered(InputStream in) {
-            this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (pos == lim && !fill()) {
-                return -1;
-            }
-            return buf[pos++] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            if (pos == lim) {
-                if (len >= buf.length) {
-                    return in.read(b, off, len);
-                }
-                if (!fill()) {
-                    return -1;
-                }
-            }
-            int n = Math.min(len, lim - pos);
-            System.arraycopy(buf, pos, b, off, n);
-            pos += n;
-            return n;
-        }
-
-        private boolean fill() throws IOException {
-            int n = in.read(buf, 0, buf.length);
-            pos = 0;
-            lim = Math.max(n, 0);
-            return n > 0;
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
-    }
-
-    /** An answer larger than the client reads: a broken or hostile server. */
-    static final class AnswerTooLarge extends IOException {
-        AnswerTooLarge(String what, long cap) {
-            super(what + " was larger than the client's cap of "
-                    + (cap % (1 << 20) == 0 ? (cap >> 20) + " MiB" : (cap >> 10) + " KiB"), null);
-        }
-    }
-
-    /**
-     * A stream that gives at most {@code left} more bytes: asked for one more, it fails with
-     * {@link AnswerTooLarge} unless the stream ends there. Read by one thread at a time.
-     */
-    private static final class Capped extends InputStream {
-        private final InputStream in;
-        private long left;
-        private long cap;
-        private String what;
-
-        Capped(InputStream in) {
-            this.in = in;
-        }
-
-        /** What follows may take {@code bytes} more; {@code what} names it in the error. */
-        void cap(long bytes, String what) {
-            this.left = bytes;
-            this.cap = bytes;
-            this.what = what;
-        }
-
-        long left() {
-            return left;
-        }
-
-        AnswerTooLarge tooLarge() {
-            return new AnswerTooLarge(what, cap);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int c = in.read();
-            if (c >= 0 && left-- == 0) {
-                throw tooLarge();
-            }
-            return c;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            int n = in.read(b, off, (int) Math.min(len, Math.max(left, 1))); // one byte past the cap: is there more?
-            if (n > 0 && (left -= n) < 0) {
-                throw tooLarge();
-            }
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
-    }
-
-    /** An HTTP/1.1 response read whole: Content-Length, chunked or close-delimited bodies, within the caps. */
-    private static final class Response {
-        /** The connection ended before the first byte of an answer. */
-        static final class NoResponse extends IOException {
-            NoResponse() {
-                super("no answer", null);
-            }
-        }
-
-        final int status;
-        final boolean keepAlive;
-        final byte[] body;
-
-        private Response(int status, boolean keepAlive, byte[] body) {
-            this.status = status;
-            this.keepAlive = keepAlive;
-            this.body = body;
-        }
-
-        static Response read(Capped in) throws IOException {
-            in.cap(MAX_HEAD, "the answer's header");
-            String statusLine = line(in, true);
-            String[] parts = statusLine.split(" ", 3);
-            if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-                throw new IOException("not an HTTP answer: " + statusLine);
-            }
-            int status;
-            try {
-                status = Integer.parseInt(parts[1]);
-            } catch (NumberFormatException e) {
-                throw new IOException("bad HTTP status line: " + statusLine);
-            }
-            long length = -1;
-            boolean chunked = false;
-            boolean keepAlive = parts[0].equals("HTTP/1.1");
-            for (String h = line(in, false); !h.isEmpty(); h = line(in, false)) {
-                int colon = h.indexOf(':');
-                if (colon <= 0) {
-                    continue;
-                }
-                String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-                String value = h.substring(colon + 1).trim();
-                switch (name) {
-                    case "content-length" -> length = number(value, 10, h);
-                    case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
-                    case "connection" -> keepAlive = !value.equalsIgnoreCase("close")
-                            && (keepAlive || value.equalsIgnoreCase("keep-alive"));
-                    default -> {
-                    }
-                }
-            }
-            in.cap(MAX_RESPONSE, "the answer");
-            byte[] body;
-            if (chunked) {
-                ByteArrayOutputStream b = new ByteArrayOutputStream();
-                for (long size = chunkSize(in); size > 0; size = chunkSize(in)) {
-                    b.write(exactly(in, size));
-                    line(in, false);
-                }
-                while (!line(in, false).isEmpty()) {
-                    // trailers
-                }
-                body = b.toByteArray();
-            } else if (length >= 0) {
-                body = exactly(in, length);
-            } else {
-                body = in.readAllBytes(); // ends with the connection
-                keepAlive = false;
-            }
-            return new Response(status, keepAlive, body);
-        }
-
-        private static long chunkSize(Capped in) throws IOException {
-            String line = line(in, false);
-            return number(line.split(";")[0].trim(), 16, line);
-        }
-
-        private static long number(String digits, int radix, String line) throws IOException {
-            try {
-                long n = Long.parseLong(digits, radix);
-                if (n >= 0) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // as below
-            }
-            throw new IOException("bad length in the answer: " + line);
-        }
-
-        /** The next {@code n} bytes; fails at once, unread, if they would pass the cap. */
-        private static byte[] exactly(Capped in, long n) throws IOException {
-            if (n > in.left()) {
-                throw in.tooLarge();
-            }
-            byte[] b = in.readNBytes((int) n);
-            if (b.length != n) {
-                throw new EOFException("the answer was cut off");
-            }
-            return b;
-        }
-
-        private static String line(InputStream in, boolean first) throws IOException {
-            StringBuilder b = new StringBuilder(64);
-            int c;
-            while ((c = in.read()) != '\n') {
-                if (c < 0) {
-                    if (first && b.length() == 0) {
-                        throw new NoResponse();
-                    }
-                    throw new EOFException("the answer was cut off");
-                }
-                if (c != '\r') {
-                    b.append((char) c);
-                }
-                if (b.length() > 8192) {
-                    throw new IOException("HTTP header line too long");
-                }
-            }
-            return b.toString();
         }
     }
 }
