@@ -13,11 +13,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import lockserver.server.auth.Access;
 import lockserver.server.auth.PasswordHash;
@@ -62,11 +60,6 @@ public final class ServerConfig {
     private static final Set<String> USER_KEYS = Set.of("PASSWORD", "ROLE", "LOCKS", "MAX_PRIORITY");
     private static final Set<String> LOCK_KEYS = Set.of("SIZE", "GRACE_TIME", "EXPIRATION_TIME", "MAX_LOCK_TIME",
             "MAX_QUEUE", "PRIORITY_AGING", "LOCK_DELAY");
-    private static final Map<String, Level> LEVELS = Map.of("superdebug", Level.TRACE, "trace", Level.TRACE,
-            "debug", Level.DEBUG, "info", Level.INFO, "warning", Level.WARN, "warn", Level.WARN,
-            "error", Level.ERROR);
-    private static final Pattern DECIMAL = Pattern.compile("[0-9]+(\\.[0-9]*)?|\\.[0-9]+");
-    private static final Pattern WHOLE = Pattern.compile("[0-9]{1,9}");
     private static final double MAX_SECONDS = 10 * 365 * 24 * 3600.0;
 
     private final String source;
@@ -138,19 +131,19 @@ public final class ServerConfig {
         this.source = source;
         this.file = file;
         List<String> warn = new ArrayList<>();
-        Section general = null;
-        Section clusterSection = null;
-        Map<String, Section> lockSections = new LinkedHashMap<>();
-        Map<String, Section> userSections = new LinkedHashMap<>();
+        ConfigSection general = null;
+        ConfigSection clusterSection = null;
+        Map<String, ConfigSection> lockSections = new LinkedHashMap<>();
+        Map<String, ConfigSection> userSections = new LinkedHashMap<>();
         // Walk the parsed tree once: asking INIConfiguration for each section by name costs a
         // search of all sections, too slow for configs with thousands of locks.
-        Section global = new Section(source, "(no section)");
-        Map<String, Section> sections = new LinkedHashMap<>();
+        ConfigSection global = new ConfigSection(source, "(no section)");
+        Map<String, ConfigSection> sections = new LinkedHashMap<>();
         for (ImmutableNode node : conf.getNodeModel().getNodeHandler().getRootNode().getChildren()) {
             if (node.getChildren().isEmpty() && node.getValue() != null) {
                 global.put(node.getNodeName(), node.getValue());
             } else {
-                Section section = sections.computeIfAbsent(node.getNodeName(), n -> new Section(source, n));
+                ConfigSection section = sections.computeIfAbsent(node.getNodeName(), n -> new ConfigSection(source, n));
                 for (ImmutableNode key : node.getChildren()) {
                     section.put(key.getNodeName(), key.getValue());
                 }
@@ -159,7 +152,7 @@ public final class ServerConfig {
         for (String key : global.keys()) {
             warn.add(global.where(key) + ": ignored, keys belong in [general] or [lock NAME]");
         }
-        for (Map.Entry<String, Section> entry : sections.entrySet()) {
+        for (Map.Entry<String, ConfigSection> entry : sections.entrySet()) {
             String name = entry.getKey();
             if (name.equals(GENERAL)) {
                 general = entry.getValue();
@@ -184,7 +177,7 @@ public final class ServerConfig {
             }
         }
         if (general == null) {
-            general = new Section(source, GENERAL);
+            general = new ConfigSection(source, GENERAL);
         }
         for (String key : general.keys()) {
             if (!GENERAL_KEYS.contains(key)) {
@@ -212,8 +205,8 @@ public final class ServerConfig {
 
         Map<String, LockSettings> all = new LinkedHashMap<>();
         all.put(defaultLock, defaultSettings);
-        for (Map.Entry<String, Section> e : lockSections.entrySet()) {
-            Section s = e.getValue();
+        for (Map.Entry<String, ConfigSection> e : lockSections.entrySet()) {
+            ConfigSection s = e.getValue();
             for (String key : s.keys()) {
                 if (!LOCK_KEYS.contains(key)) {
                     throw new ConfigException(s.where(key) + ": unknown lock key; expected one of "
@@ -248,8 +241,8 @@ public final class ServerConfig {
         tlsKeystore = keystore == null ? null : Path.of(keystore);
         tlsKeystorePassword = general.string("TLS_KEYSTORE_PASSWORD", "");
         Map<String, Access.User> u = new LinkedHashMap<>();
-        for (Map.Entry<String, Section> e : userSections.entrySet()) {
-            Section s = e.getValue();
+        for (Map.Entry<String, ConfigSection> e : userSections.entrySet()) {
+            ConfigSection s = e.getValue();
             for (String key : s.keys()) {
                 if (!USER_KEYS.contains(key)) {
                     throw new ConfigException(s.where(key)
@@ -289,7 +282,7 @@ public final class ServerConfig {
         warnings = List.copyOf(warn);
     }
 
-    private ClusterConfig cluster(Section s, List<String> warn) throws ConfigException {
+    private ClusterConfig cluster(ConfigSection s, List<String> warn) throws ConfigException {
         for (String key : s.keys()) {
             if (!CLUSTER_KEYS.contains(key)) {
                 warn.add(s.where(key) + ": unknown key, ignored");
@@ -373,130 +366,5 @@ public final class ServerConfig {
     private static String describe(Exception e) {
         String m = e.getMessage();
         return (m == null || m.isBlank() ? e.getClass().getSimpleName() : m).replaceAll("\\s+", " ");
-    }
-
-    /** One section's raw values, with the parsers that name the key in every error. */
-    private static final class Section {
-        private final String source;
-        private final String name;
-        private final Map<String, String> values = new LinkedHashMap<>();
-
-        Section(String source, String name) {
-            this.source = source;
-            this.name = name;
-        }
-
-        void put(String key, Object value) {
-            values.put(key.toUpperCase(Locale.ROOT), value == null ? "" : value.toString().trim());
-        }
-
-        Set<String> keys() {
-            return values.keySet();
-        }
-
-        String where(String key) {
-            return source + ": [" + name + "] " + key + "=" + values.get(key);
-        }
-
-        <E extends Enum<E>> E choice(String key, E dflt) throws ConfigException {
-            String v = values.get(key);
-            if (v == null) {
-                return dflt;
-            }
-            for (E e : dflt.getDeclaringClass().getEnumConstants()) {
-                if (e.name().equalsIgnoreCase(v)) {
-                    return e;
-                }
-            }
-            StringBuilder names = new StringBuilder();
-            for (E e : dflt.getDeclaringClass().getEnumConstants()) {
-                names.append(names.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT));
-            }
-            throw bad(key, "must be one of " + names);
-        }
-
-        ConfigException bad(String key, String why) {
-            return new ConfigException(where(key) + ": " + why);
-        }
-
-        String string(String key, String dflt) throws ConfigException {
-            String v = values.get(key);
-            if (v == null) {
-                return dflt;
-            }
-            if (v.isEmpty()) {
-                throw bad(key, "must not be empty");
-            }
-            return v;
-        }
-
-        int whole(String key, int dflt, int min, int max) throws ConfigException {
-            String v = values.get(key);
-            if (v == null) {
-                return dflt;
-            }
-            int n = WHOLE.matcher(v).matches() ? Integer.parseInt(v) : -1;
-            if (n < min || n > max) {
-                throw bad(key, "must be a whole number from " + min + " to " + max);
-            }
-            return n;
-        }
-
-        long seconds(String key, double dflt, double max) throws ConfigException {
-            String v = values.get(key);
-            double s = dflt;
-            if (v != null) {
-                s = DECIMAL.matcher(v).matches() ? Double.parseDouble(v) : -1;
-                if (!(s > 0 && s <= max)) {
-                    throw bad(key, "must be a number of seconds greater than 0 and at most " + (long) max);
-                }
-            }
-            return Math.max(1, (long) (s * TimeUnit.SECONDS.toNanos(1)));
-        }
-
-        /** Like {@link #seconds}, where 0 turns the thing off. */
-        long secondsOrZero(String key, double dflt, double max) throws ConfigException {
-            String v = values.get(key);
-            if (v != null && DECIMAL.matcher(v).matches() && Double.parseDouble(v) == 0) {
-                return 0;
-            }
-            if (v == null && dflt == 0) {
-                return 0;
-            }
-            try {
-                return seconds(key, dflt, max);
-            } catch (ConfigException e) {
-                throw bad(key, "must be a number of seconds from 0 (off) to " + (long) max);
-            }
-        }
-
-        boolean bool(String key, boolean dflt) throws ConfigException {
-            String v = values.get(key);
-            if (v == null) {
-                return dflt;
-            }
-            switch (v.toLowerCase(Locale.ROOT)) {
-                case "true": case "yes": case "on": case "1": return true;
-                case "false": case "no": case "off": case "0": return false;
-                default: throw bad(key, "must be true or false");
-            }
-        }
-
-        Level level(String key, String dflt) throws ConfigException {
-            String v = values.getOrDefault(key, dflt);
-            Level level = LEVELS.get(v.toLowerCase(Locale.ROOT));
-            if (level == null) {
-                throw bad(key, "must be one of superdebug, debug, info, warning, error");
-            }
-            return level;
-        }
-
-        String lockName(String key, String dflt) throws ConfigException {
-            String v = string(key, dflt);
-            if (!LockRegistry.isLockName(v)) {
-                throw bad(key, "invalid lock name: use 1 to 64 letters, digits, '_', '.', ':' or '-'");
-            }
-            return v;
-        }
     }
 }
