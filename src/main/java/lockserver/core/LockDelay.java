@@ -44,6 +44,16 @@ final class LockDelay {
         return true;
     }
 
+    /** Whether the slots of ticket {@code id} cool here. */
+    boolean cools(String id) {
+        for (Ticket t : cooling) {
+            if (t.id.equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether {@code t}, gone, cools and its delay is over at {@code now}. */
     static boolean isOver(Ticket t, long now) {
         return t.cooling && now >= t.coolUntil;

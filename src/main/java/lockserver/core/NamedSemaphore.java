@@ -566,7 +566,8 @@ public final class NamedSemaphore {
                         }
                         adopt(t);
                     }
-                    delay.load(SemaphoreImage.cooling(delays, settings, now), this);
+                    List<RestoredDelay> fresh = delays.stream().filter(d -> !delay.cools(d.ticket())).toList(); // sent twice
+                    delay.load(SemaphoreImage.cooling(fresh, settings, now), this);
                     watchers.changed();
                     try {
                         endTooLarge(now);

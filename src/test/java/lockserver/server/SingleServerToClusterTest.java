@@ -4,12 +4,18 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
+import lockserver.core.FakeClock;
+import lockserver.core.LockRegistry;
+import lockserver.core.TicketState;
+import lockserver.server.config.ServerConfig;
 import org.apache.xmlrpc.client.XmlRpcClient;
 import org.junit.After;
 import org.junit.Rule;
@@ -59,5 +65,50 @@ public class SingleServerToClusterTest {
         }
         assertTrue(Files.exists(first.resolve("imported-single-server").resolve("snapshot")));
         assertFalse(Files.exists(first.resolve("snapshot")));
+    }
+
+    /**
+     * The retry keys of a single server's tickets and the slots its LOCK_DELAY still kept
+     * closed come along too: every node counts the slot as delayed, and the client's retry
+     * with its key gets its ticket, not a second one.
+     */
+    @Test(timeout = 120_000)
+    public void retryKeysAndSlotsStillDelayedComeAlong() throws Exception {
+        cluster = new TestCluster(tmp.getRoot().toPath(), 3);
+        String lock = "[lock L]\nSIZE=2\nGRACE_TIME=10\nLOCK_DELAY=600\n";
+        FakeClock clock = new FakeClock();
+        String single = "[general]\nSERVER=127.0.0.1\nPORT=0\nLOG_FILE=-\nLOGLEVEL=warning\nLIFECYCLE_PERIOD=0.01\n"
+                + "DATA_DIR=" + Files.createDirectories(cluster.dataDir(1)) + "\n" + lock;
+        String keyed;
+        try (LockServer server = LockServer.start(ServerConfig.parse("single", new StringReader(single)), clock)) {
+            LockRegistry reg = server.registry();
+            String silent = reg.query("L", "never looks");
+            keyed = reg.query("L", "keyed", "retry-9");
+            assertTrue(reg.await(keyed, 0));
+            clock.advanceSeconds(11); // past silent's grace time: ended, its slot cools for 600 s
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (reg.peek(silent).state() != TicketState.GONE) {
+                assertTrue("the lifecycle did not end the silent holder", System.nanoTime() < giveUp);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // the lifecycle ticks every 10 ms
+            }
+            assertEquals(1, reg.status("L").delayed());
+        }
+        for (int i = 1; i <= 3; i++) {
+            cluster.start(i, lock);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (int i = 1; i <= 3; i++) {
+            while (true) {
+                Map<?, ?> status = (Map<?, ?>) cluster.call(i, "lock.status", "L");
+                if (Integer.valueOf(1).equals(status.get("granted")) && Integer.valueOf(1).equals(status.get("delayed"))) {
+                    break;
+                }
+                assertFalse("node n" + i + " did not get the import within 60 s: " + status,
+                        System.nanoTime() > deadline);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // polling with a deadline
+            }
+        }
+        assertEquals(keyed, cluster.call(2, "lock.query", "L", "keyed, retried", Map.of("key", "retry-9")));
+        assertEquals(1, ((Map<?, ?>) cluster.call(3, "lock.status", "L")).get("granted"));
     }
 }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import lockserver.core.LockSettings;
+import lockserver.core.RestoredDelay;
 import lockserver.core.RestoredTicket;
 import lockserver.core.SlotRequest;
 
@@ -87,14 +88,15 @@ sealed interface Command {
     }
 
     /**
-     * The holders and queues a single server's DATA_DIR kept, brought into the cluster by
-     * the node that finds them (README, "Cluster"); tickets already here are skipped.
-     * {@code created}: locks made by lock.create there, with their sizes.
+     * The holders and queues a single server's DATA_DIR kept (their retry keys too), and the
+     * slots its LOCK_DELAY still kept closed, brought into the cluster by the node that finds
+     * them (README, "Cluster"); tickets already here are skipped. {@code created}: locks made
+     * by lock.create there, with their sizes.
      */
-    record Import(List<RestoredTicket> tickets, Map<String, Long> lastTokens, Map<String, Integer> created,
-                  LockSettings defaults, long at) implements Command {
+    record Import(List<RestoredTicket> tickets, List<RestoredDelay> delays, Map<String, Long> lastTokens,
+                  Map<String, Integer> created, LockSettings defaults, long at) implements Command {
         public Command stamped(long at, String newTicketId) {
-            return new Import(tickets, lastTokens, created, defaults, at);
+            return new Import(tickets, delays, lastTokens, created, defaults, at);
         }
     }
 
@@ -176,8 +178,10 @@ sealed interface Command {
                 writeSettings(out, e.getValue());
             }
         } else if (c instanceof Import m) {
-            boolean plain = m.tickets().stream().allMatch(t -> t.request().equals(SlotRequest.ONE));
-            out.writeByte(plain ? 8 : 11);
+            // the oldest kind that carries it all: nodes of an older version read these
+            boolean keyed = !m.delays().isEmpty() || m.tickets().stream().anyMatch(t -> t.key() != null);
+            boolean plain = !keyed && m.tickets().stream().allMatch(t -> t.request().equals(SlotRequest.ONE));
+            out.writeByte(keyed ? 12 : plain ? 8 : 11);
             writeSettings(out, m.defaults());
             out.writeInt(m.created().size());
             for (Map.Entry<String, Integer> e : m.created().entrySet()) {
@@ -200,6 +204,18 @@ sealed interface Command {
                 out.writeBoolean(t.claimed());
                 if (!plain) {
                     writeRequest(out, t.request());
+                }
+                if (keyed) {
+                    writeNullable(out, t.key());
+                }
+            }
+            if (keyed) {
+                out.writeInt(m.delays().size());
+                for (RestoredDelay d : m.delays()) {
+                    out.writeUTF(d.lock());
+                    out.writeUTF(d.ticket());
+                    out.writeInt(d.slots());
+                    out.writeLong(d.remainingNanos());
                 }
             }
         } else if (c instanceof Tick t) {
@@ -236,7 +252,7 @@ sealed interface Command {
                 yield new Configure(node, locks, takeover, 0);
             }
             case 7 -> new Tick(in.readLong(), 0);
-            case 8, 11 -> {
+            case 8, 11, 12 -> {
                 LockSettings defaults = readSettings(in);
                 Map<String, Integer> created = new LinkedHashMap<>();
                 for (int i = in.readInt(); i > 0; i--) {
@@ -255,10 +271,15 @@ sealed interface Command {
                     long token = in.readLong();
                     long held = in.readLong();
                     boolean claimed = in.readBoolean();
-                    tickets.add(new RestoredTicket(id, lock, info, granted, token, held, claimed,
-                            kind == 11 ? readRequest(in) : SlotRequest.ONE, null)); // retry keys stay behind
+                    SlotRequest request = kind == 8 ? SlotRequest.ONE : readRequest(in);
+                    tickets.add(new RestoredTicket(id, lock, info, granted, token, held, claimed, request,
+                            kind == 12 ? readNullable(in) : null));
                 }
-                yield new Import(tickets, lastTokens, created, defaults, 0);
+                List<RestoredDelay> delays = new ArrayList<>();
+                for (int i = kind == 12 ? in.readInt() : 0; i > 0; i--) {
+                    delays.add(new RestoredDelay(in.readUTF(), in.readUTF(), in.readInt(), in.readLong()));
+                }
+                yield new Import(tickets, delays, lastTokens, created, defaults, 0);
             }
             default -> throw new IOException("unknown command kind " + kind);
         };

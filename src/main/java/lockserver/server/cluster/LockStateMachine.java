@@ -271,7 +271,7 @@ final class LockStateMachine extends BaseStateMachine {
             m.created().forEach((lock, size) -> r.create(lock, m.defaults().withSize(size)));
             List<RestoredTicket> fresh = m.tickets().stream()
                     .filter(t -> r.peek(t.id()).state() == TicketState.GONE).toList(); // an import sent twice
-            r.restore(fresh, List.of(), m.lastTokens(), m.defaults());
+            r.restore(fresh, m.delays(), m.lastTokens(), m.defaults());
             return Reply.ok(out -> out.writeInt(fresh.size()));
         } else if (command instanceof Command.Tick t && t.term() != term) {
             return Reply.ok(out -> out.writeInt(0)); // a tick of another term's leader ends nothing (Command.Tick)

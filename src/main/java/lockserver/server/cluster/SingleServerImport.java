@@ -37,8 +37,8 @@ final class SingleServerImport {
     static Command.Import read(Path dataDir, LockSettings defaults) throws IOException {
         Journal journal = Journal.open(dataDir, Fsync.NEVER);
         try {
-            return new Command.Import(journal.restoredTickets(), journal.lastTokens(), journal.remoteLocks(),
-                    defaults, 0);
+            return new Command.Import(journal.restoredTickets(), journal.restoredDelays(), journal.lastTokens(),
+                    journal.remoteLocks(), defaults, 0);
         } finally {
             try {
                 journal.close();

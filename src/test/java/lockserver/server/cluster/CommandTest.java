@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import lockserver.core.LockSettings;
+import lockserver.core.RestoredDelay;
 import lockserver.core.RestoredTicket;
 import lockserver.core.SlotRequest;
 import org.junit.Test;
@@ -39,10 +40,13 @@ public class CommandTest {
                 new Command.Revoke(ID, "maintenance", 5_000_000_000L, 10),
                 new Command.Create("c", NEWER, 11),
                 new Command.Configure("n1", locks, true, 12),
-                new Command.Import(List.of(new RestoredTicket(ID, "a", "i", true, 4, 5, true, new SlotRequest(2, false, 1), null)),
-                        Map.of("a", 4L), Map.of("c", 3), NEWER, 13),
+                new Command.Import(List.of(new RestoredTicket(ID, "a", "i", true, 4, 5, true,
+                        new SlotRequest(2, false, 1), null)), List.of(), Map.of("a", 4L), Map.of("c", 3), NEWER, 13),
                 new Command.Import(List.of(new RestoredTicket(ID, "a", "i", false, 0, 0, false, SlotRequest.ONE, null)),
-                        Map.of(), Map.of(), PLAIN, 14),
+                        List.of(), Map.of(), Map.of(), PLAIN, 14),
+                new Command.Import(List.of(new RestoredTicket(ID, "a", "i", true, 4, 5, true, SlotRequest.ONE, "retry")),
+                        List.of(new RestoredDelay("a", ID.replace('0', 'f'), 2, 7_000_000_000L)), Map.of("a", 4L),
+                        Map.of(), PLAIN, 16),
                 new Command.Tick(3, 15));
         assertEquals(all, roundTrip(all));
     }
@@ -60,6 +64,11 @@ public class CommandTest {
         assertEquals(40, readInt(plainCreate, 36));
         assertEquals("negative: aging and delay follow", -40, readInt(newerCreate, 36));
         assertEquals(plainCreate.length + 16, newerCreate.length);
+        RestoredTicket plainTicket = new RestoredTicket(ID, "a", "i", true, 4, 5, true, SlotRequest.ONE, null);
+        assertEquals("kind 8, as before", 8, Command.encodeAll(List.of(new Command.Import(List.of(plainTicket),
+                List.of(), Map.of(), Map.of(), PLAIN, 1)))[4]);
+        assertEquals("keys or delays: kind 12", 12, Command.encodeAll(List.of(new Command.Import(List.of(plainTicket),
+                List.of(new RestoredDelay("a", ID, 1, 1)), Map.of(), Map.of(), PLAIN, 1)))[4]);
     }
 
     private static int readInt(byte[] b, int at) {
