@@ -55,6 +55,10 @@ final class SemaphoreImage {
             t.claimed = r.claimed();
             t.held = r.request().slots(size);
         }
+        if (r.revoke() != null) {
+            t.revokeReason = r.revoke();
+            t.revokeAt = Deadlines.plus(now, Math.max(0, r.revokeInNanos()));
+        }
         return t;
     }
 

@@ -119,11 +119,11 @@ public class DurabilityTest {
 
     /**
      * A slot the lifecycle freed stays closed for LOCK_DELAY across a restart (for what was
-     * left of it), and a query retried after the restart with the key of one before it gets
-     * the same ticket instead of queuing a second.
+     * left of it), a query retried after the restart with the key of one before it gets the
+     * same ticket instead of queuing a second, and a revocation keeps its deadline.
      */
     @Test(timeout = 30_000)
-    public void lockDelayAndRetryKeysSurviveARestart() throws Exception {
+    public void lockDelayRetryKeysAndRevocationsSurviveARestart() throws Exception {
         Path data = tmp.newFolder("data").toPath();
         lockserver.core.FakeClock clock = new lockserver.core.FakeClock();
         String ini = config(data, "always").replaceFirst("(?m)^LIFECYCLE_PERIOD=.*$", "LIFECYCLE_PERIOD=0.01")
@@ -137,6 +137,7 @@ public class DurabilityTest {
         clock.advanceSeconds(11); // past silent's grace time (10 s): ended, its slot cools for 30 s
         awaitState(reg, silent, lockserver.core.TicketState.GONE);
         assertEquals(1, reg.status("DefaultLock").delayed());
+        assertTrue(reg.revoke(keyed, "maintenance", TimeUnit.SECONDS.toNanos(60)));
         first.close();
 
         LockServer second = LockServer.start(ServerConfig.parse("test", new StringReader(ini)), clock);
@@ -146,9 +147,14 @@ public class DurabilityTest {
         assertEquals("queued", again.peek(waiting).state().wireName());
         assertEquals(keyed, again.query("DefaultLock", "keyed, retried", "retry-7"));
         assertEquals(2, again.ticketCount());
+        assertEquals("maintenance", again.peek(keyed).revoke());
+        long revokeIn = again.peek(keyed).revokeInNanos();
+        assertTrue(revokeIn + " ns", revokeIn > TimeUnit.SECONDS.toNanos(50) && revokeIn <= TimeUnit.SECONDS.toNanos(60));
         clock.advanceSeconds(31);
         awaitState(again, waiting, lockserver.core.TicketState.GRANTED);
         assertEquals(0, again.status("DefaultLock").delayed());
+        clock.advanceSeconds(30); // past the revocation's deadline: the server ends the holder
+        awaitState(again, keyed, lockserver.core.TicketState.GONE);
     }
 
     /** Polls (the lifecycle thread ticks every 10 ms) until {@code ticket} is in {@code state}. */

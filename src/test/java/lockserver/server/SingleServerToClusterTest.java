@@ -68,9 +68,10 @@ public class SingleServerToClusterTest {
     }
 
     /**
-     * The retry keys of a single server's tickets and the slots its LOCK_DELAY still kept
-     * closed come along too: every node counts the slot as delayed, and the client's retry
-     * with its key gets its ticket, not a second one.
+     * The retry keys and revocations of a single server's tickets and the slots its
+     * LOCK_DELAY still kept closed come along too: every node counts the slot as delayed, the
+     * client's retry with its key gets its ticket, not a second one, and it is still asked
+     * to let go.
      */
     @Test(timeout = 120_000)
     public void retryKeysAndSlotsStillDelayedComeAlong() throws Exception {
@@ -92,6 +93,7 @@ public class SingleServerToClusterTest {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // the lifecycle ticks every 10 ms
             }
             assertEquals(1, reg.status("L").delayed());
+            assertTrue(reg.revoke(keyed, "maintenance", TimeUnit.SECONDS.toNanos(600)));
         }
         for (int i = 1; i <= 3; i++) {
             cluster.start(i, lock);
@@ -110,5 +112,6 @@ public class SingleServerToClusterTest {
         }
         assertEquals(keyed, cluster.call(2, "lock.query", "L", "keyed, retried", Map.of("key", "retry-9")));
         assertEquals(1, ((Map<?, ?>) cluster.call(3, "lock.status", "L")).get("granted"));
+        assertEquals("maintenance", ((Map<?, ?>) cluster.call(1, "lock.check", keyed)).get("revoke"));
     }
 }

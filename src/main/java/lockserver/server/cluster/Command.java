@@ -88,10 +88,10 @@ sealed interface Command {
     }
 
     /**
-     * The holders and queues a single server's DATA_DIR kept (their retry keys too), and the
-     * slots its LOCK_DELAY still kept closed, brought into the cluster by the node that finds
-     * them (README, "Cluster"); tickets already here are skipped. {@code created}: locks made
-     * by lock.create there, with their sizes.
+     * The holders and queues a single server's DATA_DIR kept (their retry keys and
+     * revocations too), and the slots its LOCK_DELAY still kept closed, brought into the
+     * cluster by the node that finds them (README, "Cluster"); tickets already here are
+     * skipped. {@code created}: locks made by lock.create there, with their sizes.
      */
     record Import(List<RestoredTicket> tickets, List<RestoredDelay> delays, Map<String, Long> lastTokens,
                   Map<String, Integer> created, LockSettings defaults, long at) implements Command {
@@ -179,7 +179,8 @@ sealed interface Command {
             }
         } else if (c instanceof Import m) {
             // the oldest kind that carries it all: nodes of an older version read these
-            boolean keyed = !m.delays().isEmpty() || m.tickets().stream().anyMatch(t -> t.key() != null);
+            boolean keyed = !m.delays().isEmpty()
+                    || m.tickets().stream().anyMatch(t -> t.key() != null || t.revoke() != null);
             boolean plain = !keyed && m.tickets().stream().allMatch(t -> t.request().equals(SlotRequest.ONE));
             out.writeByte(keyed ? 12 : plain ? 8 : 11);
             writeSettings(out, m.defaults());
@@ -207,6 +208,8 @@ sealed interface Command {
                 }
                 if (keyed) {
                     writeNullable(out, t.key());
+                    writeNullable(out, t.revoke());
+                    out.writeLong(t.revokeInNanos());
                 }
             }
             if (keyed) {
@@ -272,8 +275,11 @@ sealed interface Command {
                     long held = in.readLong();
                     boolean claimed = in.readBoolean();
                     SlotRequest request = kind == 8 ? SlotRequest.ONE : readRequest(in);
-                    tickets.add(new RestoredTicket(id, lock, info, granted, token, held, claimed, request,
-                            kind == 12 ? readNullable(in) : null));
+                    String key = kind == 12 ? readNullable(in) : null;
+                    String revoke = kind == 12 ? readNullable(in) : null;
+                    long revokeIn = kind == 12 ? in.readLong() : 0;
+                    tickets.add(new RestoredTicket(id, lock, info, granted, token, held, claimed, request, key,
+                            revoke, revokeIn));
                 }
                 List<RestoredDelay> delays = new ArrayList<>();
                 for (int i = kind == 12 ? in.readInt() : 0; i > 0; i--) {

@@ -14,7 +14,10 @@ final class Change extends MpscQueue.Node<Change> {
         QUEUED('Q'),
         /** a ticket was granted: ticket, lock, token, at (wall-clock millis) */
         GRANTED('G'),
-        /** the holder saw its grant: ticket */
+        /**
+         * the holder saw its grant: ticket; or, with a reason, an admin asked the holder to
+         * let go: ticket, reason (info), until (wall-clock millis); read as a claim by 0.1.0
+         */
         CLAIMED('C'),
         /**
          * a ticket ended (released, cancelled, expired): ticket; or a holder's slots kept
@@ -94,7 +97,7 @@ final class Change extends MpscQueue.Node<Change> {
         return switch (kind) {
             case QUEUED -> "queued lock=" + lock + " ticket=" + ticket;
             case GRANTED -> "granted lock=" + lock + " ticket=" + ticket + " token=" + token + " at=" + number;
-            case CLAIMED -> "claimed ticket=" + ticket;
+            case CLAIMED -> info == null ? "claimed ticket=" + ticket : "revoked ticket=" + ticket + " until=" + number;
             case REMOVED -> token == 0 ? "removed ticket=" + ticket
                     : "removed ticket=" + ticket + " lock=" + lock + " delayed slots=" + token + " until=" + number;
             case LOCK_CREATED -> "created lock=" + lock + " size=" + number;

@@ -130,6 +130,13 @@ public final class Journal implements LockListener, Durability, AutoCloseable {
         enqueue(change().set(Change.Kind.REMOVED, ticket, lock, null, 0, 0));
     }
 
+    /** A claim record with the reason: until when, on the wall clock, the holder may keep its slots. */
+    @Override
+    public void revoked(String lock, String ticket, String reason, long afterNanos) {
+        long until = System.currentTimeMillis() + TimeUnit.NANOSECONDS.toMillis(afterNanos);
+        enqueue(change().set(Change.Kind.CLAIMED, ticket, lock, reason, 0, until));
+    }
+
     /** Written after the expiry's REMOVED: until when, on the wall clock, the slots stay closed. */
     @Override
     public void delayed(String lock, String ticket, int slots, long delayNanos) {

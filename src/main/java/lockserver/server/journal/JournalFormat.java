@@ -18,7 +18,8 @@ import lockserver.core.SlotRequest;
  * {@code [int length][int crc32c][byte type][utf a][utf b][utf c][long x]([utf d])}, where
  * type is the {@link Change.Kind} code and a, b, c, x, d hold the change's fields as
  * {@link #add(Change)} lays them out. A torn or damaged frame ends the readable part. Newer
- * fields only fill what older versions wrote empty, or follow x (d: a query's retry key),
+ * fields only fill what older versions wrote empty (a removed record's LOCK_DELAY, a claim
+ * record's revocation, which 0.1.0 reads as a claim) or follow x (d: a query's retry key),
  * where older versions do not read: each version reads the other's files.
  * An instance frames into buffers it reuses, so writing makes no garbage per record; it
  * belongs to one thread.
@@ -38,7 +39,7 @@ final class JournalFormat {
         switch (c.kind) {
             case QUEUED -> frame(c.kind, c.ticket, c.lock, c.info, c.number, c.key);
             case GRANTED -> frame(c.kind, c.ticket, c.lock, Long.toString(c.token), c.number);
-            case CLAIMED -> frame(c.kind, c.ticket, null, null, 0);
+            case CLAIMED -> frame(c.kind, c.ticket, null, c.info, c.info == null ? 0 : c.number);
             case REMOVED -> frame(c.kind, c.ticket, c.token == 0 ? null : c.lock,
                     c.token == 0 ? null : Long.toString(c.token), c.token == 0 ? 0 : c.number);
             case LOCK_CREATED -> frame(c.kind, c.lock, null, null, c.number);
@@ -144,7 +145,7 @@ final class JournalFormat {
         switch (kind) {
             case QUEUED -> c.set(kind, a, b, text, 0, x).key(p.available() > 0 ? p.readUTF() : null);
             case GRANTED -> c.set(kind, a, b, null, Long.parseLong(text), x);
-            case CLAIMED -> c.set(kind, a, null, null, 0, 0);
+            case CLAIMED -> c.set(kind, a, null, text.isEmpty() ? null : text, 0, text.isEmpty() ? 0 : x);
             case REMOVED -> c.set(kind, a, b.isEmpty() ? null : b, null, text.isEmpty() ? 0 : Long.parseLong(text),
                     text.isEmpty() ? 0 : x);
             case LOCK_CREATED -> c.set(kind, null, a, null, 0, x);

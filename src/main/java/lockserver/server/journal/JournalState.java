@@ -27,6 +27,8 @@ final class JournalState {
         long token;
         long grantedAtMillis;
         boolean claimed;
+        String revoke; // an admin's reason to ask the holder to let go, or null
+        long revokeAtMillis;
 
         Entry(String lock, String info, String key, long request) {
             this.lock = lock;
@@ -60,8 +62,11 @@ final class JournalState {
             }
             case CLAIMED -> {
                 Entry e = tickets.get(c.ticket);
-                if (e != null) {
+                if (e != null && c.info == null) {
                     e.claimed = true;
+                } else if (e != null) {
+                    e.revoke = c.info;
+                    e.revokeAtMillis = c.number;
                 }
             }
             case REMOVED -> {
@@ -87,7 +92,8 @@ final class JournalState {
         List<RestoredTicket> out = new ArrayList<>(tickets.size());
         tickets.forEach((id, e) -> out.add(new RestoredTicket(id, e.lock, e.info, e.granted, e.token,
                 e.granted ? TimeUnit.MILLISECONDS.toNanos(Math.max(0, nowMillis - e.grantedAtMillis)) : 0,
-                e.claimed, JournalFormat.unpack(e.request), e.key)));
+                e.claimed, JournalFormat.unpack(e.request), e.key, e.revoke,
+                e.revoke == null ? 0 : TimeUnit.MILLISECONDS.toNanos(Math.max(0, e.revokeAtMillis - nowMillis)))));
         return out;
     }
 
@@ -135,6 +141,9 @@ final class JournalState {
                 format.add(c.set(Change.Kind.GRANTED, e.getKey(), t.lock, null, t.token, t.grantedAtMillis));
                 if (t.claimed) {
                     format.add(c.set(Change.Kind.CLAIMED, e.getKey(), null, null, 0, 0));
+                }
+                if (t.revoke != null) {
+                    format.add(c.set(Change.Kind.CLAIMED, e.getKey(), null, t.revoke, 0, t.revokeAtMillis));
                 }
             }
             format.writeToIfFull(f);

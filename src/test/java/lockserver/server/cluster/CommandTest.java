@@ -44,7 +44,8 @@ public class CommandTest {
                         new SlotRequest(2, false, 1), null)), List.of(), Map.of("a", 4L), Map.of("c", 3), NEWER, 13),
                 new Command.Import(List.of(new RestoredTicket(ID, "a", "i", false, 0, 0, false, SlotRequest.ONE, null)),
                         List.of(), Map.of(), Map.of(), PLAIN, 14),
-                new Command.Import(List.of(new RestoredTicket(ID, "a", "i", true, 4, 5, true, SlotRequest.ONE, "retry")),
+                new Command.Import(List.of(new RestoredTicket(ID, "a", "i", true, 4, 5, true, SlotRequest.ONE, "retry",
+                        "maintenance", 30_000_000_000L)),
                         List.of(new RestoredDelay("a", ID.replace('0', 'f'), 2, 7_000_000_000L)), Map.of("a", 4L),
                         Map.of(), PLAIN, 16),
                 new Command.Tick(3, 15));

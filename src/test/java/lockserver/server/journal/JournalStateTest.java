@@ -16,7 +16,7 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** A snapshot holds what a restart needs: retry keys, and the LOCK_DELAY slots not yet open. */
+/** A snapshot holds what a restart needs: retry keys, revocations, and the LOCK_DELAY slots not yet open. */
 public class JournalStateTest {
     private static final long NOW = 1_700_000_000_000L;
 
@@ -28,13 +28,14 @@ public class JournalStateTest {
     }
 
     @Test
-    public void aSnapshotKeepsRetryKeysAndTheDelaysNotOverAndDropsTheRest() throws Exception {
+    public void aSnapshotKeepsRetryKeysRevocationsAndTheDelaysNotOverAndDropsTheRest() throws Exception {
         JournalState state = new JournalState();
         state.apply(new Change(false).set(Change.Kind.QUEUED, "t1", "L", "keyed", 0,
                 JournalFormat.pack(SlotRequest.ONE)).key("retry-1"));
         state.apply(new Change(false).set(Change.Kind.QUEUED, "t2", "L", "plain", 0,
                 JournalFormat.pack(new SlotRequest(2, false, 3))));
         state.apply(change(Change.Kind.GRANTED, "t1", "L", 5, NOW - 1000));
+        state.apply(new Change(false).set(Change.Kind.CLAIMED, "t1", null, "maintenance", 0, NOW + 60_000));
         state.apply(change(Change.Kind.QUEUED, "t3", "L", 0, 0));
         state.apply(change(Change.Kind.REMOVED, "t3", null, 0, 0));
         state.apply(change(Change.Kind.REMOVED, "t3", "L", 2, NOW + 30_000)); // its 2 slots cool 30 s more
@@ -52,6 +53,9 @@ public class JournalStateTest {
         List<RestoredTicket> tickets = read.restoredTickets(NOW);
         assertEquals(2, tickets.size());
         assertEquals("retry-1", tickets.get(0).key());
+        assertEquals("maintenance", tickets.get(0).revoke());
+        assertEquals(TimeUnit.SECONDS.toNanos(60), tickets.get(0).revokeInNanos());
+        assertEquals("a revocation is no claim", false, tickets.get(0).claimed());
         assertEquals(TimeUnit.SECONDS.toNanos(1), tickets.get(0).heldNanos());
         assertEquals(null, tickets.get(1).key());
         assertEquals(new SlotRequest(2, false, 3), tickets.get(1).request());

@@ -40,6 +40,7 @@ public class JournalTest {
         journal.queued("a", id(1), "first", "retry-1", SlotRequest.ONE);
         journal.granted("a", id(1), 7, 0);
         journal.claimed("a", id(1));
+        journal.revoked("a", id(1), "maintenance", TimeUnit.MINUTES.toNanos(5));
         journal.queued("a", id(2), "second", null, SlotRequest.ONE);
         journal.lockCreated("made", 3);
         journal.queued("a", id(3), "ended", null, new SlotRequest(2, false, 0));
@@ -63,6 +64,10 @@ public class JournalTest {
             assertTrue(holder.claimed());
             assertEquals(7, holder.token());
             assertEquals("retry-1", holder.key());
+            assertEquals("maintenance", holder.revoke());
+            assertTrue(holder.revokeInNanos() > TimeUnit.MINUTES.toNanos(4)
+                    && holder.revokeInNanos() <= TimeUnit.MINUTES.toNanos(5));
+            assertEquals(null, restored.get(1).revoke());
             assertEquals("second", restored.get(1).info());
             assertFalse(restored.get(1).granted());
             assertEquals(null, restored.get(1).key());
