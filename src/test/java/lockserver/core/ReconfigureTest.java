@@ -191,4 +191,30 @@ public class ReconfigureTest {
                 "expired S GRACE"), heard);
         assertEquals(TicketState.GONE, r.check(b).state());
     }
+
+    /**
+     * Restored delays: what was left counts down on the registry's clock, never longer than
+     * the lock's LOCK_DELAY now (a wall clock set back) nor on more slots than its size; a
+     * lock without LOCK_DELAY now, or gone, keeps nothing closed.
+     */
+    @Test
+    public void restoredDelaysAreCappedByTheLocksDelayAndSizeAndOpenOnTime() throws Exception {
+        LockSettings delayed = new LockSettings(2, 10 * SECOND, 100 * SECOND, 1000 * SECOND, 100,
+                LockSettings.DEFAULT_AGING_NANOS, 30 * SECOND);
+        registry.configure(Map.of("L", delayed, "M", size(2)));
+        registry.restore(List.of(), List.of(new RestoredDelay("L", "a".repeat(32), 5, 3600 * SECOND),
+                new RestoredDelay("M", "b".repeat(32), 1, 20 * SECOND),
+                new RestoredDelay("gone", "c".repeat(32), 1, 20 * SECOND)), Map.of(), size(1));
+        assertEquals("at most its size", 2, registry.status("L").delayed());
+        assertEquals("M has no LOCK_DELAY now", 0, registry.status("M").delayed());
+        assertFalse("a lock that is gone comes back for no delay", registry.list().stream().anyMatch(l -> l.name().equals("gone")));
+        String waiter = registry.query("L", "waits");
+        clock.advanceSeconds(29);
+        registry.tick();
+        assertEquals("within LOCK_DELAY (30 s), not the hour left", 2, registry.status("L").delayed());
+        clock.advanceSeconds(2);
+        registry.tick();
+        assertEquals(0, registry.status("L").delayed());
+        assertTrue(registry.await(waiter, 0));
+    }
 }

@@ -139,25 +139,32 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         return node;
     }
 
+    /**
+     * One try to bring the single server's journal in; until the cluster has a leader and its
+     * lock settings, tried again 100 ms later. Each try is a task of its own on the duties
+     * thread, so this node's takeover, when it leads, runs between them.
+     */
     private void importSingleServer(Path dataDir, Command.Import command) {
-        while (!duties.isShutdown()) {
-            try {
-                int imported = open(submit(command).join()).readInt();
-                SingleServerImport.moveAside(dataDir);
-                log.info("imported {} ticket(s) of the single server's journal; its files are now in {}", imported,
-                        dataDir.resolve(SingleServerImport.MOVED_TO));
-                return;
-            } catch (CompletionException e) {
-                if (!(e.getCause() instanceof LockException l) || l.fault() != Fault.NO_LEADER) {
-                    log.error("the single server's journal in {} could not be imported; it stays there", dataDir,
-                            e.getCause());
-                    return;
-                }
-                log.debug("import of the single server's journal waits for a leader");
-            } catch (IOException | RuntimeException e) {
-                log.error("the single server's journal in {} could not be imported; it stays there", dataDir, e);
+        try {
+            int imported = open(submit(command).join()).readInt();
+            SingleServerImport.moveAside(dataDir);
+            log.info("imported {} ticket(s) of the single server's journal; its files are now in {}", imported,
+                    dataDir.resolve(SingleServerImport.MOVED_TO));
+        } catch (CompletionException | LockException e) {
+            Throwable why = e instanceof CompletionException ? e.getCause() : e;
+            if (!(why instanceof LockException l) || l.fault() != Fault.NO_LEADER) {
+                log.error("the single server's journal in {} could not be imported; it stays there", dataDir, why);
                 return;
             }
+            log.debug("import of the single server's journal waits for a leader and its lock settings");
+            try {
+                timer.schedule(() -> duties.execute(() -> importSingleServer(dataDir, command)), 100,
+                        TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // the node is stopping: the journal stays, for its next start
+            }
+        } catch (IOException | RuntimeException e) {
+            log.error("the single server's journal in {} could not be imported; it stays there", dataDir, e);
         }
     }
 
@@ -432,7 +439,6 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         return describe();
     }
 
-    /** Hands the lead to another node first if this one leads, so the cluster does not wait for an election. */
     /**
      * Whether this node's Raft server stopped although {@link #close} was not called: Ratis
      * stops a member whose state machine failed, or whose group was removed by an admin
@@ -446,6 +452,7 @@ public final class ClusterNode implements AutoCloseable, LockStateMachine.Events
         return info == null || !info.isAlive();
     }
 
+    /** Hands the lead to another node first if this one leads, so the cluster does not wait for an election. */
     @Override
     public void close() throws IOException {
         closing = true;

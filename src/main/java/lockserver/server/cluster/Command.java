@@ -91,12 +91,34 @@ sealed interface Command {
      * The holders and queues a single server's DATA_DIR kept (their retry keys and
      * revocations too), and the slots its LOCK_DELAY still kept closed, brought into the
      * cluster by the node that finds them (README, "Cluster"); tickets already here are
-     * skipped. {@code created}: locks made by lock.create there, with their sizes.
+     * skipped. {@code created}: locks made by lock.create there, with their sizes. The times
+     * left of delays and revocations were measured at {@code asOf} (wall-clock nanoseconds;
+     * 0: unknown): they count down from there, not from when the cluster applies the import.
      */
     record Import(List<RestoredTicket> tickets, List<RestoredDelay> delays, Map<String, Long> lastTokens,
-                  Map<String, Integer> created, LockSettings defaults, long at) implements Command {
+                  Map<String, Integer> created, LockSettings defaults, long asOf, long at) implements Command {
         public Command stamped(long at, String newTicketId) {
-            return new Import(tickets, delays, lastTokens, created, defaults, at);
+            return new Import(tickets, delays, lastTokens, created, defaults, asOf, at);
+        }
+
+        /** How long after {@code asOf} the leader stamped it. */
+        private long late() {
+            return asOf == 0 ? 0 : Math.max(0, at - asOf);
+        }
+
+        /** The tickets, each revocation's time left counted to the stamp. */
+        List<RestoredTicket> ticketsNow() {
+            long late = late();
+            return late == 0 ? tickets : tickets.stream().map(t -> t.revoke() == null ? t
+                    : new RestoredTicket(t.id(), t.lock(), t.info(), t.granted(), t.token(), t.heldNanos(), t.claimed(),
+                            t.request(), t.key(), t.revoke(), Math.max(0, t.revokeInNanos() - late))).toList();
+        }
+
+        /** The delays not over at the stamp, with what is left of each then. */
+        List<RestoredDelay> delaysNow() {
+            long late = late();
+            return delays.stream().filter(d -> d.remainingNanos() > late).map(d -> late == 0 ? d
+                    : new RestoredDelay(d.lock(), d.ticket(), d.slots(), d.remainingNanos() - late)).toList();
         }
     }
 
@@ -220,6 +242,7 @@ sealed interface Command {
                     out.writeInt(d.slots());
                     out.writeLong(d.remainingNanos());
                 }
+                out.writeLong(m.asOf());
             }
         } else if (c instanceof Tick t) {
             out.writeByte(7);
@@ -285,7 +308,8 @@ sealed interface Command {
                 for (int i = kind == 12 ? in.readInt() : 0; i > 0; i--) {
                     delays.add(new RestoredDelay(in.readUTF(), in.readUTF(), in.readInt(), in.readLong()));
                 }
-                yield new Import(tickets, delays, lastTokens, created, defaults, 0);
+                long asOf = kind == 12 ? in.readLong() : 0;
+                yield new Import(tickets, delays, lastTokens, created, defaults, asOf, 0);
             }
             default -> throw new IOException("unknown command kind " + kind);
         };

@@ -73,6 +73,9 @@ final class LockStateMachine extends BaseStateMachine {
     private final AppliedIndex applied = new AppliedIndex();
     private final AtomicLong lastStamp = new AtomicLong();
     private final AtomicInteger installed = new AtomicInteger();
+    /** Guards the lifecycle's pause and resume, which Ratis calls on different threads. */
+    private final Object lifecycle = new Object();
+    private boolean pausedAgain; // guarded by lifecycle
     private final SecureRandom random = new SecureRandom();
     private final Events events;
     private volatile LockRegistry registry = LockRegistry.replica(clock);
@@ -99,14 +102,20 @@ final class LockStateMachine extends BaseStateMachine {
     }
 
     /**
-     * Before the leader's snapshot is installed here. Ratis reloads only a state machine in
-     * PAUSED (BaseStateMachine's pause does nothing), and stops the node otherwise.
+     * Before the leader's snapshot is installed here (on a gRPC thread). Ratis reloads only a
+     * state machine in PAUSED (BaseStateMachine's pause does nothing), and stops the node
+     * otherwise. A pause while a reload is under way keeps the state machine PAUSED after it,
+     * for the reload that follows.
      */
     @Override
     public void pause() {
-        if (getLifeCycleState() == LifeCycle.State.RUNNING) {
-            getLifeCycle().transition(LifeCycle.State.PAUSING);
-            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        synchronized (lifecycle) {
+            if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+                getLifeCycle().transition(LifeCycle.State.PAUSING);
+                getLifeCycle().transition(LifeCycle.State.PAUSED);
+            } else if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+                pausedAgain = true;
+            }
         }
     }
 
@@ -120,9 +129,13 @@ final class LockStateMachine extends BaseStateMachine {
     public void reinitialize() throws IOException {
         load();
         installed.incrementAndGet();
-        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
-            getLifeCycle().transition(LifeCycle.State.STARTING);
-            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        synchronized (lifecycle) {
+            if (pausedAgain) {
+                pausedAgain = false; // another install came meanwhile: its reload follows
+            } else if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+                getLifeCycle().transition(LifeCycle.State.STARTING);
+                getLifeCycle().transition(LifeCycle.State.RUNNING);
+            }
         }
     }
 
@@ -268,10 +281,11 @@ final class LockStateMachine extends BaseStateMachine {
             events.configured(c, changes, leader);
             return Reply.ok(out -> out.writeInt(changes.size()));
         } else if (command instanceof Command.Import m) {
+            requireSettings(r); // else its tickets would land on locks of the default settings (no LOCK_DELAY)
             m.created().forEach((lock, size) -> r.create(lock, m.defaults().withSize(size)));
-            List<RestoredTicket> fresh = m.tickets().stream()
+            List<RestoredTicket> fresh = m.ticketsNow().stream()
                     .filter(t -> r.peek(t.id()).state() == TicketState.GONE).toList(); // an import sent twice
-            r.restore(fresh, m.delays(), m.lastTokens(), m.defaults());
+            r.restore(fresh, m.delaysNow(), m.lastTokens(), m.defaults());
             return Reply.ok(out -> out.writeInt(fresh.size()));
         } else if (command instanceof Command.Tick t && t.term() != term) {
             return Reply.ok(out -> out.writeInt(0)); // a tick of another term's leader ends nothing (Command.Tick)
@@ -307,7 +321,8 @@ final class LockStateMachine extends BaseStateMachine {
 
     /**
      * A fresh cluster has no locks until its first leader's settings are applied: a call in
-     * that moment is told to try again, not that its lock does not exist.
+     * that moment is told to try again, not that its lock does not exist (an import waits
+     * too: its tickets belong on locks with the configured settings).
      */
     private static void requireSettings(LockRegistry r) {
         if (r.lockCount() == 0) {

@@ -37,8 +37,9 @@ final class SingleServerImport {
     static Command.Import read(Path dataDir, LockSettings defaults) throws IOException {
         Journal journal = Journal.open(dataDir, Fsync.NEVER);
         try {
+            long asOf = System.currentTimeMillis() * 1_000_000L; // as the leader stamps commands
             return new Command.Import(journal.restoredTickets(), journal.restoredDelays(), journal.lastTokens(),
-                    journal.remoteLocks(), defaults, 0);
+                    journal.remoteLocks(), defaults, asOf, 0);
         } finally {
             try {
                 journal.close();

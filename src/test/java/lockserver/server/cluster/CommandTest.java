@@ -41,13 +41,13 @@ public class CommandTest {
                 new Command.Create("c", NEWER, 11),
                 new Command.Configure("n1", locks, true, 12),
                 new Command.Import(List.of(new RestoredTicket(ID, "a", "i", true, 4, 5, true,
-                        new SlotRequest(2, false, 1), null)), List.of(), Map.of("a", 4L), Map.of("c", 3), NEWER, 13),
+                        new SlotRequest(2, false, 1), null)), List.of(), Map.of("a", 4L), Map.of("c", 3), NEWER, 0, 13),
                 new Command.Import(List.of(new RestoredTicket(ID, "a", "i", false, 0, 0, false, SlotRequest.ONE, null)),
-                        List.of(), Map.of(), Map.of(), PLAIN, 14),
+                        List.of(), Map.of(), Map.of(), PLAIN, 0, 14),
                 new Command.Import(List.of(new RestoredTicket(ID, "a", "i", true, 4, 5, true, SlotRequest.ONE, "retry",
                         "maintenance", 30_000_000_000L)),
                         List.of(new RestoredDelay("a", ID.replace('0', 'f'), 2, 7_000_000_000L)), Map.of("a", 4L),
-                        Map.of(), PLAIN, 16),
+                        Map.of(), PLAIN, 123_456_789L, 16),
                 new Command.Tick(3, 15));
         assertEquals(all, roundTrip(all));
     }
@@ -67,9 +67,26 @@ public class CommandTest {
         assertEquals(plainCreate.length + 16, newerCreate.length);
         RestoredTicket plainTicket = new RestoredTicket(ID, "a", "i", true, 4, 5, true, SlotRequest.ONE, null);
         assertEquals("kind 8, as before", 8, Command.encodeAll(List.of(new Command.Import(List.of(plainTicket),
-                List.of(), Map.of(), Map.of(), PLAIN, 1)))[4]);
+                List.of(), Map.of(), Map.of(), PLAIN, 0, 1)))[4]);
         assertEquals("keys or delays: kind 12", 12, Command.encodeAll(List.of(new Command.Import(List.of(plainTicket),
-                List.of(new RestoredDelay("a", ID, 1, 1)), Map.of(), Map.of(), PLAIN, 1)))[4]);
+                List.of(new RestoredDelay("a", ID, 1, 1)), Map.of(), Map.of(), PLAIN, 0, 1)))[4]);
+    }
+
+    /** What was left of delays and revocations when the journal was read counts down to the leader's stamp. */
+    @Test
+    public void anImportsDelaysAndRevocationsCountFromWhenTheJournalWasRead() {
+        long second = 1_000_000_000L;
+        RestoredTicket revoked = new RestoredTicket(ID, "a", "i", true, 4, 5, true, SlotRequest.ONE, null,
+                "maintenance", 30 * second);
+        Command.Import m = (Command.Import) new Command.Import(List.of(revoked), List.of(
+                new RestoredDelay("a", "t1", 1, 7 * second), new RestoredDelay("a", "t2", 1, 2 * second)),
+                Map.of(), Map.of(), PLAIN, 100 * second, 0).stamped(103 * second, null);
+        assertEquals(List.of(new RestoredDelay("a", "t1", 1, 4 * second)), m.delaysNow());
+        assertEquals(27 * second, m.ticketsNow().get(0).revokeInNanos());
+        Command.Import unknown = (Command.Import) new Command.Import(List.of(revoked), m.delays(), Map.of(), Map.of(),
+                PLAIN, 0, 0).stamped(103 * second, null); // asOf unknown: nothing counted
+        assertEquals(m.delays(), unknown.delaysNow());
+        assertEquals(30 * second, unknown.ticketsNow().get(0).revokeInNanos());
     }
 
     private static int readInt(byte[] b, int at) {
